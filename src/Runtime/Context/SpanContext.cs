@@ -1,0 +1,221 @@
+using System;
+using OtelGen.Spans;
+
+namespace OtelGen.Context;
+
+/// <summary>The part of a span that crosses boundaries (W3C Trace Context): ids, flags and tracestate.</summary>
+public readonly struct SpanContext : IEquatable<SpanContext>
+{
+    /// <summary>Makes a span context.</summary>
+    public SpanContext(TraceId traceId, SpanId spanId, byte traceFlags, string? traceState = null, bool isRemote = false)
+    {
+        TraceId = traceId;
+        SpanId = spanId;
+        TraceFlags = traceFlags;
+        TraceState = traceState;
+        IsRemote = isRemote;
+    }
+
+    /// <summary>The trace.</summary>
+    public TraceId TraceId { get; }
+    /// <summary>The span.</summary>
+    public SpanId SpanId { get; }
+    /// <summary>W3C trace flags; bit 0 is "sampled".</summary>
+    public byte TraceFlags { get; }
+    /// <summary>The W3C tracestate header value, or null.</summary>
+    public string? TraceState { get; }
+    /// <summary>True when this context came from another process.</summary>
+    public bool IsRemote { get; }
+
+    /// <summary>True when both ids are valid.</summary>
+    public bool IsValid => TraceId.IsValid && SpanId.IsValid;
+    /// <summary>True when the sampled flag is set.</summary>
+    public bool IsSampled => (TraceFlags & 1) != 0;
+
+    /// <summary>The W3C <c>traceparent</c> header value: <c>00-{trace}-{span}-{flags}</c>.</summary>
+    public string ToTraceParent() => TraceParent.Format(this);
+
+    /// <inheritdoc/>
+    public override string ToString() => ToTraceParent();
+    /// <inheritdoc/>
+    public bool Equals(SpanContext other) =>
+        TraceId == other.TraceId && SpanId == other.SpanId && TraceFlags == other.TraceFlags && TraceState == other.TraceState && IsRemote == other.IsRemote;
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is SpanContext other && Equals(other);
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(TraceId, SpanId, TraceFlags);
+}
+
+/// <summary>W3C <c>traceparent</c> parsing and formatting (Trace Context Level 1, with forward-compatible versions).</summary>
+public static class TraceParent
+{
+    /// <summary>Formats <c>00-{32 hex trace id}-{16 hex span id}-{2 hex flags}</c>.</summary>
+    public static string Format(SpanContext context) => string.Create(55, context, static (chars, c) =>
+    {
+        chars[0] = '0';
+        chars[1] = '0';
+        chars[2] = '-';
+        c.TraceId.WriteHex(chars.Slice(3, 32));
+        chars[35] = '-';
+        c.SpanId.WriteHex(chars.Slice(36, 16));
+        chars[52] = '-';
+        const string digits = "0123456789abcdef";
+        chars[53] = digits[(c.TraceFlags >> 4) & 0xF];
+        chars[54] = digits[c.TraceFlags & 0xF];
+    });
+
+    /// <summary>
+    /// Parses a <c>traceparent</c> header. Follows the spec: lowercase hex only, version <c>ff</c> and
+    /// all-zero ids are invalid, a version 00 header must be exactly 55 characters, and a higher version
+    /// may carry more fields after a dash. The result is marked remote.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<char> value, string? traceState, out SpanContext context)
+    {
+        context = default;
+        value = value.Trim(' ').Trim('\t');
+        if (value.Length < 55 || value[2] != '-' || value[35] != '-' || value[52] != '-')
+        {
+            return false;
+        }
+        if (!IsLowerHex(value.Slice(0, 2)) || !IsLowerHex(value.Slice(3, 32)) || !IsLowerHex(value.Slice(36, 16)) || !IsLowerHex(value.Slice(53, 2)))
+        {
+            return false;
+        }
+        int version = HexByte(value.Slice(0, 2));
+        if (version == 0xff || (version == 0 && value.Length != 55) || (version > 0 && value.Length > 55 && value[55] != '-'))
+        {
+            return false;
+        }
+        if (!TraceId.TryParse(value.Slice(3, 32), out TraceId traceId) || !SpanId.TryParse(value.Slice(36, 16), out SpanId spanId))
+        {
+            return false;
+        }
+        int flags = HexByte(value.Slice(53, 2));
+        // Only the sampled bit is defined for version 00; unknown bits are not propagated.
+        context = new SpanContext(traceId, spanId, (byte)(flags & 1), NormalizeTraceState(traceState), isRemote: true);
+        return true;
+    }
+
+    /// <summary>Parses a header given as a string.</summary>
+    public static bool TryParse(string? value, string? traceState, out SpanContext context)
+    {
+        context = default;
+        return value is not null && TryParse(value.AsSpan(), traceState, out context);
+    }
+
+    private static string? NormalizeTraceState(string? traceState)
+    {
+        if (string.IsNullOrWhiteSpace(traceState))
+        {
+            return null;
+        }
+        return TraceStateHeader.TryNormalize(traceState, out string? normalized) ? normalized : null;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<char> chars)
+    {
+        foreach (char c in chars)
+        {
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int HexByte(ReadOnlySpan<char> two) => (Hex(two[0]) << 4) | Hex(two[1]);
+
+    private static int Hex(char c) => c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/// <summary>W3C <c>tracestate</c> validation: at most 32 list members of <c>key=value</c>, keys and values per the spec's grammar.</summary>
+public static class TraceStateHeader
+{
+    /// <summary>The most list members a tracestate may carry.</summary>
+    public const int MaxMembers = 32;
+
+    /// <summary>
+    /// Validates a tracestate and returns it with empty members and surrounding spaces removed; false when
+    /// any member is malformed, a key repeats, or there are more than 32 members (the spec then says to
+    /// drop the whole header).
+    /// </summary>
+    public static bool TryNormalize(string value, out string? normalized)
+    {
+        normalized = null;
+        var members = new System.Collections.Generic.List<string>();
+        var keys = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+        foreach (string raw in value.Split(','))
+        {
+            string member = raw.Trim(' ', '\t');
+            if (member.Length == 0)
+            {
+                continue;
+            }
+            int eq = member.IndexOf('=');
+            if (eq <= 0 || eq == member.Length - 1)
+            {
+                return false;
+            }
+            string key = member.Substring(0, eq);
+            string val = member.Substring(eq + 1);
+            if (!IsValidKey(key) || !IsValidValue(val) || !keys.Add(key))
+            {
+                return false;
+            }
+            members.Add(member);
+        }
+        if (members.Count == 0 || members.Count > MaxMembers)
+        {
+            return false;
+        }
+        normalized = string.Join(",", members);
+        return true;
+    }
+
+    private static bool IsValidKey(string key)
+    {
+        // simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
+        // multi-tenant-key = tenant-id "@" system-id
+        int at = key.IndexOf('@');
+        if (at < 0)
+        {
+            return key.Length <= 256 && key[0] >= 'a' && key[0] <= 'z' && AllKeyChars(key, 1);
+        }
+        string tenant = key.Substring(0, at);
+        string system = key.Substring(at + 1);
+        return tenant.Length is > 0 and <= 241 && system.Length is > 0 and <= 14
+            && ((tenant[0] >= 'a' && tenant[0] <= 'z') || (tenant[0] >= '0' && tenant[0] <= '9')) && AllKeyChars(tenant, 1)
+            && system[0] >= 'a' && system[0] <= 'z' && AllKeyChars(system, 1);
+    }
+
+    private static bool AllKeyChars(string s, int from)
+    {
+        for (int i = from; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '*' || c == '/'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsValidValue(string value)
+    {
+        // value = 0*255(chr) nblk-chr ; chr = %x20 / nblk-chr ; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
+        if (value.Length > 256 || value[value.Length - 1] == ' ')
+        {
+            return false;
+        }
+        foreach (char c in value)
+        {
+            if (c < 0x20 || c > 0x7E || c == ',' || c == '=')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

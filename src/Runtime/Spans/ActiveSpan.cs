@@ -1,0 +1,351 @@
+using System;
+using System.Threading.Tasks;
+using System.Diagnostics;
+using System.Threading;
+using OtelGen.Context;
+using OtelGen.Sampling;
+
+namespace OtelGen.Spans;
+
+/// <summary>
+/// A span that has started and not yet ended. Instances are reused: the ones for synchronous scopes live
+/// on a per-thread stack, the ones for async scopes in a small per-thread pool, so starting a span
+/// allocates nothing once warm. Handles carry a generation number so a stale handle cannot touch a reused span.
+/// </summary>
+public sealed class ActiveSpan
+{
+    internal readonly SpanRecord Record = new();
+    internal int Generation;
+    internal volatile bool IsOpen;
+    internal bool Recording;
+    internal bool OnStack;
+    internal bool Optional;
+    internal Baggage Baggage = Baggage.Empty;
+    // The execution context this frame was pushed under, and the flow node current for it.
+    internal ExecutionContext? PushedUnder;
+    internal FlowNode? Flow;
+    // Flow scopes: what to put back when the scope ends.
+    internal bool SetsFlow;
+    internal FlowNode? PreviousFlow;
+    internal ExecutionContext? RestoreTo;
+    internal ExecutionContext? AfterSet;
+    private Action? _endWhenTaskCompletes;
+    private Task? _trackedTask;
+
+    internal ActiveSpan() { }
+
+    /// <summary>This span's context, as children and outgoing requests see it.</summary>
+    public SpanContext Context => new(Record.TraceId, Record.SpanId, Record.TraceFlags, Record.TraceState);
+
+    internal void Begin(SpanDescriptor? descriptor, string name, SpanKind kind, in SpanContext parent, Baggage baggage)
+    {
+        SpanRecord record = Record;
+        record.Clear();
+        if (parent.IsValid)
+        {
+            record.TraceId = parent.TraceId;
+            record.ParentSpanId = parent.SpanId;
+            record.ParentIsRemote = parent.IsRemote;
+            record.TraceFlags = parent.TraceFlags;
+            record.TraceState = parent.TraceState;
+        }
+        else
+        {
+            record.TraceId = TraceId.NewRandom();
+            record.TraceFlags = HeadSampler.ShouldSampleRoot(record.TraceId) ? (byte)1 : (byte)0;
+        }
+        record.SpanId = SpanId.NewRandom();
+        record.Descriptor = descriptor;
+        record.Name = name;
+        record.Kind = kind;
+        Optional = descriptor is not null && (descriptor.Flags & SpanFlags.Optional) != 0;
+        Recording = (record.TraceFlags & 1) != 0;
+        Baggage = baggage;
+        record.StartUnixNano = SpanClock.NowUnixNanos();
+        IsOpen = true;
+    }
+
+    internal void End()
+    {
+        if (!IsOpen)
+        {
+            return;
+        }
+        Record.EndUnixNano = SpanClock.NowUnixNanos();
+        if (Recording)
+        {
+            Tracing.OnEnd(Record);
+        }
+        IsOpen = false;
+        Generation++;
+    }
+
+    /// <summary>Marks the span failed by <paramref name="exception"/>: the <c>exception</c> event, <c>error.type</c>, and ERROR unless the site is optional.</summary>
+    internal void RecordException(Exception exception)
+    {
+        try
+        {
+            string type = exception.GetType().FullName ?? exception.GetType().Name;
+            SpanRecord record = Record;
+            record.AddEvent("exception", SpanClock.NowUnixNanos(), new KeyValue[]
+            {
+                new("exception.type", type),
+                new("exception.message", exception.Message),
+                new("exception.stacktrace", exception.ToString()),
+            });
+            record.SetAttribute("error.type", type);
+            if (!Optional)
+            {
+                record.StatusCode = SpanStatusCode.Error;
+                record.StatusMessage = exception.Message;
+            }
+        }
+        catch
+        {
+            // Telemetry never throws into the application.
+        }
+    }
+
+    internal void RecordCanceled()
+    {
+        Record.SetAttribute("error.type", "System.Threading.Tasks.TaskCanceledException");
+        if (!Optional)
+        {
+            Record.StatusCode = SpanStatusCode.Error;
+            Record.StatusMessage = "The task was canceled.";
+        }
+    }
+
+    /// <summary>Ends this span when <paramref name="task"/> completes, recording its failure or cancellation.</summary>
+    internal void EndWhenComplete(Task task)
+    {
+        if (task.IsCompleted)
+        {
+            EndWith(task);
+            return;
+        }
+        _trackedTask = task;
+        // One cached delegate per (pooled) span: tracking a task allocates only the continuation entry.
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_endWhenTaskCompletes ??= EndTracked);
+    }
+
+    private void EndTracked()
+    {
+        Task? task = _trackedTask;
+        _trackedTask = null;
+        if (task is not null)
+        {
+            EndWith(task);
+        }
+    }
+
+    private void EndWith(Task task)
+    {
+        if (task.IsFaulted)
+        {
+            Exception? inner = task.Exception?.InnerException;
+            if (inner is not null)
+            {
+                RecordException(inner);
+            }
+        }
+        else if (task.IsCanceled)
+        {
+            RecordCanceled();
+        }
+        End();
+        ActiveSpanPool.Return(this);
+    }
+}
+
+/// <summary>The per-thread stack of open synchronous spans.</summary>
+internal sealed class SpanStack
+{
+    [ThreadStatic]
+    private static SpanStack? t_stack;
+
+    public ActiveSpan?[] Frames = new ActiveSpan?[8];
+    public int Depth;
+
+    public static SpanStack Current => t_stack ??= new SpanStack();
+
+    public ActiveSpan? Top => Depth > 0 ? Frames[Depth - 1] : null;
+
+    public ActiveSpan Push()
+    {
+        if (Depth == Frames.Length)
+        {
+            Array.Resize(ref Frames, Frames.Length * 2);
+        }
+        ActiveSpan span = Frames[Depth] ??= new ActiveSpan { OnStack = true };
+        Depth++;
+        return span;
+    }
+
+    /// <summary>Pops <paramref name="span"/> and anything left above it (spans whose scope was never ended).</summary>
+    public void Pop(ActiveSpan span)
+    {
+        for (int i = Depth - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(Frames[i], span))
+            {
+                for (int j = Depth - 1; j > i; j--)
+                {
+                    Frames[j]!.End();
+                }
+                Depth = i;
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>A small per-thread pool of spans for async scopes, which outlive the stack frame that started them.</summary>
+internal static class ActiveSpanPool
+{
+    private const int MaxPerThread = 32;
+
+    [ThreadStatic]
+    private static ActiveSpan?[]? t_free;
+    [ThreadStatic]
+    private static int t_count;
+
+    public static ActiveSpan Rent()
+    {
+        ActiveSpan?[]? free = t_free;
+        if (free is not null && t_count > 0)
+        {
+            int index = --t_count;
+            ActiveSpan span = free[index]!;
+            free[index] = null;
+            return span;
+        }
+        return new ActiveSpan();
+    }
+
+    public static void Return(ActiveSpan span)
+    {
+        if (span.OnStack)
+        {
+            return;
+        }
+        span.Flow = null;
+        span.PreviousFlow = null;
+        span.RestoreTo = null;
+        span.AfterSet = null;
+        span.PushedUnder = null;
+        ActiveSpan?[] free = t_free ??= new ActiveSpan?[MaxPerThread];
+        if (t_count < MaxPerThread)
+        {
+            free[t_count++] = span;
+        }
+    }
+}
+
+/// <summary>Finds the parent of a new span and makes spans current: the heart of context propagation.</summary>
+internal static class SpanContexts
+{
+    /// <summary>
+    /// The parent for a span starting now. The top of this thread's stack wins when it belongs to the
+    /// current flow: pushed under the same execution context, or under the same flow node (another
+    /// async-local such as a logging scope changed the context, but not ours). Otherwise (a task from
+    /// another flow inlined here, or an async continuation) the flow node, then Activity.Current.
+    /// </summary>
+    public static SpanContext ResolveParent(SpanStack stack, out ExecutionContext? executionContext, out FlowNode? flow, out Baggage baggage)
+    {
+        executionContext = ExecutionContext.Capture();
+        ActiveSpan? top = stack.Top;
+        if (top is not null && ReferenceEquals(top.PushedUnder, executionContext))
+        {
+            flow = top.Flow;
+            baggage = top.Baggage;
+            return top.Context;
+        }
+        FlowNode? node = FlowNode.Current.Value;
+        if (top is not null && ReferenceEquals(top.Flow, node))
+        {
+            flow = node;
+            baggage = top.Baggage;
+            return top.Context;
+        }
+        flow = node;
+        if (node is not null)
+        {
+            baggage = node.Baggage;
+            return node.Context;
+        }
+        baggage = Baggage.Empty;
+        return FromActivity(Activity.Current);
+    }
+
+    /// <summary>The span that enrichment from code should reach, or null.</summary>
+    public static ActiveSpan? CurrentSpan()
+    {
+        SpanStack stack = SpanStack.Current;
+        ActiveSpan? top = stack.Top;
+        if (top is not null)
+        {
+            if (ReferenceEquals(top.PushedUnder, ExecutionContext.Capture()) || ReferenceEquals(top.Flow, FlowNode.Current.Value))
+            {
+                return top;
+            }
+        }
+        return FlowNode.Current.Value?.LiveSpan;
+    }
+
+    /// <summary>The context a new child or an outgoing request would continue, or default.</summary>
+    public static SpanContext CurrentContext(out Baggage baggage) =>
+        ResolveParent(SpanStack.Current, out _, out _, out baggage);
+
+    public static SpanContext FromActivity(Activity? activity)
+    {
+        if (activity is null || activity.IdFormat != ActivityIdFormat.W3C)
+        {
+            return default;
+        }
+        return new SpanContext(
+            TraceId.FromActivityTraceId(activity.TraceId),
+            SpanId.FromActivitySpanId(activity.SpanId),
+            (byte)(activity.ActivityTraceFlags & ActivityTraceFlags.Recorded),
+            activity.TraceStateString,
+            isRemote: false);
+    }
+
+    /// <summary>Makes <paramref name="span"/> current for the async flow, remembering what to restore.</summary>
+    public static void SetFlow(ActiveSpan span, FlowNode? previous, ExecutionContext? before)
+    {
+        var node = new FlowNode(span.Context, span, span.Baggage);
+        span.SetsFlow = true;
+        span.PreviousFlow = previous;
+        span.RestoreTo = before;
+        FlowNode.Current.Value = node;
+        span.AfterSet = ExecutionContext.Capture();
+        span.PushedUnder = span.AfterSet;
+        span.Flow = node;
+    }
+
+    /// <summary>
+    /// Puts the caller's flow back. When nothing else changed the execution context since we set it,
+    /// restoring the captured one costs no allocation; otherwise only our async-local is reset, so that
+    /// other async-locals the callee set (culture, logging scopes) keep their values.
+    /// </summary>
+    public static void RestoreFlow(ActiveSpan span)
+    {
+        if (!span.SetsFlow)
+        {
+            return;
+        }
+        span.SetsFlow = false;
+        ExecutionContext? before = span.RestoreTo;
+        if (before is not null && ReferenceEquals(ExecutionContext.Capture(), span.AfterSet))
+        {
+            ExecutionContext.Restore(before);
+        }
+        else if (!ReferenceEquals(FlowNode.Current.Value, span.PreviousFlow))
+        {
+            FlowNode.Current.Value = span.PreviousFlow;
+        }
+        span.RestoreTo = null;
+        span.AfterSet = null;
+    }
+}

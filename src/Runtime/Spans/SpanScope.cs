@@ -1,0 +1,230 @@
+using System;
+using System.Threading.Tasks;
+using System.Threading;
+using OtelGen.Context;
+
+namespace OtelGen.Spans;
+
+/// <summary>
+/// A synchronous span from start to <see cref="Dispose"/>: what generated interceptors and spans started
+/// from code use. A ref struct, so it cannot be carried across an
+/// <c>await</c> or into another thread: its span lives on this thread's stack and costs no allocation.
+/// </summary>
+public ref struct SpanScope
+{
+    private readonly ActiveSpan? _span;
+    private readonly int _generation;
+
+    internal SpanScope(ActiveSpan span)
+    {
+        _span = span;
+        _generation = span.Generation;
+    }
+
+    /// <summary>Starts a span for a synchronous body that does not fork work to other threads.</summary>
+    public static SpanScope Start(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind, flow: false);
+
+    /// <summary>
+    /// Starts a span for a synchronous body that forks work (Task.Run, Parallel, threads) or that the
+    /// generator cannot see: the span is also made current for the async flow, so forked work finds it.
+    /// </summary>
+    public static SpanScope StartFlow(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind, flow: true);
+
+    internal static SpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind, bool flow)
+    {
+        if (!Tracing.IsEnabled)
+        {
+            return default;
+        }
+        SpanStack stack = SpanStack.Current;
+        SpanContext parent = SpanContexts.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        ActiveSpan span = stack.Push();
+        span.Begin(descriptor, name, kind, parent, baggage);
+        if (flow)
+        {
+            SpanContexts.SetFlow(span, node, executionContext);
+        }
+        else
+        {
+            span.PushedUnder = executionContext;
+            span.Flow = node;
+        }
+        return new SpanScope(span);
+    }
+
+    /// <summary>False when tracing is off (or the scope was ended): the setters then do nothing.</summary>
+    public readonly bool IsRecording => _span is { } s && s.Generation == _generation && s.Recording;
+
+    /// <summary>This span's context (default when tracing is off).</summary>
+    public readonly SpanContext Context => Live is { } s ? s.Context : default;
+
+    private readonly ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
+
+    /// <summary>Sets a string attribute.</summary>
+    public readonly void SetAttribute(string key, string? value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets an integer attribute.</summary>
+    public readonly void SetAttribute(string key, long value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets a floating-point attribute.</summary>
+    public readonly void SetAttribute(string key, double value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets a boolean attribute.</summary>
+    public readonly void SetAttribute(string key, bool value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets an attribute of any supported type.</summary>
+    public readonly void SetAttribute(string key, AttributeValue value) => Live?.Record.SetAttribute(key, value);
+
+    /// <summary>Records an exception: the <c>exception</c> event, <c>error.type</c> and ERROR status (UNSET for optional effects).</summary>
+    public readonly void RecordException(Exception exception) => Live?.RecordException(exception);
+
+    /// <summary>Sets the status.</summary>
+    public readonly void SetStatus(SpanStatusCode code, string? description = null)
+    {
+        if (Live is { } span)
+        {
+            span.Record.StatusCode = code;
+            span.Record.StatusMessage = code == SpanStatusCode.Error ? description : null;
+        }
+    }
+
+    /// <summary>Ends the span and makes its parent current again. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        ActiveSpan? span = Live;
+        if (span is null)
+        {
+            return;
+        }
+        SpanContexts.RestoreFlow(span);
+        span.End();
+        SpanStack.Current.Pop(span);
+    }
+}
+
+/// <summary>
+/// A span around an asynchronous call: started before the call, made current for the call's flow, and
+/// ended when the returned task completes (faulted and cancelled tasks included). Used by generated
+/// interceptors for methods returning <c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c> and <c>ValueTask&lt;T&gt;</c>.
+/// </summary>
+public readonly struct AsyncSpanScope
+{
+    private readonly ActiveSpan? _span;
+    private readonly int _generation;
+
+    private AsyncSpanScope(ActiveSpan span)
+    {
+        _span = span;
+        _generation = span.Generation;
+    }
+
+    /// <summary>Starts the span and makes it current for the flow of the call that follows.</summary>
+    public static AsyncSpanScope Start(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind);
+
+    internal static AsyncSpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind)
+    {
+        if (!Tracing.IsEnabled)
+        {
+            return default;
+        }
+        SpanContext parent = SpanContexts.ResolveParent(SpanStack.Current, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        ActiveSpan span = ActiveSpanPool.Rent();
+        span.Begin(descriptor, name, kind, parent, baggage);
+        SpanContexts.SetFlow(span, node, executionContext);
+        return new AsyncSpanScope(span);
+    }
+
+    private ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
+
+    /// <summary>False when tracing is off: the setters then do nothing.</summary>
+    public bool IsRecording => Live is { Recording: true };
+
+    /// <summary>This span's context (default when tracing is off).</summary>
+    public SpanContext Context => Live is { } s ? s.Context : default;
+
+    /// <summary>Sets a string attribute (before the call, or from its continuation).</summary>
+    public void SetAttribute(string key, string? value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets an integer attribute.</summary>
+    public void SetAttribute(string key, long value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets a floating-point attribute.</summary>
+    public void SetAttribute(string key, double value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets a boolean attribute.</summary>
+    public void SetAttribute(string key, bool value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
+    /// <summary>Sets an attribute of any supported type.</summary>
+    public void SetAttribute(string key, AttributeValue value) => Live?.Record.SetAttribute(key, value);
+
+    /// <summary>
+    /// Puts the caller's flow back after the call returned its task (or threw). Call exactly once, in a
+    /// <c>finally</c> right after the call.
+    /// </summary>
+    public void Detach()
+    {
+        if (Live is { } span)
+        {
+            SpanContexts.RestoreFlow(span);
+        }
+    }
+
+    /// <summary>The call threw before returning a task: record it and end the span.</summary>
+    public void Fail(Exception exception)
+    {
+        if (Live is { } span)
+        {
+            span.RecordException(exception);
+            span.End();
+            ActiveSpanPool.Return(span);
+        }
+    }
+
+    /// <summary>Ends the span when <paramref name="task"/> completes and returns the same task.</summary>
+    public Task Track(Task task)
+    {
+        if (Live is { } span)
+        {
+            span.EndWhenComplete(task);
+        }
+        return task;
+    }
+
+    /// <summary>Ends the span when <paramref name="task"/> completes and returns the same task.</summary>
+    public Task<T> Track<T>(Task<T> task)
+    {
+        if (Live is { } span)
+        {
+            span.EndWhenComplete(task);
+        }
+        return task;
+    }
+
+    /// <summary>Ends the span when <paramref name="task"/> completes; a completed one ends it now without allocating.</summary>
+    public ValueTask Track(ValueTask task)
+    {
+        if (Live is not { } span)
+        {
+            return task;
+        }
+        if (task.IsCompletedSuccessfully)
+        {
+            span.End();
+            ActiveSpanPool.Return(span);
+            return task;
+        }
+        Task asTask = task.AsTask();
+        span.EndWhenComplete(asTask);
+        return new ValueTask(asTask);
+    }
+
+    /// <summary>Ends the span when <paramref name="task"/> completes; a completed one ends it now without allocating.</summary>
+    public ValueTask<T> Track<T>(ValueTask<T> task)
+    {
+        if (Live is not { } span)
+        {
+            return task;
+        }
+        if (task.IsCompletedSuccessfully)
+        {
+            span.End();
+            ActiveSpanPool.Return(span);
+            return task;
+        }
+        Task<T> asTask = task.AsTask();
+        span.EndWhenComplete(asTask);
+        return new ValueTask<T>(asTask);
+    }
+}

@@ -1,0 +1,214 @@
+using System;
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace OtelGen.Spans;
+
+/// <summary>A W3C trace id: 16 bytes, never all zero when valid. Held as two integers so that copying and comparing are cheap.</summary>
+public readonly struct TraceId : IEquatable<TraceId>
+{
+    /// <summary>The first 8 bytes, big-endian.</summary>
+    public readonly ulong High;
+    /// <summary>The last 8 bytes, big-endian.</summary>
+    public readonly ulong Low;
+
+    /// <summary>Makes a trace id from its two halves.</summary>
+    public TraceId(ulong high, ulong low) { High = high; Low = low; }
+
+    /// <summary>False for the all-zero id, which W3C Trace Context forbids.</summary>
+    public bool IsValid => (High | Low) != 0;
+
+    /// <summary>A new random, valid trace id.</summary>
+    public static TraceId NewRandom()
+    {
+        ulong high, low;
+        do
+        {
+            high = Ids.NextUInt64();
+            low = Ids.NextUInt64();
+        }
+        while ((high | low) == 0);
+        return new TraceId(high, low);
+    }
+
+    /// <summary>Writes the 16 bytes, big-endian, as OTLP sends them.</summary>
+    public void WriteBytes(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, High);
+        BinaryPrimitives.WriteUInt64BigEndian(destination.Slice(8), Low);
+    }
+
+    /// <summary>Writes 32 lowercase hex characters.</summary>
+    public void WriteHex(Span<char> destination)
+    {
+        Ids.WriteHex(High, destination);
+        Ids.WriteHex(Low, destination.Slice(16));
+    }
+
+    /// <summary>32 lowercase hex characters.</summary>
+    public string ToHexString() => string.Create(32, this, static (chars, id) => id.WriteHex(chars));
+
+    /// <inheritdoc/>
+    public override string ToString() => ToHexString();
+
+    /// <summary>Parses 32 lowercase or uppercase hex characters; false for anything else or the all-zero id.</summary>
+    public static bool TryParse(ReadOnlySpan<char> hex, out TraceId id)
+    {
+        id = default;
+        if (hex.Length != 32 || !Ids.TryParseHex(hex.Slice(0, 16), out ulong high) || !Ids.TryParseHex(hex.Slice(16), out ulong low))
+        {
+            return false;
+        }
+        id = new TraceId(high, low);
+        return id.IsValid;
+    }
+
+    /// <summary>Reads 16 big-endian bytes.</summary>
+    public static TraceId FromBytes(ReadOnlySpan<byte> bytes) =>
+        new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes.Slice(8)));
+
+    /// <summary>Converts to the framework's trace id.</summary>
+    public ActivityTraceId ToActivityTraceId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        WriteBytes(bytes);
+        return ActivityTraceId.CreateFromBytes(bytes);
+    }
+
+    /// <summary>Converts from the framework's trace id.</summary>
+    public static TraceId FromActivityTraceId(ActivityTraceId id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.CopyTo(bytes);
+        return FromBytes(bytes);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(TraceId other) => High == other.High && Low == other.Low;
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is TraceId other && Equals(other);
+    /// <inheritdoc/>
+    public override int GetHashCode() => (High ^ Low).GetHashCode();
+    /// <summary>Equality.</summary>
+    public static bool operator ==(TraceId left, TraceId right) => left.Equals(right);
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(TraceId left, TraceId right) => !left.Equals(right);
+}
+
+/// <summary>A W3C span (parent) id: 8 bytes, never all zero when valid.</summary>
+public readonly struct SpanId : IEquatable<SpanId>
+{
+    /// <summary>The 8 bytes as a big-endian integer.</summary>
+    public readonly ulong Value;
+
+    /// <summary>Makes a span id from its big-endian integer.</summary>
+    public SpanId(ulong value) { Value = value; }
+
+    /// <summary>False for the all-zero id (no span).</summary>
+    public bool IsValid => Value != 0;
+
+    /// <summary>A new random, valid span id.</summary>
+    public static SpanId NewRandom()
+    {
+        ulong value;
+        do { value = Ids.NextUInt64(); } while (value == 0);
+        return new SpanId(value);
+    }
+
+    /// <summary>Writes the 8 bytes, big-endian.</summary>
+    public void WriteBytes(Span<byte> destination) => BinaryPrimitives.WriteUInt64BigEndian(destination, Value);
+
+    /// <summary>Writes 16 lowercase hex characters.</summary>
+    public void WriteHex(Span<char> destination) => Ids.WriteHex(Value, destination);
+
+    /// <summary>16 lowercase hex characters.</summary>
+    public string ToHexString() => string.Create(16, Value, static (chars, v) => Ids.WriteHex(v, chars));
+
+    /// <inheritdoc/>
+    public override string ToString() => ToHexString();
+
+    /// <summary>Parses 16 hex characters; false for anything else or the all-zero id.</summary>
+    public static bool TryParse(ReadOnlySpan<char> hex, out SpanId id)
+    {
+        id = default;
+        if (hex.Length != 16 || !Ids.TryParseHex(hex, out ulong value))
+        {
+            return false;
+        }
+        id = new SpanId(value);
+        return id.IsValid;
+    }
+
+    /// <summary>Reads 8 big-endian bytes.</summary>
+    public static SpanId FromBytes(ReadOnlySpan<byte> bytes) => new(BinaryPrimitives.ReadUInt64BigEndian(bytes));
+
+    /// <summary>Converts to the framework's span id.</summary>
+    public ActivitySpanId ToActivitySpanId()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        WriteBytes(bytes);
+        return ActivitySpanId.CreateFromBytes(bytes);
+    }
+
+    /// <summary>Converts from the framework's span id.</summary>
+    public static SpanId FromActivitySpanId(ActivitySpanId id)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        id.CopyTo(bytes);
+        return FromBytes(bytes);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(SpanId other) => Value == other.Value;
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is SpanId other && Equals(other);
+    /// <inheritdoc/>
+    public override int GetHashCode() => Value.GetHashCode();
+    /// <summary>Equality.</summary>
+    public static bool operator ==(SpanId left, SpanId right) => left.Equals(right);
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(SpanId left, SpanId right) => !left.Equals(right);
+}
+
+/// <summary>Random ids and hex helpers shared by <see cref="TraceId"/> and <see cref="SpanId"/>.</summary>
+internal static class Ids
+{
+    // Random.Shared keeps one xoshiro state per thread: no lock, no allocation.
+    public static ulong NextUInt64()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        Random.Shared.NextBytes(bytes);
+        return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+    }
+
+    public static void WriteHex(ulong value, Span<char> destination)
+    {
+        const string digits = "0123456789abcdef";
+        for (int i = 15; i >= 0; i--)
+        {
+            destination[i] = digits[(int)(value & 0xF)];
+            value >>= 4;
+        }
+    }
+
+    public static bool TryParseHex(ReadOnlySpan<char> hex, out ulong value)
+    {
+        value = 0;
+        foreach (char c in hex)
+        {
+            int digit = c switch
+            {
+                >= '0' and <= '9' => c - '0',
+                >= 'a' and <= 'f' => c - 'a' + 10,
+                >= 'A' and <= 'F' => c - 'A' + 10,
+                _ => -1,
+            };
+            if (digit < 0)
+            {
+                return false;
+            }
+            value = (value << 4) | (uint)digit;
+        }
+        return true;
+    }
+}

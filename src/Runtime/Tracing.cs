@@ -1,0 +1,41 @@
+using System;
+using OtelGen.Export;
+using OtelGen.Spans;
+
+namespace OtelGen;
+
+/// <summary>
+/// The process-wide tracing state: whether spans are recorded, and the ring they go to. Zero
+/// configuration: the first span initializes it from the standard OpenTelemetry environment variables.
+/// </summary>
+public static class Tracing
+{
+    private static bool s_enabled;
+
+    static Tracing()
+    {
+        s_enabled = !EnvironmentSettings.GetBool("OTEL_SDK_DISABLED", false);
+        Ring = new SpanRing(EnvironmentSettings.GetPositiveInt("OTELGEN_RING_CAPACITY", 8192));
+        if (s_enabled)
+        {
+            ExportStartup.StartFromEnvironment(Ring);
+        }
+    }
+
+    /// <summary>
+    /// False when tracing is switched off (<c>OTEL_SDK_DISABLED=true</c> or <see cref="Disable"/>): every
+    /// generated span site then costs one branch.
+    /// </summary>
+    public static bool IsEnabled => s_enabled;
+
+    /// <summary>The ring of finished spans: what exporters drain and folds read.</summary>
+    public static SpanRing Ring { get; }
+
+    /// <summary>Switches recording off for the whole process (overrides the environment).</summary>
+    public static void Disable() => s_enabled = false;
+
+    /// <summary>Switches recording on for the whole process (overrides the environment).</summary>
+    public static void Enable() => s_enabled = true;
+
+    internal static void OnEnd(SpanRecord record) => Ring.Write(record);
+}
