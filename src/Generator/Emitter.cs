@@ -268,9 +268,11 @@ internal static class Emitter
             case CaptureKind.ArrayToLong:
             case CaptureKind.ArrayToDouble:
             case CaptureKind.ArrayOfNullableStrings:
-                w.Line("if (" + value + " is not null)");
+                // Test a copy: a null test on the parameter itself would make the compiler treat it as maybe-null afterwards.
+                string copy = "tagged_" + value.TrimStart('@');
+                w.Line("if (" + value + " is var " + copy + " && " + copy + " is not null)");
                 w.Open();
-                w.Line(scope + ".SetAttribute(" + key + ", " + Convert(capture.Kind, value) + ");");
+                w.Line(scope + ".SetAttribute(" + key + ", " + Convert(capture.Kind, copy) + ");");
                 w.Close();
                 break;
             default:
