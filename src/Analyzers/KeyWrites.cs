@@ -64,6 +64,12 @@ internal sealed class KeySinks
 
         if (IsOtelGen(type))
         {
+            // Attribute constructors ([Tag("key")]) are checked with their symbol, where the parameter type is known.
+            if (IsAttribute(type))
+            {
+                return false;
+            }
+
             return FindOtelGenKey(method, arguments, out key, out value);
         }
 
@@ -170,6 +176,19 @@ internal sealed class KeySinks
         name.IndexOf("Baggage", StringComparison.Ordinal) >= 0 || name.IndexOf("Environment", StringComparison.Ordinal) >= 0
         || name.IndexOf("Settings", StringComparison.Ordinal) >= 0 || name.IndexOf("Header", StringComparison.Ordinal) >= 0
         || name.IndexOf("Propagat", StringComparison.Ordinal) >= 0 || name.IndexOf("Carrier", StringComparison.Ordinal) >= 0;
+
+    private static bool IsAttribute(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.Name == "Attribute" && t.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static bool IsOtelGen(INamedTypeSymbol type)
     {

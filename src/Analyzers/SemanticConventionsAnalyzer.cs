@@ -203,7 +203,8 @@ public sealed class SemanticConventionsAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (attribute.EnumValues.Length == 0 || !write.HasConstant)
+        // An enum whose only member is _OTHER (error.type) lists no values to compare with.
+        if (attribute.EnumValues.Length == 0 || !write.HasConstant || (attribute.EnumValues.Length == 1 && attribute.EnumValues[0] == "_OTHER"))
         {
             return;
         }
