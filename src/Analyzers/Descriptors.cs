@@ -54,7 +54,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor ReusesSemConvNamespace = Make(
         "OTG2008", "Application key reuses a semantic-conventions namespace",
         "'{0}' is not a registered key but uses the semantic-conventions namespace '{1}' as its prefix; prefix application keys with your own name (e.g. a reverse domain)",
-        SemConvCategory, DiagnosticSeverity.Warning);
+        SemConvCategory, DiagnosticSeverity.Info);
 
     public static readonly DiagnosticDescriptor KeyIsSemConvNamespace = Make(
         "OTG2009", "Key is a semantic-conventions namespace",

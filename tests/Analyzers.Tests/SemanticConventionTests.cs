@@ -156,6 +156,9 @@ public class SemanticConventionTests
     public void ApplicationKeyInSemConvNamespace_IsFlagged()
     {
         Diagnostic d = Single(InMethod("""a.SetTag("http.my_custom_thing", 1);"""), "OTG2008");
+        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Equal("'app.order.id' is not a registered key but uses the semantic-conventions namespace 'app' as its prefix; prefix application keys with your own name (e.g. a reverse domain)",
+            Single(InMethod("""a.SetTag("app.order.id", 1);"""), "OTG2008").GetMessage());
         Assert.Equal("'http.my_custom_thing' is not a registered key but uses the semantic-conventions namespace 'http' as its prefix; prefix application keys with your own name (e.g. a reverse domain)", d.GetMessage());
     }
 
