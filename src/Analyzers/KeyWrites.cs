@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -52,7 +53,7 @@ internal sealed class KeySinks
     }
 
     /// <summary>Finds the key argument (and its value argument) of a call or creation, if it writes an attribute key.</summary>
-    public bool TryFind(IOperation operation, IMethodSymbol method, IArgumentOperation[] arguments, out IArgumentOperation? key, out IArgumentOperation? value)
+    public bool TryFind(IOperation operation, IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, out IArgumentOperation? key, out IArgumentOperation? value)
     {
         key = null;
         value = null;
@@ -95,7 +96,7 @@ internal sealed class KeySinks
         return false;
     }
 
-    private static bool Positional(IArgumentOperation[] arguments, out IArgumentOperation? key, out IArgumentOperation? value)
+    private static bool Positional(ImmutableArray<IArgumentOperation> arguments, out IArgumentOperation? key, out IArgumentOperation? value)
     {
         key = null;
         value = null;
@@ -114,7 +115,7 @@ internal sealed class KeySinks
         return key is not null;
     }
 
-    private static bool FindOtelGenKey(IMethodSymbol method, IArgumentOperation[] arguments, out IArgumentOperation? key, out IArgumentOperation? value)
+    private static bool FindOtelGenKey(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, out IArgumentOperation? key, out IArgumentOperation? value)
     {
         key = null;
         value = null;

@@ -66,7 +66,7 @@ public sealed class SemanticConventionsAnalyzer : DiagnosticAnalyzer
                         return;
                     }
 
-                    if (sinks.TryFind(c.Operation, method, arguments.ToArray(), out IArgumentOperation? key, out IArgumentOperation? value)
+                    if (sinks.TryFind(c.Operation, method, arguments, out IArgumentOperation? key, out IArgumentOperation? value)
                         && KeySinks.TryRead(key!, value, out KeyWrite write))
                     {
                         Check(write, c.ReportDiagnostic, applicationKeys);

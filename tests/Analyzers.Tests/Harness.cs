@@ -24,6 +24,7 @@ internal static class Harness
         using System.Collections.Generic;
         using System.Diagnostics;
         using System.Diagnostics.Metrics;
+        using System.Linq;
         using System.Linq.Expressions;
         using System.Threading.Tasks;
         using OtelGen;
@@ -46,7 +47,7 @@ internal static class Harness
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    public static readonly CSharpCompilationOptions CompilationOptions = new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
+    public static readonly CSharpCompilationOptions CompilationOptions = new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
 
     public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
         ImmutableArray.Create<DiagnosticAnalyzer>(new SemanticConventionsAnalyzer(), new InstrumentationAnalyzer());

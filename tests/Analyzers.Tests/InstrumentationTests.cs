@@ -59,6 +59,28 @@ public class InstrumentationTests
     }
 
     [Fact]
+    public void QueryOverIQueryable_AndFunctionPointer_AreNotInstrumented()
+    {
+        Diagnostic[] all = Analyze(Work + """
+            public static class Util { [Traced] public static int Twice(int x) => 2 * x; }
+            public class Caller
+            {
+                public unsafe void M(IQueryable<int> q, Work w)
+                {
+                    var big = from x in q where w.Step(x) > 3 select x;
+                    delegate*<int, int> p = &Util.Twice;
+                    var local = from x in new[] { 1 } where w.Step(x) > 3 select x;
+                }
+            }
+            """);
+        Assert.Equal(new[] { "OTG3001", "OTG3001" }, all.Select(d => d.Id));
+        Assert.Equal("w.Step(x)", At(all[0]));
+        Assert.Contains("expression tree", all[0].GetMessage());
+        Assert.Equal("Util.Twice", At(all[1]));
+        Assert.Equal("This use of 'Twice' is not instrumented: its address is taken, and calls through a function pointer bypass the interceptor", all[1].GetMessage());
+    }
+
+    [Fact]
     public void OrdinaryCalls_Lambdas_NameOf_AndUninstrumentedMethods_AreNotFlagged() => None(Work + """
         public class Caller
         {

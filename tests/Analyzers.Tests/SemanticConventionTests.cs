@@ -207,13 +207,15 @@ public class SemanticConventionTests
                     counter.Add(1, new KeyValuePair<string, object?>("http.method", "GET"));
                     histogram.Record(1.0, new KeyValuePair<string, object?>("http.method", "GET"), new KeyValuePair<string, object?>("db.system", "x"));
                     a.AddTag("http.method", "GET");
+                    Tracer.CurrentSpan.SetAttribute("http.method", "GET").Set("http.method", "GET");
+                    using (var scope = Tracer.StartSpan("x")) { scope.SetAttribute("http.method", "GET"); }
                     var collection = new ActivityTagsCollection { { "http.method", "GET" } };
                     a.AddEvent(new ActivityEvent("e", tags: new ActivityTagsCollection(new[] { KeyValuePair.Create<string, object?>("http.method", "GET") })));
                 }
             }
             """);
-        Assert.Equal(10, all.Count(d => d.Id == "OTG2001"));
-        Assert.Equal(10, all.Length);
+        Assert.Equal(13, all.Count(d => d.Id == "OTG2001"));
+        Assert.Equal(13, all.Length);
     }
 
     [Fact]
@@ -226,6 +228,8 @@ public class SemanticConventionTests
                 d.Add("Not A Key", 2);
                 var list = new List<KeyValuePair<string, object?>> { new("http.method", 1) };
                 baggage.With("User Id", "42");
+                using var scope = OtelGen.Context.TraceContext.SetBaggage("User Id", "42");
+                Tracer.CurrentSpan.AddEvent("Order Placed").UpdateName("Some Name");
                 a.SetBaggage("http.method", "x");
                 a.SetTag(dynamicKey, 1);
                 Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME");
