@@ -122,7 +122,7 @@ internal sealed class KeySinks
         string typeName = method.ContainingType.Name;
 
         // Baggage, propagation headers and environment settings take keys that are not span attribute keys.
-        if (NotAttributeKeys(typeName) || NotAttributeKeys(method.Name))
+        if (NotAttributeKeys(typeName) || NotAttributeKeys(method.Name) || IsRead(method.Name))
         {
             return false;
         }
@@ -172,6 +172,12 @@ internal sealed class KeySinks
 
         return key is not null;
     }
+
+    // Reading an attribute back (TryGetAttribute("x", out v)) is not writing a key.
+    private static bool IsRead(string name) =>
+        name.StartsWith("Get", StringComparison.Ordinal) || name.StartsWith("TryGet", StringComparison.Ordinal)
+        || name.StartsWith("Contains", StringComparison.Ordinal) || name.StartsWith("Remove", StringComparison.Ordinal)
+        || name.StartsWith("Has", StringComparison.Ordinal);
 
     private static bool NotAttributeKeys(string name) =>
         name.IndexOf("Baggage", StringComparison.Ordinal) >= 0 || name.IndexOf("Environment", StringComparison.Ordinal) >= 0

@@ -230,6 +230,7 @@ public class SemanticConventionTests
                 baggage.With("User Id", "42");
                 using var scope = OtelGen.Context.TraceContext.SetBaggage("User Id", "42");
                 Tracer.CurrentSpan.AddEvent("Order Placed").UpdateName("Some Name");
+                new SpanRecord().TryGetAttribute("http.method", out _);
                 a.SetBaggage("http.method", "x");
                 a.SetTag(dynamicKey, 1);
                 Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME");
