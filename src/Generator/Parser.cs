@@ -79,7 +79,7 @@ internal static class Parser
         if (location is null)
         {
             return new CallSiteResult(null, Diagnostics.Create(Diagnostics.CallNotTraced, nameNode.GetLocation(), DisplayName(method),
-                "the compiler cannot intercept a call of this form; call the method directly (for example not through ?.)"));
+                "the compiler cannot intercept a call of this form; call the method directly by name"));
         }
         TargetModel target = BuildTarget(method, rule, compilation, cancellationToken);
         FileLinePositionSpan line = nameNode.GetLocation().GetLineSpan();
@@ -105,7 +105,9 @@ internal static class Parser
     {
         var text = new StringBuilder();
         bool space = false;
-        foreach (char c in invocation.ToString())
+        // For x?.M(), show the whole conditional access rather than ".M()".
+        SyntaxNode shown = invocation.Parent is ConditionalAccessExpressionSyntax conditional && conditional.WhenNotNull == invocation ? conditional : invocation;
+        foreach (char c in shown.ToString())
         {
             if (char.IsWhiteSpace(c))
             {
