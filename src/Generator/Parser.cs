@@ -52,6 +52,11 @@ internal static class Parser
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
         SemanticModel model = context.SemanticModel;
+        // Projects that do not reference OtelGen pay one cached type lookup per call, not a binding.
+        if (model.Compilation.GetTypeByMetadataName(TracedAttribute) is null)
+        {
+            return null;
+        }
         if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called)
         {
             return null;
@@ -388,6 +393,10 @@ internal static class Parser
         if (ShapeOf(method) == ReturnShape.Value && IsOtherAwaitable(method.ReturnType))
         {
             return (Diagnostics.UnsupportedSignature, new[] { name, "it returns the awaitable '" + method.ReturnType.ToDisplayString() + "', whose completion the span cannot follow", "Return Task, Task<T>, ValueTask or ValueTask<T>" });
+        }
+        if (method.IsStatic && (method.IsAbstract || method.IsVirtual) && method.ContainingType?.TypeKind == TypeKind.Interface)
+        {
+            return (Diagnostics.UnsupportedSignature, new[] { name, "it is a static abstract or virtual interface member, called through a type parameter", "Trace the implementations instead" });
         }
         if (method.ContainingType is { TypeKind: TypeKind.Extension })
         {

@@ -89,6 +89,21 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void OTG1003_static_abstract_interface_members_are_errors()
+    {
+        var run = Generate("""
+            public interface IFactory<TSelf> where TSelf : IFactory<TSelf>
+            {
+                [Traced] static abstract TSelf Create();
+            }
+            public static class Use { public static T Make<T>() where T : IFactory<T> => T.Create(); }
+            """);
+        Assert.Contains("static abstract", Single(run, "OTG1003").GetMessage());
+        Assert.Null(run.Generated);
+        Assert.DoesNotContain(run.CompileProblems, d => d.Severity == DiagnosticSeverity.Error && d.Id != "OTG1003");
+    }
+
+    [Fact]
     public void OTG1003_not_reported_for_ValueTask()
     {
         None(Generate("public class C { [Traced] public ValueTask Later() => default; }"), "OTG1003");

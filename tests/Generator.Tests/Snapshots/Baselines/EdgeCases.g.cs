@@ -28,10 +28,10 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: EdgeCases.cs(64,24): Cache<int>.Get("k")
-        // Intercepts: EdgeCases.cs(65,27): Cache<string>.Get("k")
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1jkEAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1l0EAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(76,24): Cache<int>.Get("k")
+        // Intercepts: EdgeCases.cs(77,27): Cache<string>.Get("k")
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM2EFAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM4UFAABFZGdlQ2FzZXMuY3M=")]
         public static T? Cache_Get<T>(string key)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -65,9 +65,11 @@ namespace OtelGen.Generated
             global::OtelGen.Spans.SpanFlags.None);
 
         // Intercepts: EdgeCases.cs(13,57): new Counter().Increment()
-        // Intercepts: EdgeCases.cs(57,27): new Counter().Increment()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1swAAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1moDAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(63,44): s_frozen.Increment()
+        // Intercepts: EdgeCases.cs(69,27): new Counter().Increment()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM8wAAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM/IDAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM5IEAABFZGdlQ2FzZXMuY3M=")]
         public static int Counter_Increment(this ref global::MyApp.Counter @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -91,6 +93,40 @@ namespace OtelGen.Generated
             }
         }
 
+        private static readonly global::OtelGen.Spans.SpanDescriptor Extensions_Bump_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "Extensions.Bump",
+            global::OtelGen.SpanKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.Extensions.Bump"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        // Intercepts: EdgeCases.cs(65,61): counter.Bump()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkMzwEAABFZGdlQ2FzZXMuY3M=")]
+        public static void Extensions_Bump(this ref global::MyApp.Counter counter)
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                global::MyApp.Extensions.Bump(ref counter);
+                return;
+            }
+            var scope = global::OtelGen.Spans.SpanScope.Start(Extensions_Bump_Span);
+            try
+            {
+                global::MyApp.Extensions.Bump(ref counter);
+            }
+            catch (global::System.Exception ex)
+            {
+                scope.RecordException(ex);
+                throw;
+            }
+            finally
+            {
+                scope.Dispose();
+            }
+        }
+
         private static readonly global::OtelGen.Spans.SpanDescriptor Inner_Name_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Inner.Name",
             global::OtelGen.SpanKind.Internal,
@@ -100,8 +136,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: EdgeCases.cs(66,31): new Outer.Inner().Name()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1oUEAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(78,31): new Outer.Inner().Name()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM60FAABFZGdlQ2FzZXMuY3M=")]
         public static string Inner_Name(this global::MyApp.Outer.Inner @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -134,8 +170,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: EdgeCases.cs(61,15): o.Old()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1ugDAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(73,15): o.Old()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkMxAFAABFZGdlQ2FzZXMuY3M=")]
         public static int Overloads_Old(this global::MyApp.Overloads @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -168,10 +204,10 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: EdgeCases.cs(59,15): o.Run(1)
-        // Intercepts: EdgeCases.cs(68,20): maybe?.Run(2)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1qYDAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1scEAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(71,15): o.Run(1)
+        // Intercepts: EdgeCases.cs(80,20): maybe?.Run(2)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM84EAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM+8FAABFZGdlQ2FzZXMuY3M=")]
         public static int Overloads_Run(this global::MyApp.Overloads @this, int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -204,8 +240,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: EdgeCases.cs(59,26): o.Run("s")
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1rEDAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(71,26): o.Run("s")
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM9kEAABFZGdlQ2FzZXMuY3M=")]
         public static int Overloads_Run_2(this global::MyApp.Overloads @this, string s)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -238,8 +274,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: EdgeCases.cs(63,11): o.@event()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1hgEAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(75,11): o.@event()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM0AFAABFZGdlQ2FzZXMuY3M=")]
         public static void Overloads_event(this global::MyApp.Overloads @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -272,8 +308,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: EdgeCases.cs(67,31): new Person("ann").Greet()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "JYjLXqSJLVkxbIgmsIYJ1qsEAABFZGdlQ2FzZXMuY3M=")]
+        // Intercepts: EdgeCases.cs(79,31): new Person("ann").Greet()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM9MFAABFZGdlQ2FzZXMuY3M=")]
         public static string Person_Greet(this global::MyApp.Person @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)

@@ -50,8 +50,20 @@ public record Person(string Name)
     public string Greet() => "hi " + Name;
 }
 
+public static class Extensions
+{
+    [Traced]
+    public static void Bump(this ref Counter counter) => counter.Value++;
+}
+
 public static class Program
 {
+    private static readonly Counter s_frozen;
+
+    public static int Frozen() => s_frozen.Increment();
+
+    public static void Bump(ref Counter counter) => counter.Bump();
+
     public static void Run(Overloads? maybe)
     {
         _ = new Counter().Increment();
