@@ -566,7 +566,7 @@ internal static class Parser
                 _ => string.Empty,
             };
             string prefix = (method.IsExtensionMethod && parameter.Ordinal == 0 ? "this " : string.Empty)
-                + (parameter.ScopedKind != ScopedKind.None ? "scoped " : string.Empty);
+                + (parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out ? "scoped " : string.Empty); // out is implicitly scoped
             parameters.Add(new ParameterModel(name, prefix + refKind + parameter.Type.ToDisplayString(s_typeFormat) + " " + name, argumentKind + name));
 
             if (Find(AttributesOf(parameter), "TagAttribute") is { } tag
