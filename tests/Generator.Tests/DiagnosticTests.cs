@@ -217,6 +217,29 @@ public class DiagnosticTests
         Assert.Contains("B_M", run.Generated);
     }
 
+    private const string OneTracedCall = "namespace MyApp; public class C { [OtelGen.Traced] public int M() => 1; public int Use() => M(); }";
+
+    [Fact]
+    public void OTG1008_without_the_interceptors_namespace_nothing_is_generated_and_the_warning_says_what_to_add()
+    {
+        var options = Microsoft.CodeAnalysis.CSharp.CSharpParseOptions.Default.WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Preview);
+        var compilation = Harness.Compile(("Input.cs", OneTracedCall));
+        var driver = Harness.Driver(options).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out var diagnostics);
+        var d = Assert.Single(diagnostics, d => d.Id == "OTG1008");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains("<InterceptorsNamespaces>$(InterceptorsNamespaces);OtelGen.Generated</InterceptorsNamespaces>", d.GetMessage());
+        Assert.Empty(driver.GetRunResult().GeneratedTrees);
+        Assert.DoesNotContain(output.GetDiagnostics(), x => x.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Fact]
+    public void OTG1008_not_reported_when_the_namespace_is_enabled()
+    {
+        var run = Harness.Generate(("Input.cs", OneTracedCall));
+        None(run, "OTG1008");
+        Assert.NotNull(run.Generated);
+    }
+
     [Fact]
     public void Wide_rules_skip_unsupported_shapes_without_an_error()
     {
