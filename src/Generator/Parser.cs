@@ -64,7 +64,7 @@ internal static class Parser
         IMethodSymbol method = Definition(called);
         Compilation compilation = model.Compilation;
         Rule? rule = FindRule(method, compilation);
-        if (rule is null || FindUnsupported(method, cancellationToken) is not null)
+        if (rule is null || FindUnsupported(method, compilation, cancellationToken) is not null)
         {
             // Unsupported shapes with an explicit attribute are reported on the declaration.
             return null;
@@ -363,7 +363,7 @@ internal static class Parser
     // ---------------------------------------------------------------- shapes
 
     /// <summary>Why a method cannot be instrumented (the descriptor and its message arguments), or null.</summary>
-    internal static (DiagnosticDescriptor Descriptor, string[] Arguments)? FindUnsupported(IMethodSymbol method, CancellationToken cancellationToken)
+    internal static (DiagnosticDescriptor Descriptor, string[] Arguments)? FindUnsupported(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
         string name = DisplayName(method);
         if (method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction)
@@ -402,11 +402,54 @@ internal static class Parser
         {
             return (Diagnostics.UnsupportedSignature, new[] { name, "it is declared in an extension block", "Declare it as a classic extension method (static, with a this parameter)" });
         }
-        if (InaccessibleReason(method) is { } reason)
+        if (InaccessibleReason(method) is { } reason && !CanUseAccessor(method, compilation))
         {
+            if (reason is "private" or "protected" && method.MethodKind == MethodKind.Ordinary)
+            {
+                reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic type, using private types, or a target before .NET 8)";
+            }
             return (Diagnostics.Inaccessible, new[] { name, reason });
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether a private or protected method can be called through <c>[UnsafeAccessor]</c> (.NET 8+): a
+    /// non-virtual, non-generic method of a non-generic class whose signature only uses types visible
+    /// assembly-wide. Anything else stays OTG1004.
+    /// </summary>
+    private static bool CanUseAccessor(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            || method.MethodKind != MethodKind.Ordinary || method.IsGenericMethod || method.IsExtensionMethod
+            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType.TypeKind != TypeKind.Class)
+        {
+            return false;
+        }
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType || type.IsFileLocal || type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            {
+                return false;
+            }
+        }
+        if (compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is not { } accessor
+            || !compilation.IsSymbolAccessibleWithin(accessor, compilation.Assembly))
+        {
+            return false;
+        }
+        if (!method.ReturnsVoid && !compilation.IsSymbolAccessibleWithin(method.ReturnType, compilation.Assembly))
+        {
+            return false;
+        }
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (!compilation.IsSymbolAccessibleWithin(parameter.Type, compilation.Assembly))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static string? InaccessibleReason(IMethodSymbol method)
@@ -577,6 +620,7 @@ internal static class Parser
             }
         }
 
+        AccessorKind accessor = InaccessibleReason(method) is null ? AccessorKind.None : method.IsStatic ? AccessorKind.StaticMethod : AccessorKind.Method;
         string typeArguments = method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(p => p.Name)) + ">";
         string callTarget = receiver == ReceiverKind.None
             ? type.ToDisplayString(s_typeFormat) + "." + Identifier(method.Name) + typeArguments
@@ -604,6 +648,8 @@ internal static class Parser
             TypeParameters: new EquatableArray<TypeParameterModel>(typeParameters),
             Parameters: new EquatableArray<ParameterModel>(parameters),
             CallTarget: callTarget,
+            Accessor: accessor,
+            DeclaringType: type.ToDisplayString(s_typeFormat),
             Flow: flow,
             Span: span,
             Captures: new EquatableArray<CaptureModel>(captures),
@@ -908,7 +954,7 @@ internal static class Parser
         }
         var diagnostics = new List<DiagnosticModel>();
         Location location = method.Locations.FirstOrDefault() ?? Location.None;
-        if (FindUnsupported(method, cancellationToken) is { } unsupported)
+        if (FindUnsupported(method, context.SemanticModel.Compilation, cancellationToken) is { } unsupported)
         {
             diagnostics.Add(Diagnostics.Create(unsupported.Descriptor, location, unsupported.Arguments));
         }

@@ -110,21 +110,36 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void OTG1004_private_and_protected_methods_are_errors_that_say_make_it_internal()
+    public void OTG1004_private_methods_the_accessor_cannot_reach_are_errors_that_say_make_it_internal()
     {
         var run = Generate("""
             public class C
             {
-                [Traced] private void Hidden() { }
-                [Traced] protected void Family() { }
+                [Traced] private T Generic<T>(T value) => value;
+                [Traced] protected virtual void Family() { }
                 private class Nested { [Traced] public void Inner() { } }
-                void Use() { Hidden(); Family(); new Nested().Inner(); }
+                void Use()
+                {
+                    Generic(1); Family(); new Nested().Inner();
+                    [Traced] static void Local() { }
+                    Local();
+                }
             }
             """);
         var found = run.GeneratorDiagnostics.Where(d => d.Id == "OTG1004").ToList();
-        Assert.Equal(3, found.Count);
+        Assert.Equal(4, found.Count);
         Assert.All(found, d => Assert.Contains("Make it internal", d.GetMessage()));
         Assert.Null(run.Generated);
+    }
+
+    [Fact]
+    public void OTG1004_not_reported_for_private_methods_reached_through_UnsafeAccessor()
+    {
+        var run = Generate("public class C { [Traced] private int Hidden() => 1; [Traced] protected static int Family() => 2; int Use() => Hidden() + Family(); }");
+        None(run, "OTG1004");
+        Assert.Contains("UnsafeAccessorKind.Method, Name = \"Hidden\"", run.Generated);
+        Assert.Contains("UnsafeAccessorKind.StaticMethod, Name = \"Family\"", run.Generated);
+        Assert.Empty(run.CompileProblems);
     }
 
     [Fact]
