@@ -49,7 +49,7 @@ public sealed class OtlpExporter : IDisposable
     private bool _spoolMayHaveBatches;
     private long _lostSeen;
 
-    private long _exported, _overwritten, _queueFull, _rejected, _failed, _filtered, _spooled, _replayed, _held, _exports, _failures, _retries;
+    private long _exported, _overwritten, _queueFull, _rejected, _failed, _filtered, _spooled, _replayed, _held, _exports, _failures;
 
     /// <summary>
     /// Starts exporting <paramref name="ring"/> with <paramref name="options"/> (a copy is kept). Throws
@@ -117,7 +117,7 @@ public sealed class OtlpExporter : IDisposable
         Held = Interlocked.Read(ref _held),
         Exports = Interlocked.Read(ref _exports),
         Failures = Interlocked.Read(ref _failures),
-        Retries = Interlocked.Read(ref _retries),
+        Retries = _sender is OtlpHttpTransport transport ? transport.Retries : 0,
         Pending = _cursor.Pending,
     };
 
@@ -576,7 +576,6 @@ public sealed class OtlpExporter : IDisposable
 
     private ExportOutcome Tally(ExportResult result, int count, bool replayed)
     {
-        Interlocked.Add(ref _retries, Math.Max(0, result.Attempts - 1));
         switch (result.Outcome)
         {
             case ExportOutcome.Success:
