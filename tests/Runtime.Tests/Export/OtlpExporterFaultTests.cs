@@ -44,9 +44,12 @@ public class OtlpExporterFaultTests
     {
         int port = LoopbackCollector.FreePort();
         SpanRing ring = ExportTestKit.RingWith(250);
-        var exporter = new OtlpExporter(ring, ExportTestKit.Options(new Uri($"http://127.0.0.1:{port}/v1/traces")));
+        OtlpExporter exporter = null!;
         string warnings = ExportTestKit.CaptureStderr(() =>
-            Assert.True(LoopbackCollector.WaitUntil(() => exporter.Statistics.Retries >= 3, Limit)));
+        {
+            exporter = new OtlpExporter(ring, ExportTestKit.Options(new Uri($"http://127.0.0.1:{port}/v1/traces")));
+            Assert.True(LoopbackCollector.WaitUntil(() => exporter.Statistics.Retries >= 3, Limit));
+        });
         Assert.Contains($"cannot export to the OTLP endpoint http://127.0.0.1:{port}/v1/traces", warnings);
 
         using var collector = new LoopbackCollector(port: port);

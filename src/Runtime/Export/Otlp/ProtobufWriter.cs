@@ -66,6 +66,12 @@ public sealed class ProtobufWriter
         _output.Ensure(10);
         byte[] buffer = _output.Array;
         int position = _output.Length;
+        if (value < 0x80)
+        {
+            buffer[position] = (byte)value;
+            _output.SetLength(position + 1);
+            return;
+        }
         while (value >= 0x80)
         {
             buffer[position++] = (byte)(value | 0x80);
