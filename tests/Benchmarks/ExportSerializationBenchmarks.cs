@@ -18,6 +18,8 @@ namespace OtelGen.Benchmarks;
 /// Run: dotnet run -c Release --project tests/Benchmarks -- --filter '*ExportSerialization*' --job short
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class ExportSerializationBenchmarks
 {
     private const int BatchSize = 512;

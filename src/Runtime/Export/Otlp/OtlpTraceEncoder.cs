@@ -180,20 +180,16 @@ public sealed class OtlpTraceEncoder
 
     private void WriteSpan(ProtobufWriter writer, SpanRecord span)
     {
-        Span<byte> id = stackalloc byte[16];
         writer.BeginMessage(ScopeSpansSpans, 2);
-        span.TraceId.WriteBytes(id);
-        writer.WriteBytes(SpanTraceId, id);
-        span.SpanId.WriteBytes(id);
-        writer.WriteBytes(SpanSpanId, id.Slice(0, 8));
+        writer.WriteBigEndianId(SpanTraceId, span.TraceId.High, span.TraceId.Low, sixteenBytes: true);
+        writer.WriteBigEndianId(SpanSpanId, 0, span.SpanId.Value, sixteenBytes: false);
         if (!string.IsNullOrEmpty(span.TraceState))
         {
             writer.WriteString(SpanTraceState, span.TraceState);
         }
         if (span.ParentSpanId.IsValid)
         {
-            span.ParentSpanId.WriteBytes(id);
-            writer.WriteBytes(SpanParentSpanId, id.Slice(0, 8));
+            writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
         }
         SiteBytes? site = span.Descriptor is { } descriptor ? Site(descriptor) : null;
         if (site is not null && ReferenceEquals(site.Name, span.Name))
@@ -252,10 +248,8 @@ public sealed class OtlpTraceEncoder
         {
             ref readonly SpanLink link = ref span.Links[i];
             writer.BeginMessage(SpanLinks, 1);
-            link.TraceId.WriteBytes(id);
-            writer.WriteBytes(LinkTraceId, id);
-            link.SpanId.WriteBytes(id);
-            writer.WriteBytes(LinkSpanId, id.Slice(0, 8));
+            writer.WriteBigEndianId(LinkTraceId, link.TraceId.High, link.TraceId.Low, sixteenBytes: true);
+            writer.WriteBigEndianId(LinkSpanId, 0, link.SpanId.Value, sixteenBytes: false);
             if (!string.IsNullOrEmpty(link.TraceState))
             {
                 writer.WriteString(LinkTraceState, link.TraceState);
