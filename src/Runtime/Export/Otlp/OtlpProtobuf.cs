@@ -38,6 +38,28 @@ public static class OtlpProtobuf
         int anyLength;
         switch (value.Type)
         {
+            case AttributeType.String:
+                string text = value.AsString();
+                if (keyField.Length + 5 + text.Length * 3 < 128)
+                {
+                    // Every length fits one byte: encode the text in place, then patch the three lengths.
+                    PooledBuffer output = writer.Output;
+                    output.Ensure(keyField.Length + 7 + text.Length * 3);
+                    byte[] buffer = output._buffer;
+                    int at = output._length;
+                    buffer[at] = (byte)((field << 3) | 2);
+                    keyField.CopyTo(buffer.AsSpan(at + 2));
+                    int valueAt = at + 2 + keyField.Length;
+                    buffer[valueAt] = (Value << 3) | 2;
+                    buffer[valueAt + 2] = (StringValue << 3) | 2;
+                    int written = System.Text.Encoding.UTF8.GetBytes(text, buffer.AsSpan(valueAt + 4));
+                    buffer[valueAt + 3] = (byte)written;
+                    buffer[valueAt + 1] = (byte)(written + 2);
+                    buffer[at + 1] = (byte)(keyField.Length + written + 4);
+                    output._length = valueAt + 4 + written;
+                    return;
+                }
+                goto default;
             case AttributeType.Bool:
                 anyLength = 2;
                 break;

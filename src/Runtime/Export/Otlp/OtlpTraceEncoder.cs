@@ -94,7 +94,14 @@ public sealed class OtlpTraceEncoder
         public readonly string Name;
         public readonly byte[] NameField;
         public readonly byte[] Attributes;
+
+        // The keys this site's spans set, by position: generated code sets the same literals in the same order.
+        public readonly string?[] OwnKeys = new string?[8];
+        public readonly byte[]?[] OwnKeyFields = new byte[]?[8];
     }
+
+    private readonly SpanDescriptor?[] _recentDescriptors = new SpanDescriptor?[64];
+    private readonly SiteBytes?[] _recentSites = new SiteBytes?[64];
     private Utf8JsonWriter? _json;
 
     /// <summary>An encoder for spans of <paramref name="resource"/> under the <c>OtelGen</c> scope.</summary>
@@ -217,7 +224,24 @@ public sealed class OtlpTraceEncoder
         for (int i = 0; i < span.AttributeCount; i++)
         {
             ref readonly KeyValue attribute = ref span.Attributes[i];
-            byte[]? key = KeyField(attribute.Key);
+            byte[]? key;
+            if (site is not null && i < site.OwnKeys.Length)
+            {
+                if (ReferenceEquals(site.OwnKeys[i], attribute.Key))
+                {
+                    key = site.OwnKeyFields[i];
+                }
+                else
+                {
+                    key = KeyField(attribute.Key);
+                    site.OwnKeys[i] = key is null ? null : attribute.Key;
+                    site.OwnKeyFields[i] = key;
+                }
+            }
+            else
+            {
+                key = KeyField(attribute.Key);
+            }
             if (key is not null)
             {
                 OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, key, attribute.Value);
@@ -282,16 +306,23 @@ public sealed class OtlpTraceEncoder
 
     private SiteBytes? Site(SpanDescriptor descriptor)
     {
-        if (_sites.TryGetValue(descriptor, out SiteBytes? site))
+        // A direct-mapped memo in front of the dictionary: a batch usually holds spans of a few sites.
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(descriptor) & (_recentDescriptors.Length - 1);
+        if (ReferenceEquals(_recentDescriptors[slot], descriptor))
         {
-            return site;
+            return _recentSites[slot];
         }
-        if (_sites.Count >= CacheLimit)
+        if (!_sites.TryGetValue(descriptor, out SiteBytes? site))
         {
-            return null;
+            if (_sites.Count >= CacheLimit)
+            {
+                return null;
+            }
+            site = new SiteBytes(descriptor);
+            _sites.Add(descriptor, site);
         }
-        site = new SiteBytes(descriptor);
-        _sites.Add(descriptor, site);
+        _recentDescriptors[slot] = descriptor;
+        _recentSites[slot] = site;
         return site;
     }
 
