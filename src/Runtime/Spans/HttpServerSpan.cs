@@ -337,7 +337,7 @@ public readonly struct HttpServerSpan : IDisposable
         }
     }
 
-    private static bool ReadOptIn()
+    internal static bool ReadOptIn()
     {
         string? optIn = EnvironmentSettings.Get("OTEL_SEMCONV_STABILITY_OPT_IN");
         if (optIn is null)
