@@ -164,6 +164,30 @@ public struct Job
     }
 
     /// <summary>
+    /// Like <see cref="Run"/>, for a body that awaits or forks: the job's span (or, after a park, its
+    /// <c>step.{name}.resume</c> segment) is current for the async flow until the scope is disposed.
+    /// </summary>
+    public JobFlowScope RunInFlow()
+    {
+        if (_state is JobState.Queued or JobState.Taken)
+        {
+            Started();
+        }
+        else if (_state == JobState.Parked)
+        {
+            Resumed();
+        }
+        ActiveSpan? span = Live;
+        if (span is null || _state != JobState.Running)
+        {
+            return default;
+        }
+        SpanDescriptor? segment = _resumeSegmentNext && !JobNames.IsEffect(_descriptor!) ? JobNames.Resume(_descriptor!) : null;
+        _resumeSegmentNext = false;
+        return new JobFlowScope(span, segment);
+    }
+
+    /// <summary>
     /// The job stopped running until something happens: <paramref name="cause"/>, what it waits for
     /// (<paramref name="token"/>, e.g. a lock name or need id), and the concurrency limit that applied
     /// (<paramref name="limitCurrent"/> in use of <paramref name="limitMax"/>; 0 when there is none).

@@ -288,3 +288,51 @@ public sealed class JobLifecycleTests : IDisposable
         Assert.Equal("timeout", type.AsString());
     }
 }
+
+public sealed class JobFlowTests
+{
+    private static readonly SpanDescriptor Inner = new("inner", SpanKind.Internal);
+
+    public JobFlowTests() => Tracing.Enable();
+
+    [Fact]
+    public async System.Threading.Tasks.Task An_async_body_keeps_the_job_current_across_awaits_and_tasks()
+    {
+        SpanContext before = TraceContext.Current;
+        Job job = Job.EnqueueStep("async_body", "q", 0);
+        TraceId traceId = job.Context.TraceId;
+        SpanId stepId = job.Context.SpanId;
+        job.Taken(0);
+        using (job.RunInFlow())
+        {
+            await System.Threading.Tasks.Task.Yield();
+            using (var inner = SpanScope.Start(Inner))
+            {
+            }
+            StandardEvents.SlotWrite("draft", 10);
+        }
+        Assert.Equal(before, TraceContext.Current);
+        job.Parked(ParkCause.IoWait);
+        await System.Threading.Tasks.Task.Delay(1);
+        SpanId resumeId;
+        using (JobFlowScope run = job.RunInFlow())
+        {
+            resumeId = run.Context.SpanId;
+            await System.Threading.Tasks.Task.Run(() =>
+            {
+                using var inner = SpanScope.Start(Inner);
+            });
+        }
+        job.Completed(true);
+        Assert.Equal(before, TraceContext.Current);
+
+        SpanRecord[] spans = Tracing.Ring.Snapshot().Where(s => s.TraceId == traceId).ToArray();
+        SpanRecord step = spans.Single(s => s.Name == "step.async_body");
+        SpanRecord resume = spans.Single(s => s.Name == "step.async_body.resume");
+        Assert.Equal(stepId, step.SpanId);
+        Assert.Equal(resumeId, resume.SpanId);
+        Assert.Equal(step.SpanId, resume.ParentSpanId);
+        Assert.Equal(new[] { step.SpanId, resume.SpanId }, spans.Where(s => s.Name == "inner").OrderBy(s => s.StartUnixNano).Select(s => s.ParentSpanId).ToArray());
+        Assert.Contains(Enumerable.Range(0, step.EventCount), i => step.Events[i].Name == "slot.write");
+    }
+}
