@@ -13,48 +13,64 @@ namespace OtelGen.Jobs;
 /// </summary>
 public readonly struct JobFlowScope : IDisposable
 {
-    private readonly ActiveSpan? _job;
-    private readonly int _jobGeneration;
     private readonly ActiveSpan? _segment;
     private readonly int _segmentGeneration;
+    private readonly SpanContext _context;
+    // What to put back; kept here rather than on the job's span, so the flow is restored even if the
+    // job completed (and its span was reused) before this scope is disposed.
+    private readonly FlowNode? _previous;
+    private readonly ExecutionContext? _before;
+    private readonly ExecutionContext? _after;
+    private readonly bool _active;
 
     internal JobFlowScope(ActiveSpan job, SpanDescriptor? segment)
     {
-        _job = job;
-        _jobGeneration = job.Generation;
-        SpanContexts.SetFlow(job, FlowNode.Current.Value, ExecutionContext.Capture());
+        _previous = FlowNode.Current.Value;
+        _before = ExecutionContext.Capture();
+        _segment = null;
+        _segmentGeneration = 0;
         if (segment is not null)
         {
             ActiveSpan span = JobSpanPool.Rent();
             span.Begin(segment, segment.Name, segment.Kind, job.Context, job.Baggage);
-            SpanContexts.SetFlow(span, job.Flow, ExecutionContext.Capture());
             _segment = span;
             _segmentGeneration = span.Generation;
+            _context = span.Context;
+            FlowNode.Current.Value = new FlowNode(span.Context, span, span.Baggage);
         }
         else
         {
-            _segment = null;
-            _segmentGeneration = 0;
+            _context = job.Context;
+            FlowNode.Current.Value = new FlowNode(job.Context, job, job.Baggage);
         }
+        _after = ExecutionContext.Capture();
+        _active = true;
     }
 
     /// <summary>The context of the current span of this run (the job's span or its resume segment).</summary>
-    public SpanContext Context =>
-        _segment is { } s && s.Generation == _segmentGeneration ? s.Context :
-        _job is { } j && j.Generation == _jobGeneration ? j.Context : default;
+    public SpanContext Context => _context;
 
-    /// <summary>Ends the resume segment, if any, and puts the flow's previous context back. Safe to call twice.</summary>
+    /// <summary>Ends the resume segment, if any, and puts the flow's previous context back.</summary>
     public void Dispose()
     {
+        if (!_active)
+        {
+            return;
+        }
         if (_segment is { } segment && segment.Generation == _segmentGeneration && segment.IsOpen)
         {
-            SpanContexts.RestoreFlow(segment);
             segment.End();
             JobSpanPool.Return(segment);
         }
-        if (_job is { } job && job.Generation == _jobGeneration)
+        // Restoring the captured context costs nothing when nothing else changed it; otherwise only our
+        // async-local is reset, keeping what the body set (culture, logging scopes).
+        if (_before is not null && ReferenceEquals(ExecutionContext.Capture(), _after))
         {
-            SpanContexts.RestoreFlow(job);
+            ExecutionContext.Restore(_before);
+        }
+        else if (!ReferenceEquals(FlowNode.Current.Value, _previous))
+        {
+            FlowNode.Current.Value = _previous;
         }
     }
 }

@@ -16,14 +16,14 @@ public static class JobNames
 
     /// <summary>The descriptor of step <paramref name="name"/>: span <c>step.{name}</c>, INTERNAL, attribute <c>step.name</c>.</summary>
     public static SpanDescriptor Step(string name) =>
-        s_steps.GetOrAdd(name, static n => new SpanDescriptor("step." + n, SpanKind.Internal, new KeyValue[] { new("step.name", n) }));
+        s_steps.GetOrAdd(name ?? "unnamed", static n => new SpanDescriptor("step." + n, SpanKind.Internal, new KeyValue[] { new("step.name", n) }));
 
     /// <summary>
     /// The descriptor of an effect: span <c>{operation} {target}</c> (or just the operation), CLIENT, with
     /// <c>effect.operation</c> and <c>effect.target</c>. An optional effect that fails leaves its span UNSET.
     /// </summary>
     public static SpanDescriptor Effect(string operation, string? target = null, bool optional = false) =>
-        s_effects.GetOrAdd((operation, target, optional), static key =>
+        s_effects.GetOrAdd((operation ?? "effect", target, optional), static key =>
         {
             string name = string.IsNullOrEmpty(key.Target) ? key.Operation : key.Operation + " " + key.Target;
             KeyValue[] attributes = string.IsNullOrEmpty(key.Target)

@@ -335,4 +335,18 @@ public sealed class JobFlowTests
         Assert.Equal(new[] { step.SpanId, resume.SpanId }, spans.Where(s => s.Name == "inner").OrderBy(s => s.StartUnixNano).Select(s => s.ParentSpanId).ToArray());
         Assert.Contains(Enumerable.Range(0, step.EventCount), i => step.Events[i].Name == "slot.write");
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task The_flow_is_restored_even_when_the_job_completed_first()
+    {
+        SpanContext before = TraceContext.Current;
+        Job job = Job.EnqueueStep("completes_inside", "q", 0);
+        JobFlowScope run = job.RunInFlow();
+        SpanId stepId = run.Context.SpanId;
+        await System.Threading.Tasks.Task.Yield();
+        Assert.Equal(stepId, TraceContext.Current.SpanId);
+        job.Completed(true);
+        run.Dispose();
+        Assert.Equal(before, TraceContext.Current);
+    }
 }
