@@ -57,7 +57,20 @@ public readonly struct HttpServerSpan : IDisposable
     /// Starts the SERVER span of a request as a child of <paramref name="parent"/> (a context that arrived in
     /// headers), or of the current context when it is not valid, and makes it current for the async flow.
     /// </summary>
-    public static HttpServerSpan Start(in HttpServerRequest request, SpanContext parent = default)
+    public static HttpServerSpan Start(in HttpServerRequest request, SpanContext parent = default) => Start(request, parent, orCurrent: true);
+
+    /// <summary>
+    /// Starts the SERVER span continuing the W3C <c>traceparent</c>/<c>tracestate</c> headers of the request.
+    /// When they are absent or invalid the span is the root of a new trace: a request that carries no
+    /// context does not inherit whatever is ambient in the server (a host's own activity, say).
+    /// </summary>
+    public static HttpServerSpan Start(in HttpServerRequest request, string? traceparent, string? tracestate = null)
+    {
+        TraceParent.TryParse(traceparent, tracestate, out SpanContext parent);
+        return Start(request, parent, orCurrent: false);
+    }
+
+    private static HttpServerSpan Start(in HttpServerRequest request, SpanContext parent, bool orCurrent)
     {
         if (!Tracing.IsEnabled)
         {
@@ -67,7 +80,7 @@ public readonly struct HttpServerSpan : IDisposable
         {
             SpanContext current = SpanContexts.ResolveParent(SpanStack.Current, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
             ActiveSpan span = JobSpanPool.Rent();
-            span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, parent.IsValid ? parent : current, baggage);
+            span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, parent.IsValid || !orCurrent ? parent : current, baggage);
             if (span.Recording)
             {
                 ApplyRequest(span.Record, request);
@@ -80,13 +93,6 @@ public readonly struct HttpServerSpan : IDisposable
             // Telemetry never throws into the application.
             return default;
         }
-    }
-
-    /// <summary>Starts the SERVER span continuing the W3C <c>traceparent</c>/<c>tracestate</c> headers of the request (a new trace when they are absent or invalid).</summary>
-    public static HttpServerSpan Start(in HttpServerRequest request, string? traceparent, string? tracestate = null)
-    {
-        TraceParent.TryParse(traceparent, tracestate, out SpanContext parent);
-        return Start(request, parent);
     }
 
     private ActiveSpan? Live => _span is { } s && s.Generation == _generation && s.IsOpen ? s : null;

@@ -184,6 +184,19 @@ public sealed class HttpServerSpanTests : IDisposable
     }
 
     [Fact]
+    public void Without_incoming_headers_the_request_starts_a_new_trace()
+    {
+        using var outer = SpanScope.Start(Child);
+        HttpServerSpan fromCurrent = HttpServerSpan.Start(Request);
+        Assert.Equal(outer.Context.TraceId, fromCurrent.Context.TraceId);
+        fromCurrent.End();
+        HttpServerSpan fromHeaders = HttpServerSpan.Start(Request, traceparent: null);
+        Assert.NotEqual(outer.Context.TraceId, fromHeaders.Context.TraceId);
+        Assert.False(fromHeaders.Context.IsRemote);
+        fromHeaders.End();
+    }
+
+    [Fact]
     public async Task Is_current_for_the_async_flow_until_it_ends()
     {
         SpanContext before = TraceContext.Current;
