@@ -19,7 +19,7 @@ internal static class Golden
           @network.protocol.version=1.1
           @http.response.status_code=200
           step.load_post [Internal Ok] 0.2..4.5
-            @step.name=load_post
+            @otelgen.step.name=load_post
             @job.queue=steps
             @job.queue_wait_ms=1
             @job.dispatch_ms=0.1
@@ -34,8 +34,11 @@ internal static class Golden
             ! 4 job.resumed job.park.wait_ms=2.5
             ! 4.5 job.completed job.success=true
             db.get blog_post [Client Unset] 1.5..3.9
-              @effect.operation=db.get
-              @effect.target=blog_post
+              @db.operation.name=get
+              @db.collection.name=blog_post
+              @otelgen.effect.system=db
+              @otelgen.effect.operation=get
+              @otelgen.effect.target=blog_post
               @job.queue=io
               @job.queue_wait_ms=0.3
               @job.dispatch_ms=0.1
@@ -47,11 +50,11 @@ internal static class Golden
               ! 1.9 job.started
               ! 3.9 job.completed job.success=true
             step.load_post.resume [Internal Unset] 4..4.5
-              @step.name=load_post
+              @otelgen.step.name=load_post
               ! 4 need.join completed=1 failed=0 duration_ms=2.5
               ! 4.3 slot.write slot=post size_bytes=512
           step.render [Internal Ok] 4.6..5.4
-            @step.name=render
+            @otelgen.step.name=render
             @job.queue=steps
             @job.queue_wait_ms=0.2
             @job.dispatch_ms=0.1
@@ -77,7 +80,7 @@ internal static class Golden
           @network.protocol.version=1.1
           @http.response.status_code=404
           step.validate [Internal Ok] 0.1..0.9
-            @step.name=validate
+            @otelgen.step.name=validate
             @job.queue=steps
             @validation.reason=id is not a number
             @job.queue_wait_ms=0.4
@@ -105,7 +108,7 @@ internal static class Golden
           @http.response.status_code=500
           @error.type=500
           step.load_post [Internal Error] 0.2..3.9
-            @step.name=load_post
+            @otelgen.step.name=load_post
             @job.queue=steps
             @error.type=db_unavailable
             @job.queue_wait_ms=0.5
@@ -120,8 +123,11 @@ internal static class Golden
             ! 3.8 job.resumed job.park.wait_ms=2.9
             ! 3.9 job.completed job.success=false
             db.get blog_post [Client Error] 0.9..3.7
-              @effect.operation=db.get
-              @effect.target=blog_post
+              @db.operation.name=get
+              @db.collection.name=blog_post
+              @otelgen.effect.system=db
+              @otelgen.effect.operation=get
+              @otelgen.effect.target=blog_post
               @job.queue=io
               @error.type=System.TimeoutException
               @job.queue_wait_ms=0.3
@@ -136,7 +142,7 @@ internal static class Golden
               ! 3.7 exception exception.type=System.TimeoutException exception.message=the database did not answer
               ! 3.7 job.completed job.success=false
             step.load_post.resume [Internal Unset] 3.8..3.9
-              @step.name=load_post
+              @otelgen.step.name=load_post
               ! 3.8 need.join completed=0 failed=1 duration_ms=2.9
         """;
 
@@ -153,7 +159,7 @@ internal static class Golden
           @network.protocol.version=1.1
           @http.response.status_code=200
           step.load_post [Internal Ok] 0.1..21.5
-            @step.name=load_post
+            @otelgen.step.name=load_post
             @job.queue=steps
             @job.queue_wait_ms=12
             @job.dispatch_ms=0.2
@@ -169,8 +175,11 @@ internal static class Golden
               ! 0.1 job.enqueued job.queue=steps job.queue_depth=40
               ! 12.1 job.taken job.queue_depth=25
             db.get blog_post [Client Unset] 12.4..21
-              @effect.operation=db.get
-              @effect.target=blog_post
+              @db.operation.name=get
+              @db.collection.name=blog_post
+              @otelgen.effect.system=db
+              @otelgen.effect.operation=get
+              @otelgen.effect.target=blog_post
               @job.queue=io
               @job.queue_wait_ms=7
               @job.dispatch_ms=0.1
@@ -192,9 +201,9 @@ internal static class Golden
               ! 12.4 job.parked job.park.cause=io_wait job.park.token=need-1
               ! 21.1 job.resumed job.park.wait_ms=8.7
             step.load_post.resume [Internal Unset] 21.1..21.5
-              @step.name=load_post
+              @otelgen.step.name=load_post
           step.render [Internal Ok] 21.6..27.099
-            @step.name=render
+            @otelgen.step.name=render
             @job.queue=steps
             @job.queue_wait_ms=4.999
             @job.dispatch_ms=0
@@ -220,7 +229,7 @@ internal static class Golden
           @network.protocol.version=1.1
           @http.response.status_code=200
           step.publish [Internal Ok] 0.1..37.6
-            @step.name=publish
+            @otelgen.step.name=publish
             @job.queue=steps
             @job.queue_wait_ms=0.3
             @job.dispatch_ms=0
@@ -242,9 +251,9 @@ internal static class Golden
               ! 0.6 job.parked job.park.cause=rate_limit job.park.token=api-quota job.limit.current=10 job.limit.max=10
               ! 8.6 job.resumed job.park.wait_ms=8
             step.publish.resume [Internal Unset] 8.6..8.9
-              @step.name=publish
+              @otelgen.step.name=publish
             step.publish.resume [Internal Unset] 10.9..11.1
-              @step.name=publish
+              @otelgen.step.name=publish
             job.park [Internal Unset] 11.1..17.1
               @job.queue=steps
               @job.park.cause=lock
@@ -254,7 +263,7 @@ internal static class Golden
               ! 11.1 job.parked job.park.cause=lock job.park.token=post:42 job.limit.current=1 job.limit.max=1
               ! 17.1 job.resumed job.park.wait_ms=6
             step.publish.resume [Internal Unset] 17.1..17.2
-              @step.name=publish
+              @otelgen.step.name=publish
               ! 17.2 retry attempt=1 reason=conflict backoff_ms=20
             job.park [Internal Unset] 17.2..37.2
               @job.queue=steps
@@ -263,7 +272,7 @@ internal static class Golden
               ! 17.2 job.parked job.park.cause=timer job.park.token=retry-1
               ! 37.2 job.resumed job.park.wait_ms=20
             step.publish.resume [Internal Unset] 37.2..37.6
-              @step.name=publish
+              @otelgen.step.name=publish
         """;
 
     public const string ParallelJoinAll = """
@@ -279,7 +288,7 @@ internal static class Golden
           @network.protocol.version=1.1
           @http.response.status_code=200
           step.load_post [Internal Ok] 0.1..4.8
-            @step.name=load_post
+            @otelgen.step.name=load_post
             @job.queue=steps
             @job.queue_wait_ms=0.2
             @job.dispatch_ms=0
@@ -295,8 +304,9 @@ internal static class Golden
             ! 4.5 need.join completed=3 failed=1 duration_ms=4.1
             ! 4.8 job.completed job.success=true
             cache.get author [Client Unset] 0.4..1.1
-              @effect.operation=cache.get
-              @effect.target=author
+              @otelgen.effect.system=cache
+              @otelgen.effect.operation=get
+              @otelgen.effect.target=author
               @job.queue=io
               @error.type=System.InvalidOperationException
               @job.queue_wait_ms=0.2
@@ -310,8 +320,11 @@ internal static class Golden
               ! 1.1 exception exception.type=System.InvalidOperationException exception.message=cache node down
               ! 1.1 job.completed job.success=false
             db.get blog_post [Client Unset] 0.4..2.1
-              @effect.operation=db.get
-              @effect.target=blog_post
+              @db.operation.name=get
+              @db.collection.name=blog_post
+              @otelgen.effect.system=db
+              @otelgen.effect.operation=get
+              @otelgen.effect.target=blog_post
               @job.queue=io
               @job.queue_wait_ms=0.2
               @job.dispatch_ms=0
@@ -323,8 +336,10 @@ internal static class Golden
               ! 0.6 job.started
               ! 2.1 job.completed job.success=true
             http.get comments [Client Unset] 0.4..4.4
-              @effect.operation=http.get
-              @effect.target=comments
+              @http.request.method=GET
+              @otelgen.effect.system=http
+              @otelgen.effect.operation=get
+              @otelgen.effect.target=comments
               @job.queue=io
               @job.queue_wait_ms=0.2
               @job.dispatch_ms=0
@@ -336,6 +351,6 @@ internal static class Golden
               ! 0.6 job.started
               ! 4.4 job.completed job.success=true
             step.load_post.resume [Internal Unset] 4.5..4.8
-              @step.name=load_post
+              @otelgen.step.name=load_post
         """;
 }
