@@ -104,6 +104,30 @@ public sealed class JobLifecycleTests : IDisposable
     }
 
     [Fact]
+    public void A_run_left_open_is_neither_ended_nor_reused_by_the_scopes_around_it()
+    {
+        Job job = Job.EnqueueStep("left_open", "q", 0);
+        SpanContext jobContext = job.Context;
+        var outer = SpanScope.Start(Outer);
+        JobRun forgotten = job.Run();
+        // The outer scope ends with the run still on the stack: the job's span is not the outer scope's to end.
+        outer.Dispose();
+        Assert.True(job.Context.IsValid);
+        using (var next = SpanScope.Start(Inner))
+        {
+            Assert.NotEqual(jobContext.TraceId, next.Context.TraceId);
+            // This one lands on the stack slot the forgotten run still occupies: it must get a fresh frame.
+            using var nested = SpanScope.Start(Inner);
+            Assert.Equal(next.Context.TraceId, nested.Context.TraceId);
+            Assert.Equal(jobContext, job.Context);
+        }
+        forgotten.Dispose();
+        job.Completed(true);
+        SpanRecord step = SpansOf(jobContext.TraceId).Single(s => s.SpanId == jobContext.SpanId);
+        Assert.Equal("step.left_open", step.Name);
+    }
+
+    [Fact]
     public void Debug_jobs_promotes_every_wait_however_short()
     {
         JobSettings.DebugJobs = true;
