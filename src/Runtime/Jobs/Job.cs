@@ -101,8 +101,8 @@ public struct Job
     public readonly int ParkCount => _parkCount;
 
     /// <summary>
-    /// The job's span context, to parent work explicitly or to continue the job in an async flow
-    /// (<c>TraceContext.Continue(job.Context)</c>); default when tracing is off or the job completed.
+    /// The job's span context, to parent work explicitly or to store with the job (a database row, a
+    /// message header); default when tracing is off or the job completed.
     /// </summary>
     public readonly SpanContext Context => Live is { } span ? span.Context : default;
 
@@ -141,7 +141,7 @@ public struct Job
     /// Makes the job's span current on this thread until the returned scope is disposed, so spans and
     /// effects started by the running code become its children. After a park (a step that resumed), the
     /// run is a new child segment <c>step.{name}.resume</c>. Starts or resumes the job if needed.
-    /// Synchronous code only (a ref struct); an async body continues with <c>TraceContext.Continue(job.Context)</c>.
+    /// Synchronous code only (a ref struct); an async body uses <see cref="RunInFlow"/>.
     /// </summary>
     public JobRun Run()
     {
