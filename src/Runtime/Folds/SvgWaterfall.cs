@@ -163,8 +163,8 @@ public static class SvgWaterfall
             {
                 w.Raw(" class=\"orphan\"");
             }
-            w.Raw(">").Raw(error ? "\u2716 " : job ? "\u23F1 " : "").Text(Truncate(span.Name, maxChars)).Raw("</text>");
-            w.Raw("<text class=\"dur\" x=\"").Num(Math.Min(x + barWidth + 4, x1 + 4)).Raw("\" y=\"").Num(textY).Raw("\">")
+            w.Raw(">").Raw(error ? "\u2716 " : job ? "\u00BB " : "").Text(Truncate(span.Name, maxChars)).Raw("</text>");
+            w.Raw("<text class=\"dur\" x=\"").Num(Math.Min(x + barWidth + (span.EventCount > 0 ? 8 : 4), x1 + 8)).Raw("\" y=\"").Num(textY).Raw("\">")
              .Text(FormatDuration(node.DurationNanos)).Raw("</text>");
             w.Raw("</g>\n");
             row++;
