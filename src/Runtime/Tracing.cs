@@ -37,5 +37,10 @@ public static class Tracing
     /// <summary>Switches recording on for the whole process (overrides the environment).</summary>
     public static void Enable() => s_enabled = true;
 
-    internal static void OnEnd(SpanRecord record) => Ring.Write(record);
+    internal static void OnEnd(SpanRecord record)
+    {
+        Ring.Write(record);
+        // Live metrics (request and database durations): one branch for every other span.
+        if (record.Kind is SpanKind.Server or SpanKind.Client) { OtelGen.Folds.RuntimeMetrics.OnSpanEnd(record); }
+    }
 }
