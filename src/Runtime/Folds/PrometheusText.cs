@@ -35,6 +35,10 @@ public static class PrometheusText
         var families = new SortedDictionary<string, Family>(StringComparer.Ordinal);
         foreach (MetricData metric in snapshot.Metrics)
         {
+            if (metric.Points.Count == 0)
+            {
+                continue; // an instrument nobody has recorded to yet: no family
+            }
             string type = metric.Kind switch
             {
                 MetricKind.Sum when metric.IsMonotonic => "counter",
