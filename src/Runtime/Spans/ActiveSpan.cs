@@ -274,8 +274,15 @@ internal static class SpanContexts
             baggage = node.Baggage;
             return node.Context;
         }
-        baggage = Baggage.Empty;
-        return FromActivity(Activity.Current);
+        SpanContext fromActivity = FromActivity(Activity.Current);
+        if (fromActivity.IsValid)
+        {
+            baggage = Baggage.Empty;
+            return fromActivity;
+        }
+        // Last, the context this process was started with (TRACEPARENT in the environment).
+        baggage = TraceContext.ProcessBaggage;
+        return TraceContext.ProcessParent;
     }
 
     /// <summary>The span that enrichment from code should reach, or null.</summary>

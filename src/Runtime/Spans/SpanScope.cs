@@ -58,6 +58,9 @@ public ref struct SpanScope
     /// <summary>This span's context (default when tracing is off).</summary>
     public readonly SpanContext Context => Live is { } s ? s.Context : default;
 
+    /// <summary>The span, for events, links, arrays and status.</summary>
+    public readonly SpanHandle Span => new(Live);
+
     private readonly ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
 
     /// <summary>Sets a string attribute.</summary>
@@ -101,9 +104,18 @@ public ref struct SpanScope
 /// <summary>
 /// A span around an asynchronous call: started before the call, made current for the call's flow, and
 /// ended when the returned task completes (faulted and cancelled tasks included). Used by generated
-/// interceptors for methods returning <c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c> and <c>ValueTask&lt;T&gt;</c>.
+/// interceptors for methods returning <c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c> and <c>ValueTask&lt;T&gt;</c>:
+/// <code>
+/// var span = AsyncSpanScope.Start(Descriptor);
+/// Task&lt;int&gt; task;
+/// try { task = target.WorkAsync(x); }
+/// catch (Exception ex) { span.Fail(ex); throw; }
+/// return span.Track(task);
+/// </code>
+/// <see cref="Track(Task)"/> and <see cref="Fail"/> first put the caller's flow back (the span stays
+/// current only inside the call), then end the span when the task completes.
 /// </summary>
-public readonly struct AsyncSpanScope
+public readonly struct AsyncSpanScope : IDisposable
 {
     private readonly ActiveSpan? _span;
     private readonly int _generation;
@@ -138,6 +150,23 @@ public readonly struct AsyncSpanScope
     /// <summary>This span's context (default when tracing is off).</summary>
     public SpanContext Context => Live is { } s ? s.Context : default;
 
+    /// <summary>The span, for events, links, arrays and status.</summary>
+    public SpanHandle Span => new(Live);
+
+    /// <summary>
+    /// Ends a span started from code (<see cref="Tracer.StartAsyncSpan"/>) and makes its parent current
+    /// again. Not for spans handed to <see cref="Track(Task)"/>, which end with their task.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Live is { } span)
+        {
+            SpanContexts.RestoreFlow(span);
+            span.End();
+            ActiveSpanPool.Return(span);
+        }
+    }
+
     /// <summary>Sets a string attribute (before the call, or from its continuation).</summary>
     public void SetAttribute(string key, string? value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
     /// <summary>Sets an integer attribute.</summary>
@@ -149,23 +178,12 @@ public readonly struct AsyncSpanScope
     /// <summary>Sets an attribute of any supported type.</summary>
     public void SetAttribute(string key, AttributeValue value) => Live?.Record.SetAttribute(key, value);
 
-    /// <summary>
-    /// Puts the caller's flow back after the call returned its task (or threw). Call exactly once, in a
-    /// <c>finally</c> right after the call.
-    /// </summary>
-    public void Detach()
-    {
-        if (Live is { } span)
-        {
-            SpanContexts.RestoreFlow(span);
-        }
-    }
-
-    /// <summary>The call threw before returning a task: record it and end the span.</summary>
+    /// <summary>The call threw before returning a task: put the caller's flow back, record it and end the span.</summary>
     public void Fail(Exception exception)
     {
         if (Live is { } span)
         {
+            SpanContexts.RestoreFlow(span);
             span.RecordException(exception);
             span.End();
             ActiveSpanPool.Return(span);
@@ -177,6 +195,7 @@ public readonly struct AsyncSpanScope
     {
         if (Live is { } span)
         {
+            SpanContexts.RestoreFlow(span);
             span.EndWhenComplete(task);
         }
         return task;
@@ -187,6 +206,7 @@ public readonly struct AsyncSpanScope
     {
         if (Live is { } span)
         {
+            SpanContexts.RestoreFlow(span);
             span.EndWhenComplete(task);
         }
         return task;
@@ -199,6 +219,7 @@ public readonly struct AsyncSpanScope
         {
             return task;
         }
+        SpanContexts.RestoreFlow(span);
         if (task.IsCompletedSuccessfully)
         {
             span.End();
@@ -217,6 +238,7 @@ public readonly struct AsyncSpanScope
         {
             return task;
         }
+        SpanContexts.RestoreFlow(span);
         if (task.IsCompletedSuccessfully)
         {
             span.End();
