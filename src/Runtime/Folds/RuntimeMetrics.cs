@@ -9,7 +9,9 @@ namespace OtelGen.Folds;
 /// OtelGen's instruments on the <c>OtelGen</c> meter, named and measured as the semantic conventions
 /// say (durations in seconds), so that <c>dotnet-counters</c>, the OpenTelemetry SDK and
 /// <see cref="MetricsCollector"/> all see them. The request and database durations are recorded live
-/// from span ends; the job instruments are for the job lifecycle to record.
+/// from span ends. The job metrics (<c>otelgen.job.queue_wait</c>, <c>otelgen.job.park_wait</c>,
+/// <c>otelgen.job.run_active</c>, <c>otelgen.job.parks</c>) and the exporter's (<c>otelgen.exporter.*</c>)
+/// are defined where they are measured, on meters of the same name, and collected the same way.
 /// </summary>
 public static class RuntimeMetrics
 {
@@ -37,22 +39,6 @@ public static class RuntimeMetrics
     /// <summary><c>db.client.operation.duration</c> (s): CLIENT spans with <c>db.system.name</c>.</summary>
     public static Histogram<double> DbClientOperationDuration { get; } =
         Meter.CreateHistogram<double>("db.client.operation.duration", "s", "Duration of database client operations.");
-
-    /// <summary><c>otelgen.job.queue_wait</c> (s): time a job waited in its queue before it was taken.</summary>
-    public static Histogram<double> JobQueueWait { get; } =
-        Meter.CreateHistogram<double>("otelgen.job.queue_wait", "s", "Time a job waited in its queue before a worker took it.");
-
-    /// <summary><c>otelgen.job.park_wait</c> (s): time a job spent parked (waiting on I/O, a lock, a dependency).</summary>
-    public static Histogram<double> JobParkWait { get; } =
-        Meter.CreateHistogram<double>("otelgen.job.park_wait", "s", "Time a job spent parked.");
-
-    /// <summary><c>otelgen.job.run_active</c> (s): time a job actually ran.</summary>
-    public static Histogram<double> JobRunActive { get; } =
-        Meter.CreateHistogram<double>("otelgen.job.run_active", "s", "Time a job spent running, parks excluded.");
-
-    /// <summary><c>otelgen.job.parks</c> ({park}): how many times jobs parked.</summary>
-    public static Counter<long> JobParks { get; } =
-        Meter.CreateCounter<long>("otelgen.job.parks", "{park}", "How many times jobs parked.");
 
     /// <summary>The span whose end is being measured on this thread, for exemplars.</summary>
     internal static SpanRecord? EndingSpan => t_ending;

@@ -172,8 +172,8 @@ public static class SvgWaterfall
         w.Raw("</svg>\n");
     }
 
-    /// <summary>True for a child span that the job lifecycle promoted because a threshold was crossed (<c>job.queue_wait</c>, <c>job.park</c>, ...).</summary>
-    public static bool IsPromotedJobSpan(SpanRecord span) => span.Name.StartsWith("job.", StringComparison.Ordinal);
+    /// <summary>True for a child span that the job lifecycle promoted because a threshold was crossed (<c>job.queue_wait</c>, <c>job.park</c>).</summary>
+    public static bool IsPromotedJobSpan(SpanRecord span) => span.Name is "job.queue_wait" or "job.park";
 
     private static void WriteTooltip(SvgWriter w, SpanNode node, SpanRecord span, long traceStart)
     {

@@ -149,11 +149,18 @@ app_requests_total{http_route="/posts/{id}",note="say \"hi\"\\now\nthen"} 7
         db.SetAttribute("db.operation.name", "SELECT");
         Tracing.OnEnd(server);
         Tracing.OnEnd(db);
-        RuntimeMetrics.JobQueueWait.Record(0.004, new KeyValuePair<string, object?>("job.queue", "thumbnails"));
-        RuntimeMetrics.JobParks.Add(2, new KeyValuePair<string, object?>("job.park.cause", "io"));
+        // The job lifecycle's instruments, as src/Runtime/Jobs defines them on its own "OtelGen" meter.
+        using var jobs = new Meter(RuntimeMetrics.MeterName);
+        jobs.CreateHistogram<double>("otelgen.job.queue_wait", "s", "Time a job waited in its queue before a worker took it.")
+            .Record(0.004, new KeyValuePair<string, object?>("job.queue", "thumbnails"));
+        jobs.CreateCounter<long>("otelgen.job.parks", "{park}", "How many times jobs parked.")
+            .Add(2, new KeyValuePair<string, object?>("job.queue", "thumbnails"), new KeyValuePair<string, object?>("job.park.cause", "io"));
         MetricsSnapshot otelgen = collector.Collect();
         MetricsSnapshot sample = Sample(out _);
         var merged = new MetricsSnapshot(otelgen.TimeUnixNano, otelgen.Metrics.Concat(sample.Metrics).ToList());
-        return PrometheusText.Write(merged);
+        string page = PrometheusText.Write(merged);
+        Assert.Contains("otelgen_job_parks_total{job_park_cause=\"io\",job_queue=\"thumbnails\"} 2\n", page, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds_count{http_request_method=\"GET\",http_response_status_code=\"200\",http_route=\"/posts/{id}\"} 1\n", page, StringComparison.Ordinal);
+        return page;
     }
 }
