@@ -334,7 +334,7 @@ public sealed class MetricsCollector : IDisposable
         public MetricData? Snapshot()
         {
             Series[] all = Volatile.Read(ref _series);
-            var points = new List<MetricPoint>(all.Length);
+            var points = new List<MetricDataPoint>(all.Length);
             foreach (Series s in all)
             {
                 points.Add(s.ToPoint(_kind, _bounds));
@@ -344,7 +344,7 @@ public sealed class MetricsCollector : IDisposable
                 _kind, _monotonic, _integer, points);
         }
 
-        private static string TagKey(MetricPoint point)
+        private static string TagKey(MetricDataPoint point)
         {
             var parts = new string[point.Tags.Count];
             for (int i = 0; i < parts.Length; i++)
@@ -492,7 +492,7 @@ public sealed class MetricsCollector : IDisposable
             }
         }
 
-        public MetricPoint ToPoint(MetricKind kind, double[]? bounds)
+        public MetricDataPoint ToPoint(MetricKind kind, double[]? bounds)
         {
             HistogramData? histogram = null;
             var exemplars = new List<Exemplar>(1);
@@ -515,7 +515,7 @@ public sealed class MetricsCollector : IDisposable
             {
                 Volatile.Write(ref _busy, 0);
             }
-            return new MetricPoint(_tags, _start, Volatile.Read(ref _value), Volatile.Read(ref _long), histogram, exemplars.ToArray());
+            return new MetricDataPoint(_tags, _start, Volatile.Read(ref _value), Volatile.Read(ref _long), histogram, exemplars.ToArray());
         }
     }
 }

@@ -66,9 +66,9 @@ public sealed class HistogramData
 }
 
 /// <summary>One time series of a metric: its attributes and its cumulative value.</summary>
-public sealed class MetricPoint
+public sealed class MetricDataPoint
 {
-    internal MetricPoint(KeyValuePair<string, object?>[] tags, long startUnixNano, double value, long longValue, HistogramData? histogram, Exemplar[] exemplars)
+    internal MetricDataPoint(KeyValuePair<string, object?>[] tags, long startUnixNano, double value, long longValue, HistogramData? histogram, Exemplar[] exemplars)
     {
         Tags = tags;
         StartUnixNano = startUnixNano;
@@ -95,7 +95,7 @@ public sealed class MetricPoint
 /// <summary>One instrument's data.</summary>
 public sealed class MetricData
 {
-    internal MetricData(string meterName, string? meterVersion, string name, string? unit, string? description, MetricKind kind, bool isMonotonic, bool isInteger, IReadOnlyList<MetricPoint> points)
+    internal MetricData(string meterName, string? meterVersion, string name, string? unit, string? description, MetricKind kind, bool isMonotonic, bool isInteger, IReadOnlyList<MetricDataPoint> points)
     {
         MeterName = meterName;
         MeterVersion = meterVersion;
@@ -125,7 +125,7 @@ public sealed class MetricData
     /// <summary>True when the instrument measures integers.</summary>
     public bool IsInteger { get; }
     /// <summary>The time series.</summary>
-    public IReadOnlyList<MetricPoint> Points { get; }
+    public IReadOnlyList<MetricDataPoint> Points { get; }
 }
 
 /// <summary>Every metric the collector holds at one moment; cumulative since each series started.</summary>

@@ -228,7 +228,7 @@ public sealed class OtlpMetricsEncoder
             default:
                 bool exponential = Histograms == OtlpHistogramAggregation.Base2Exponential;
                 w.BeginMessage(exponential ? MetricExponentialHistogram : MetricHistogram, 2);
-                foreach (MetricPoint point in metric.Points)
+                foreach (MetricDataPoint point in metric.Points)
                 {
                     if (exponential)
                     {
@@ -248,7 +248,7 @@ public sealed class OtlpMetricsEncoder
 
     private static void WriteNumberPoints(ProtobufWriter w, MetricData metric, long now, bool withStart)
     {
-        foreach (MetricPoint point in metric.Points)
+        foreach (MetricDataPoint point in metric.Points)
         {
             w.BeginMessage(DataPoints, 1);
             WriteTags(w, NumberAttributes, point.Tags);
@@ -270,7 +270,7 @@ public sealed class OtlpMetricsEncoder
         }
     }
 
-    private static void WriteHistogramPoint(ProtobufWriter w, MetricPoint point, long now)
+    private static void WriteHistogramPoint(ProtobufWriter w, MetricDataPoint point, long now)
     {
         HistogramData h = point.Histogram!;
         w.BeginMessage(DataPoints, 2);
@@ -300,7 +300,7 @@ public sealed class OtlpMetricsEncoder
         w.EndMessage();
     }
 
-    private static void WriteExponentialPoint(ProtobufWriter w, MetricPoint point, long now)
+    private static void WriteExponentialPoint(ProtobufWriter w, MetricDataPoint point, long now)
     {
         Base2ExponentialHistogram e = point.Histogram!.Exponential;
         w.BeginMessage(DataPoints, 2);
@@ -376,7 +376,7 @@ public sealed class OtlpMetricsEncoder
             _ => exponential ? s_exponentialHistogram : s_histogram,
         });
         json.WriteStartArray(s_dataPoints);
-        foreach (MetricPoint point in metric.Points)
+        foreach (MetricDataPoint point in metric.Points)
         {
             json.WriteStartObject();
             WriteTags(json, point.Tags);

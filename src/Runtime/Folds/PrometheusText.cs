@@ -76,7 +76,7 @@ public static class PrometheusText
             seenLabels.Clear();
             foreach (MetricData metric in family.Metrics)
             {
-                foreach (MetricPoint point in metric.Points)
+                foreach (MetricDataPoint point in metric.Points)
                 {
                     string labels = Labels(point.Tags);
                     if (!seenLabels.Add(labels))

@@ -108,7 +108,8 @@ public static class SvgWaterfall
             {
                 w.Raw("<rect class=\"stripe\" x=\"0\" y=\"").Num(y).Raw("\" width=\"").Num(width).Raw("\" height=\"").Num(rowHeight).Raw("\" fill=\"#000\" fill-opacity=\"0.03\"/>");
             }
-            double labelX = 8 + node.Depth * options.Indent;
+            // Indentation stops before the column is used up, so very deep traces keep readable names.
+            double labelX = 8 + Math.Min(node.Depth * options.Indent, Math.Max(0, options.LabelWidth - 120));
             int maxChars = Math.Max(4, (int)((options.LabelWidth - labelX) / 7));
             if (node.Span is not { } span)
             {

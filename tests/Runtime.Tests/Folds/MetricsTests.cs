@@ -54,7 +54,7 @@ public class MetricsTests
         Assert.True(counter.IsInteger);
         Assert.Equal("{request}", counter.Unit);
         Assert.Equal(2, counter.Points.Count);
-        MetricPoint a = counter.Points.Single(p => p.Tags.Any(t => t.Value as string == "/a"));
+        MetricDataPoint a = counter.Points.Single(p => p.Tags.Any(t => t.Value as string == "/a"));
         Assert.Equal(5, a.LongValue);
         Assert.Equal(new[] { "method", "route" }, a.Tags.Select(t => t.Key)); // sorted
         Assert.False(snapshot.Find("app.active")!.IsMonotonic);
@@ -113,18 +113,18 @@ public class MetricsTests
         Assert.Equal("s", http.Unit);
         Assert.Equal(RuntimeMetrics.MeterName, http.MeterName);
         Assert.Equal(2, http.Points.Count);
-        MetricPoint okPoint = http.Points.Single(p => p.Tags.Any(t => t.Key == "http.response.status_code" && Equals(t.Value, 200L)));
+        MetricDataPoint okPoint = http.Points.Single(p => p.Tags.Any(t => t.Key == "http.response.status_code" && Equals(t.Value, 200L)));
         Assert.Equal(new[] { "http.request.method", "http.response.status_code", "http.route", "url.scheme" }, okPoint.Tags.Select(t => t.Key));
         Assert.Equal(0.0125, okPoint.Histogram!.Sum, 12);
         Exemplar exemplar = Assert.Single(okPoint.Exemplars);
         Assert.Equal(ok.TraceId, exemplar.TraceId);
         Assert.Equal(ok.SpanId, exemplar.SpanId);
         Assert.Equal(0.0125, exemplar.Value, 12);
-        MetricPoint failedPoint = http.Points.Single(p => p != okPoint);
+        MetricDataPoint failedPoint = http.Points.Single(p => p != okPoint);
         Assert.Contains(new KeyValuePair<string, object?>("error.type", "503"), failedPoint.Tags);
 
         MetricData dbMetric = snapshot.Find("db.client.operation.duration")!;
-        MetricPoint dbPoint = dbMetric.Points.Single();
+        MetricDataPoint dbPoint = dbMetric.Points.Single();
         Assert.Equal(new[] { "db.collection.name", "db.operation.name", "db.system.name" }, dbPoint.Tags.Select(t => t.Key));
         Assert.Equal(0.003, dbPoint.Histogram!.Sum, 12);
         Assert.Equal(db.SpanId, dbPoint.Exemplars.Single().SpanId);
