@@ -68,9 +68,9 @@ public static class SvgWaterfall
         w.Raw("<rect class=\"background\" width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
 
         // Title line: the trace id, its size and length.
-        w.Raw("<text x=\"8\" y=\"16\" font-weight=\"bold\">trace ").Text(trace.TraceId.ToHexString()).Raw("</text>");
+        w.Raw("<text x=\"8\" y=\"16\" font-weight=\"bold\">trace ").Hex(trace.TraceId.High).Hex(trace.TraceId.Low).Raw("</text>");
         w.Raw("<text x=\"").Num(x0).Raw("\" y=\"16\" class=\"dur\">").Num(trace.SpanCount).Raw(trace.SpanCount == 1 ? " span, " : " spans, ")
-         .Text(FormatDuration(trace.EndUnixNano - start));
+         .Duration(trace.EndUnixNano - start);
         if (trace.OrphanCount > 0)
         {
             w.Raw(", ").Num(trace.OrphanCount).Raw(" orphaned");
@@ -91,7 +91,7 @@ public static class SvgWaterfall
             double x = x0 + t * scale;
             w.Raw("<line class=\"grid\" x1=\"").Num(x).Raw("\" y1=\"38\" x2=\"").Num(x).Raw("\" y2=\"").Num(gridBottom).Raw("\"/>");
             w.Raw("<line x1=\"").Num(x).Raw("\" y1=\"34\" x2=\"").Num(x).Raw("\" y2=\"38\" stroke=\"#999\"/>");
-            w.Raw("<text class=\"tick\" x=\"").Num(x).Raw("\" y=\"31\" text-anchor=\"middle\">").Text(FormatDuration(t)).Raw("</text>");
+            w.Raw("<text class=\"tick\" x=\"").Num(x).Raw("\" y=\"31\" text-anchor=\"middle\">").Duration(t).Raw("</text>");
         }
         w.Raw("</g>\n");
 
@@ -147,7 +147,7 @@ public static class SvgWaterfall
                 bool exception = e.Name == "exception";
                 w.Raw("<path class=\"event").Raw(exception ? " exception" : "").Raw("\" d=\"M").Num(ex).Raw(" ").Num(barY - 1).Raw("l4 ").Num(barHeight / 2 + 1)
                  .Raw("l-4 ").Num(barHeight / 2 + 1).Raw("l-4 -").Num(barHeight / 2 + 1).Raw("z\" fill=\"").Raw(exception ? "#7a0010" : "#222").Raw("\" stroke=\"#fff\" stroke-width=\"0.8\"><title>")
-                 .Text(e.Name).Raw(" at +").Text(FormatDuration(e.TimeUnixNano + node.SkewNanos - start));
+                 .Text(e.Name).Raw(" at +").Duration(e.TimeUnixNano + node.SkewNanos - start);
                 foreach (KeyValue kv in span.NestedRange(e.AttributeStart, e.AttributeCount))
                 {
                     w.Raw("\n").Text(kv.Key).Raw(" = ").Text(Truncate(kv.Value.ToString(), 300));
@@ -166,7 +166,7 @@ public static class SvgWaterfall
             }
             w.Raw(">").Raw(error ? "\u2716 " : job ? "\u00BB " : "").Text(Truncate(span.Name, maxChars)).Raw("</text>");
             w.Raw("<text class=\"dur\" x=\"").Num(Math.Min(x + barWidth + (span.EventCount > 0 ? 8 : 4), x1 + 8)).Raw("\" y=\"").Num(textY).Raw("\">")
-             .Text(FormatDuration(node.DurationNanos)).Raw("</text>");
+             .Duration(node.DurationNanos).Raw("</text>");
             w.Raw("</g>\n");
             row++;
         }
@@ -179,7 +179,7 @@ public static class SvgWaterfall
     private static void WriteTooltip(SvgWriter w, SpanNode node, SpanRecord span, long traceStart)
     {
         w.Raw("<title>").Text(span.Name).Raw("\n")
-         .Raw(KindClass(span.Kind)).Raw(", ").Text(FormatDuration(node.DurationNanos)).Raw(" at +").Text(FormatDuration(node.StartUnixNano - traceStart));
+         .Raw(KindClass(span.Kind)).Raw(", ").Duration(node.DurationNanos).Raw(" at +").Duration(node.StartUnixNano - traceStart);
         if (span.StatusCode != SpanStatusCode.Unset)
         {
             w.Raw("\nstatus ").Raw(span.StatusCode == SpanStatusCode.Error ? "ERROR" : "OK");
@@ -188,14 +188,14 @@ public static class SvgWaterfall
                 w.Raw(": ").Text(Truncate(span.StatusMessage, 300));
             }
         }
-        w.Raw("\nspan ").Raw(span.SpanId.ToHexString());
+        w.Raw("\nspan ").Hex(span.SpanId.Value);
         if (span.ParentSpanId.IsValid)
         {
-            w.Raw(" parent ").Raw(span.ParentSpanId.ToHexString()).Raw(span.ParentIsRemote ? " (remote)" : "").Raw(node.IsOrphan ? " (missing)" : "");
+            w.Raw(" parent ").Hex(span.ParentSpanId.Value).Raw(span.ParentIsRemote ? " (remote)" : "").Raw(node.IsOrphan ? " (missing)" : "");
         }
         if (node.SkewNanos != 0)
         {
-            w.Raw("\nclock skew corrected by ").Raw(node.SkewNanos < 0 ? "-" : "+").Text(FormatDuration(Math.Abs(node.SkewNanos)));
+            w.Raw("\nclock skew corrected by ").Raw(node.SkewNanos < 0 ? "-" : "+").Duration(Math.Abs(node.SkewNanos));
         }
         int count = span.TotalAttributeCount;
         for (int i = 0; i < count; i++)
@@ -254,9 +254,17 @@ public static class SvgWaterfall
     /// <summary>A duration for people: <c>0</c>, <c>750 ns</c>, <c>12.5 µs</c>, <c>1.25 ms</c>, <c>3 s</c>.</summary>
     public static string FormatDuration(long nanos)
     {
+        Span<char> buffer = stackalloc char[40];
+        return new string(buffer.Slice(0, FormatDuration(nanos, buffer)));
+    }
+
+    /// <summary>Formats <paramref name="nanos"/> like <see cref="FormatDuration(long)"/> into <paramref name="destination"/> (40 chars suffice); returns the length.</summary>
+    private static int FormatDuration(long nanos, Span<char> destination)
+    {
         if (nanos == 0)
         {
-            return "0";
+            destination[0] = '0';
+            return 1;
         }
         double abs = Math.Abs((double)nanos);
         (double value, string unit) = abs switch
@@ -267,7 +275,10 @@ public static class SvgWaterfall
             _ => (nanos / 1e9, "s"),
         };
         string format = Math.Abs(value) >= 100 ? "0" : Math.Abs(value) >= 10 ? "0.#" : "0.##";
-        return value.ToString(format, CultureInfo.InvariantCulture) + " " + unit;
+        value.TryFormat(destination, out int written, format, CultureInfo.InvariantCulture);
+        destination[written++] = ' ';
+        unit.AsSpan().CopyTo(destination.Slice(written));
+        return written + unit.Length;
     }
 
     /// <summary>Writes SVG text: markup as is, text and attribute values escaped, numbers invariant.</summary>
@@ -307,6 +318,26 @@ public static class SvgWaterfall
         }
 
         public SvgWriter Num(int value) => Num((long)value);
+
+        public SvgWriter Duration(long nanos)
+        {
+            Span<char> buffer = stackalloc char[40];
+            _out.Write(buffer.Slice(0, FormatDuration(nanos, buffer)));
+            return this;
+        }
+
+        public SvgWriter Hex(ulong value)
+        {
+            Span<char> buffer = stackalloc char[16];
+            for (int i = 15; i >= 0; i--)
+            {
+                int digit = (int)(value & 0xF);
+                buffer[i] = (char)(digit < 10 ? '0' + digit : 'a' + digit - 10);
+                value >>= 4;
+            }
+            _out.Write(buffer);
+            return this;
+        }
 
         public SvgWriter Text(string text)
         {
