@@ -24,9 +24,10 @@ public enum HeadSamplerKind
 /// <summary>
 /// The decision made when a span starts: its W3C sampled flag. Parent-based samplers copy the parent's
 /// flag (remote or local) and ask the root sampler only for roots; the others ignore the parent.
-/// The trace-id ratio test is the OpenTelemetry .NET SDK's (<c>TraceIdRatioBasedSampler</c>): the first
-/// 8 bytes of the trace id as a big-endian signed integer, its magnitude below <c>ratio * long.MaxValue</c>,
-/// so every process (and every SDK that follows it) reaches the same decision for the same trace.
+/// The trace-id ratio test is the OpenTelemetry .NET SDK's (<c>TraceIdRatioBasedSampler</c>, checked
+/// against 1.20.1): the first 8 bytes of the trace id as a big-endian integer with the sign bit cleared,
+/// below <c>(long)(ratio * long.MaxValue)</c>; so every process (and every service on that SDK) reaches
+/// the same decision for the same trace.
 /// A decision is one compare against a precomputed bound: no allocation, no lock.
 /// </summary>
 public static class HeadSampler
@@ -130,12 +131,8 @@ public static class HeadSampler
     private static State FromSettings(SamplingSettings settings) =>
         new(settings.Sampler, settings.Ratio, settings.Tail.Policies != TailPolicies.None);
 
-    // |(long)high| as an unsigned number, so long.MinValue (2^63) is above every ratio bound instead of throwing.
-    private static ulong Magnitude(ulong high)
-    {
-        long value = (long)high;
-        return value < 0 ? (ulong)(-value) : (ulong)value;
-    }
+    // The SDK clears the sign bit (IL: ldc.i8 0x7fffffffffffffff; and), it does not take Math.Abs.
+    private static ulong Magnitude(ulong high) => high & 0x7FFF_FFFF_FFFF_FFFFUL;
 
     // The OpenTelemetry .NET SDK's bound, with its special cases for 0 and 1.
     private static ulong RatioBound(double ratio)

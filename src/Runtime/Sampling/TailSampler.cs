@@ -181,7 +181,10 @@ public sealed class TailSampler
         }
     }
 
-    /// <summary>Reads up to <paramref name="scratch"/>.Length spans from <paramref name="cursor"/> and offers each; returns how many.</summary>
+    /// <summary>
+    /// Reads up to <paramref name="scratch"/>.Length spans from <paramref name="cursor"/> into the records
+    /// of <paramref name="scratch"/> (made by the caller, reused) and offers each; returns how many.
+    /// </summary>
     public int OfferFrom(SpanRingCursor cursor, SpanRecord[] scratch, long nowNanos)
     {
         int read = cursor.Read(scratch, nowNanos);
