@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using BenchmarkDotNet.Attributes;
+using OtelGen;
+using OtelGen.Sampling;
+using OtelGen.Spans;
+
+namespace OtelGen.Benchmarks;
+
+/// <summary>
+/// OTEL_SDK_DISABLED: a span site in the shape generated interceptors take, with tracing switched off,
+/// against the same call without instrumentation, in the same run.
+/// dotnet run -c Release --project tests/Benchmarks -- --filter '*SamplingDisabledSite*'
+/// </summary>
+[MemoryDiagnoser]
+public class SamplingDisabledSiteBenchmarks
+{
+    private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);
+    private int _id = 42;
+
+    [GlobalSetup]
+    public void Setup() => Tracing.Disable();
+
+    [GlobalCleanup]
+    public void Cleanup() => Tracing.Enable();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Load(int id) => id * 2 + 1;
+
+    [Benchmark(Baseline = true, Description = "uninstrumented call")]
+    public int Uninstrumented() => Load(_id);
+
+    [Benchmark(Description = "span site, tracing disabled")]
+    public int DisabledSite()
+    {
+        if (!Tracing.IsEnabled)
+        {
+            return Load(_id);
+        }
+        using SpanScope scope = SpanScope.Start(s_site);
+        return Load(_id);
+    }
+}
+
+/// <summary>
+/// Per-span cost of a span site by sampling outcome: recorded (sampled, written to the ring), sampled
+/// out at the head (nothing written), and recorded-but-unsampled (tail sampling on, written for the tail
+/// stage to judge). dotnet run -c Release --project tests/Benchmarks -- --filter '*SamplingSpanCost*'
+/// </summary>
+[MemoryDiagnoser]
+public class SamplingSpanCostBenchmarks
+{
+    private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);
+    private int _id = 42;
+
+    public enum Outcome
+    {
+        Recorded,
+        SampledOut,
+        TailRecorded,
+    }
+
+    [Params(Outcome.Recorded, Outcome.SampledOut, Outcome.TailRecorded)]
+    public Outcome Mode { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Tracing.Enable();
+        SamplingSettings.Configure(Mode switch
+        {
+            Outcome.Recorded => new SamplingOptions { Sampler = HeadSamplerKind.AlwaysOn },
+            Outcome.SampledOut => new SamplingOptions { Sampler = HeadSamplerKind.AlwaysOff },
+            _ => new SamplingOptions { Spec = "head:0,tail:error" },
+        });
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => SamplingSettings.Reset();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Load(int id) => id * 2 + 1;
+
+    [Benchmark(Description = "span site")]
+    public int Site()
+    {
+        if (!Tracing.IsEnabled)
+        {
+            return Load(_id);
+        }
+        using SpanScope scope = SpanScope.Start(s_site);
+        return Load(_id);
+    }
+}
+
+/// <summary>
+/// The head decision alone, and the tail stage's cost per span of a trace it drops or keeps.
+/// dotnet run -c Release --project tests/Benchmarks -- --filter '*SamplingDecision*'
+/// </summary>
+[MemoryDiagnoser]
+public class SamplingDecisionBenchmarks
+{
+    private readonly SpanRecord[] _dropped = new SpanRecord[4];
+    private readonly SpanRecord[] _kept = new SpanRecord[4];
+    private TailSampler _tail = null!;
+    private long _exported;
+    private ulong _next;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        HeadSampler.Configure(HeadSamplerKind.ParentBasedTraceIdRatio, 0.1);
+        _tail = new TailSampler(new TailSamplerSettings { Policies = TailPolicies.Error | TailPolicies.P99 }, _ => _exported++);
+        for (int i = 0; i < 4; i++)
+        {
+            _dropped[i] = Make(i, error: false);
+            _kept[i] = Make(i, error: i == 1);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => SamplingSettings.Reset();
+
+    private static SpanRecord Make(int i, bool error)
+    {
+        var span = new SpanRecord
+        {
+            SpanId = new SpanId((ulong)i + 1),
+            ParentSpanId = i == 3 ? default : new SpanId(4),
+            Name = i == 3 ? "GET /orders/{id}" : "db.get",
+            StartUnixNano = 0,
+            EndUnixNano = 1_000_000 + i,
+            StatusCode = error ? SpanStatusCode.Error : SpanStatusCode.Unset,
+        };
+        span.SetAttribute("db.system.name", "postgresql");
+        return span;
+    }
+
+    [Benchmark(Description = "head decision, root (traceidratio 0.1)")]
+    public bool HeadDecision() => HeadSampler.ShouldSample(default, new TraceId(++_next * 0x9E3779B97F4A7C15UL, 1));
+
+    [Benchmark(OperationsPerInvoke = 4, Description = "tail stage, per span, trace dropped")]
+    public void TailDropped() => Offer(_dropped);
+
+    [Benchmark(OperationsPerInvoke = 4, Description = "tail stage, per span, trace kept (error)")]
+    public void TailKept() => Offer(_kept);
+
+    private void Offer(SpanRecord[] trace)
+    {
+        var id = new TraceId(0x1234, ++_next);
+        foreach (SpanRecord span in trace)
+        {
+            span.TraceId = id;
+            _tail.Offer(span, 0);
+        }
+    }
+}
