@@ -6,6 +6,17 @@ using OtelGen.Spans;
 
 namespace OtelGen.Benchmarks;
 
+/// <summary>Identical bodies: one instrumented by the generator, one not.</summary>
+public class SamplingWork
+{
+    [Traced]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public int Load(int id) => id * 2 + 1;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public int LoadPlain(int id) => id * 2 + 1;
+}
+
 /// <summary>
 /// OTEL_SDK_DISABLED: a span site in the shape generated interceptors take, with tracing switched off,
 /// against the same call without instrumentation, in the same run.
@@ -17,9 +28,21 @@ public class SamplingDisabledSiteBenchmarks
 {
     private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);
     private int _id = 42;
+    private readonly SamplingWork _work = new();
 
     [GlobalSetup]
-    public void Setup() => Tracing.Disable();
+    public void Setup()
+    {
+        // The [Traced] call below must really be intercepted, or the comparison means nothing.
+        Tracing.Enable();
+        long written = Tracing.Ring.Written;
+        _work.Load(1);
+        if (Tracing.Ring.Written != written + 1)
+        {
+            throw new System.InvalidOperationException("SamplingWork.Load was not intercepted by the generator.");
+        }
+        Tracing.Disable();
+    }
 
     [GlobalCleanup]
     public void Cleanup() => Tracing.Enable();
@@ -29,6 +52,16 @@ public class SamplingDisabledSiteBenchmarks
 
     [Benchmark(Baseline = true, Description = "uninstrumented call")]
     public int Uninstrumented() => Load(_id);
+
+    [Benchmark(Description = "uninstrumented instance call")]
+    public int UninstrumentedInstance() => _work.LoadPlain(_id);
+
+    [Benchmark(Description = "generated [Traced] call, tracing disabled")]
+    public int GeneratedDisabled() => _work.Load(_id);
+
+    // What the interceptor could look like: an inlinable check, the traced body in its own method.
+    [Benchmark(Description = "proposed interceptor shape, tracing disabled")]
+    public int ProposedShapeDisabled() => ProposedInterceptor.Load(_work, _id);
 
     [Benchmark(Description = "span site, tracing disabled")]
     public int DisabledSite()
@@ -58,6 +91,45 @@ public class SamplingDisabledSiteBenchmarks
     {
         using SpanScope scope = SpanScope.Start(s_site);
         return Load(id);
+    }
+}
+
+/// <summary>
+/// The generated interceptor's shape with the disabled check split from the traced body: the check is
+/// small enough to inline into the caller, and the try/catch/finally (which keeps a method from being
+/// inlined and makes its prolog zero the scope) lives in a method called only when tracing is on.
+/// </summary>
+internal static class ProposedInterceptor
+{
+    private static readonly SpanDescriptor s_site = new("SamplingWork.Load", SpanKind.Internal);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Load(SamplingWork work, int id)
+    {
+        if (!Tracing.IsEnabled)
+        {
+            return work.LoadPlain(id);
+        }
+        return LoadTraced(work, id);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int LoadTraced(SamplingWork work, int id)
+    {
+        var scope = SpanScope.Start(s_site);
+        try
+        {
+            return work.LoadPlain(id);
+        }
+        catch (System.Exception ex)
+        {
+            scope.RecordException(ex);
+            throw;
+        }
+        finally
+        {
+            scope.Dispose();
+        }
     }
 }
 
