@@ -58,6 +58,9 @@ public ref struct SpanScope
     /// <summary>This span's context (default when tracing is off).</summary>
     public readonly SpanContext Context => Live is { } s ? s.Context : default;
 
+    /// <summary>The span, for events, links, arrays and status.</summary>
+    public readonly SpanHandle Span => new(Live);
+
     private readonly ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
 
     /// <summary>Sets a string attribute.</summary>
@@ -112,7 +115,7 @@ public ref struct SpanScope
 /// <see cref="Track(Task)"/> and <see cref="Fail"/> first put the caller's flow back (the span stays
 /// current only inside the call), then end the span when the task completes.
 /// </summary>
-public readonly struct AsyncSpanScope
+public readonly struct AsyncSpanScope : IDisposable
 {
     private readonly ActiveSpan? _span;
     private readonly int _generation;
@@ -146,6 +149,23 @@ public readonly struct AsyncSpanScope
 
     /// <summary>This span's context (default when tracing is off).</summary>
     public SpanContext Context => Live is { } s ? s.Context : default;
+
+    /// <summary>The span, for events, links, arrays and status.</summary>
+    public SpanHandle Span => new(Live);
+
+    /// <summary>
+    /// Ends a span started from code (<see cref="Tracer.StartAsyncSpan"/>) and makes its parent current
+    /// again. Not for spans handed to <see cref="Track(Task)"/>, which end with their task.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Live is { } span)
+        {
+            SpanContexts.RestoreFlow(span);
+            span.End();
+            ActiveSpanPool.Return(span);
+        }
+    }
 
     /// <summary>Sets a string attribute (before the call, or from its continuation).</summary>
     public void SetAttribute(string key, string? value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));

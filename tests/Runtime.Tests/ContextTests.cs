@@ -1,0 +1,213 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using OtelGen.Context;
+using OtelGen.Spans;
+using Xunit;
+using static OtelGen.Runtime.Tests.SpanTestKit;
+
+namespace OtelGen.Runtime.Tests;
+
+public class ContextTests
+{
+    [Fact]
+    public void Synchronous_spans_nest_by_the_thread_stack()
+    {
+        TraceId trace;
+        using (var outer = Tracer.StartSpan("outer"))
+        {
+            trace = outer.Context.TraceId;
+            using (var inner = Tracer.StartSpan("inner"))
+            {
+                using var innermost = Tracer.StartSpan("innermost");
+            }
+            using var sibling = Tracer.StartSpan("sibling");
+        }
+        var spans = Trace(trace);
+        SpanRecord outerSpan = Single(spans, "outer");
+        Assert.False(outerSpan.ParentSpanId.IsValid);
+        Assert.Equal(outerSpan.SpanId, Single(spans, "inner").ParentSpanId);
+        Assert.Equal(Single(spans, "inner").SpanId, Single(spans, "innermost").ParentSpanId);
+        Assert.Equal(outerSpan.SpanId, Single(spans, "sibling").ParentSpanId);
+        Assert.All(spans, s => Assert.True(s.EndUnixNano >= s.StartUnixNano));
+    }
+
+    [Fact]
+    public async Task An_async_span_stays_the_parent_across_ConfigureAwait_false_and_Task_Run()
+    {
+        TraceId trace = await RootWithAwaitsAsync();
+        var spans = Trace(trace);
+        SpanId rootId = Single(spans, "root").SpanId;
+        Assert.Equal(rootId, Single(spans, "after-await").ParentSpanId);
+        Assert.Equal(rootId, Single(spans, "in-task-run").ParentSpanId);
+        Assert.Equal(4, spans.Count(s => s.Name == "iteration" && s.ParentSpanId == rootId));
+    }
+
+    // ConfigureAwait(false) is what is under test, so it lives outside the test method (xUnit1030).
+    private static async Task<TraceId> RootWithAwaitsAsync()
+    {
+        TraceId trace;
+        using (var root = Tracer.StartAsyncSpan("root"))
+        {
+            trace = root.Context.TraceId;
+            await Task.Delay(5).ConfigureAwait(false);
+            using (Tracer.StartSpan("after-await")) { }
+            await Task.Run(() =>
+            {
+                using var inRun = Tracer.StartSpan("in-task-run");
+            }).ConfigureAwait(false);
+            Parallel.For(0, 4, i =>
+            {
+                using var iteration = Tracer.StartSpan("iteration");
+            });
+        }
+        return trace;
+    }
+
+    [Fact]
+    public void Activity_Current_becomes_the_parent_of_a_root_span()
+    {
+        using var activity = new Activity("aspnet-request").SetIdFormat(ActivityIdFormat.W3C);
+        activity.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        activity.Start();
+        using (Tracer.StartSpan("under-activity")) { }
+        activity.Stop();
+        var spans = Trace(TraceId.FromActivityTraceId(activity.TraceId));
+        SpanRecord span = Single(spans, "under-activity");
+        Assert.Equal(SpanId.FromActivitySpanId(activity.SpanId), span.ParentSpanId);
+        Assert.False(span.ParentIsRemote);
+    }
+
+    [Fact]
+    public void An_explicit_traceparent_is_continued_and_an_invalid_one_starts_a_new_trace()
+    {
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        using (TraceContext.Continue(traceparent, "vendor=value", "user=alice"))
+        {
+            Assert.Equal("alice", TraceContext.CurrentBaggage.Get("user"));
+            using var span = Tracer.StartSpan("continued");
+        }
+        SpanRecord continued = Single(Trace(new TraceId(0x0af7651916cd43dd, 0x8448eb211c80319c)), "continued");
+        Assert.Equal(new SpanId(0xb7ad6b7169203331), continued.ParentSpanId);
+        Assert.True(continued.ParentIsRemote);
+        Assert.Equal("vendor=value", continued.TraceState);
+
+        TraceId fresh;
+        using (TraceContext.Continue("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", "vendor=value"))
+        {
+            using var span = Tracer.StartSpan("fresh");
+            fresh = span.Context.TraceId;
+        }
+        SpanRecord freshSpan = Single(Trace(fresh), "fresh");
+        Assert.False(freshSpan.ParentSpanId.IsValid);
+        Assert.Null(freshSpan.TraceState);
+    }
+
+    private static readonly AsyncLocal<string?> s_loggingScope = new();
+
+    [Fact]
+    public void Another_async_local_set_inside_a_span_does_not_hide_the_parent()
+    {
+        TraceId trace;
+        using (var outer = Tracer.StartSpan("outer-with-scope"))
+        {
+            trace = outer.Context.TraceId;
+            s_loggingScope.Value = "request 42";
+            using (Tracer.StartSpan("inside-logging-scope")) { }
+            s_loggingScope.Value = null;
+        }
+        var spans = Trace(trace);
+        Assert.Equal(Single(spans, "outer-with-scope").SpanId, Single(spans, "inside-logging-scope").ParentSpanId);
+    }
+
+    [Fact]
+    public void A_task_from_another_flow_inlined_under_a_span_keeps_its_own_parent()
+    {
+        TraceId otherTrace;
+        Task foreign;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (var other = Tracer.StartAsyncSpan("other-flow"))
+        {
+            otherTrace = other.Context.TraceId;
+            // Created in the other flow, not started: it captures that flow's context.
+            foreign = new Task(() =>
+            {
+                using var child = Tracer.StartSpan("foreign-child");
+            });
+        }
+        TraceId mine;
+        using (var span = Tracer.StartSpan("waiting-span"))
+        {
+            mine = span.Context.TraceId;
+            foreign.RunSynchronously();
+        }
+        Assert.NotEqual(otherTrace, mine);
+        var otherSpans = Trace(otherTrace);
+        Assert.Equal(Single(otherSpans, "other-flow").SpanId, Single(otherSpans, "foreign-child").ParentSpanId);
+        Assert.DoesNotContain(Trace(mine), s => s.Name == "foreign-child");
+    }
+
+    [Fact]
+    public void Current_span_enrichment_reaches_the_innermost_open_span()
+    {
+        TraceId trace;
+        using (var span = Tracer.StartSpan("enriched"))
+        {
+            trace = span.Context.TraceId;
+            Tracer.CurrentSpan.SetAttribute("order.id", 42L).SetAttribute("order.express", true)
+                .SetAttribute("order.tags", new[] { "a", "b" }).AddEvent("validated", new KeyValue[] { new("rule.count", 3L) });
+            Assert.Equal(span.Context.SpanId.ToHexString(), Tracer.CurrentSpan.SpanId);
+        }
+        Assert.Null(Tracer.CurrentSpan.SpanId);
+        SpanRecord recorded = Single(Trace(trace), "enriched");
+        Assert.True(recorded.TryGetAttribute("order.id", out AttributeValue id));
+        Assert.Equal(42L, id.AsLong());
+        Assert.True(recorded.TryGetAttribute("order.tags", out AttributeValue tags));
+        Assert.Equal(new[] { "a", "b" }, tags.AsStringArray());
+        Assert.Equal("validated", recorded.Events[0].Name);
+        Assert.Equal(3L, recorded.NestedRange(recorded.Events[0].AttributeStart, recorded.Events[0].AttributeCount)[0].Value.AsLong());
+    }
+
+    [Fact]
+    public void Synchronous_spans_from_code_allocate_nothing()
+    {
+        static void Work()
+        {
+            using var span = Tracer.StartSpan("alloc-check");
+            span.SetAttribute("n", 1L);
+            span.SetAttribute("ok", true);
+            using var inner = Tracer.StartSpan("alloc-inner", SpanKind.Client);
+            inner.SetAttribute("db.collection.name", "blog_post");
+        }
+        for (int i = 0; i < Tracing.Ring.Capacity + 1000; i++)
+        {
+            Work();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            Work();
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Disabled_tracing_records_nothing()
+    {
+        long before = Tracing.Ring.Written;
+        Tracing.Disable();
+        try
+        {
+            using var span = Tracer.StartSpan("disabled");
+            span.SetAttribute("x", 1L);
+            Assert.False(span.IsRecording);
+        }
+        finally
+        {
+            Tracing.Enable();
+        }
+        Assert.Equal(before, Tracing.Ring.Written);
+    }
+}
