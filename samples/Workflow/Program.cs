@@ -12,6 +12,8 @@ using OtelGen.Spans;
 //   Workflow enqueue [count]           create `count` order executions, each in its own trace
 //   Workflow worker [--queue q] [--worker-id id] [--heartbeat-ms n] [--dead-after-ms n]
 //   Workflow demo                      init, enqueue one order, run a worker until the queue is empty
+//   Workflow bench [--executions 300] [--rounds 10]   the claim loop with tracing on vs off, interleaved in one run
+//                                      (uses and empties the queue 'bench'; run it on a scratch database; Release build)
 // The database: --connection "..." or env WORKFLOW_PG (default Host=127.0.0.1;Port=54329;Username=postgres;Database=postgres).
 // Export: set OTEL_EXPORTER_OTLP_ENDPOINT (and OTEL_SERVICE_NAME) and every span goes to your collector.
 
@@ -75,8 +77,51 @@ switch (command)
         return 0;
     }
 
+    case "bench":
+    {
+        await store.CreateSchemaAsync();
+        int executions = IntOption(args, "--executions", 300);
+        int rounds = IntOption(args, "--rounds", 10);
+        var worker = new Worker(store, new WorkerOptions { Queue = "bench" }).Register("noop", "run", static (_, _) => Task.FromResult<string?>(null));
+        await worker.HeartbeatAsync();
+        var on = new System.Collections.Generic.List<double>();
+        var off = new System.Collections.Generic.List<double>();
+        var cpuOn = new System.Collections.Generic.List<double>();
+        var cpuOff = new System.Collections.Generic.List<double>();
+        await ClaimLoopAsync(store, worker, executions); // warm up
+        for (int round = 0; round < rounds; round++)
+        {
+            // Alternate which goes first, so drift in the machine's load falls on both.
+            foreach (bool tracing in round % 2 == 0 ? new[] { false, true } : new[] { true, false })
+            {
+                if (tracing) { Tracing.Enable(); } else { Tracing.Disable(); }
+                TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                double seconds = await ClaimLoopAsync(store, worker, executions);
+                double cpuMs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+                (tracing ? on : off).Add(seconds * 1000 / executions);
+                (tracing ? cpuOn : cpuOff).Add(cpuMs * 1000 / executions);
+            }
+        }
+        Tracing.Enable();
+        on.Sort();
+        off.Sort();
+        cpuOn.Sort();
+        cpuOff.Sort();
+        double medianOn = on[on.Count / 2], medianOff = off[off.Count / 2];
+        Console.WriteLine($"claim loop, {executions} executions x {rounds} rounds, ms per execution (claim + mark running + run + report)");
+        Console.WriteLine($"tracing off: median {medianOff:F3}  [{string.Join(", ", off.ConvertAll(v => v.ToString("F3")))}]");
+        Console.WriteLine($"tracing on:  median {medianOn:F3}  [{string.Join(", ", on.ConvertAll(v => v.ToString("F3")))}]");
+        Console.WriteLine($"overhead (wall): {(medianOn / medianOff - 1) * 100:F2} %");
+        // The worker's own CPU per execution (this process; excludes PostgreSQL and the rest of the machine).
+        double cpuMedianOn = cpuOn[cpuOn.Count / 2], cpuMedianOff = cpuOff[cpuOff.Count / 2];
+        Console.WriteLine($"worker CPU per execution, us: off median {cpuMedianOff:F1} [{string.Join(", ", cpuOff.ConvertAll(v => v.ToString("F1")))}]");
+        Console.WriteLine($"worker CPU per execution, us: on  median {cpuMedianOn:F1} [{string.Join(", ", cpuOn.ConvertAll(v => v.ToString("F1")))}]");
+        Console.WriteLine($"overhead (worker CPU): {(cpuMedianOn / cpuMedianOff - 1) * 100:F2} %");
+        return 0;
+    }
+
     default:
-        Console.Error.WriteLine($"unknown command '{command}' (init | enqueue | worker | demo)");
+        Console.Error.WriteLine($"unknown command '{command}' (init | enqueue | worker | demo | bench)");
         return 2;
 }
 
@@ -98,6 +143,20 @@ static async Task<long> EnqueueOrderAsync(ExecutionStore store, string queue, st
     long id = await span.Track(created);
     Console.WriteLine($"trace {trace}");
     return id;
+}
+
+static async Task<double> ClaimLoopAsync(ExecutionStore store, Worker worker, int executions)
+{
+    await using (NpgsqlCommand fill = store.DataSource.CreateCommand(
+        $"DELETE FROM executions WHERE queue = 'bench'; INSERT INTO executions (type, queue) SELECT 'noop', 'bench' FROM generate_series(1, {executions})"))
+    {
+        await fill.ExecuteNonQueryAsync();
+    }
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    while (await worker.RunOnceAsync())
+    {
+    }
+    return clock.Elapsed.TotalSeconds;
 }
 
 static string? Option(string[] args, string name)
