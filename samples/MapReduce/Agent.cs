@@ -12,7 +12,7 @@ namespace OtelGen.Samples.MapReduce;
 public sealed record AgentArgs(int AgentId, long From, long To, int Work, IReadOnlySet<long> PoisonedItems, bool Crash);
 
 /// <summary>What an agent reports back on its last stdout line (<c>@result {json}</c>).</summary>
-public sealed record AgentResult(int Agent, long Items, long Failed, List<long> FailedItems, long Sum, string? Task, string? Parent, long Spans, string? Error);
+public sealed record AgentResult(int Agent, long Items, long Failed, List<long> FailedItems, long Sum, string? Task, string? Parent, long Spans, string? Error, double CpuMs = 0);
 
 /// <summary>
 /// A map agent: a child process that maps a range of items. It learned its trace from the environment
@@ -81,7 +81,8 @@ public static class Agent
         }
         logs.Dispose(); // flushes the console logger's queue before the result line
         var result = new AgentResult(args.AgentId, done, failedItems.Count, failedItems, sum, task,
-            Environment.GetEnvironmentVariable("TRACEPARENT"), Tracing.Ring.Written, error);
+            Environment.GetEnvironmentVariable("TRACEPARENT"), Tracing.Ring.Written, error,
+            System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
         Console.Out.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
         Console.Out.Flush();
         return error is null ? 0 : 1;

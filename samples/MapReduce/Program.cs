@@ -38,6 +38,8 @@ int Bench()
     int rounds = (int)LongOption("--rounds", 5);
     var on = new List<double>();
     var off = new List<double>();
+    var cpuOn = new List<double>();
+    var cpuOff = new List<double>();
     Job.Execute(jobArgs with { Items = Math.Min(jobArgs.Items, 1000) }, false); // warm up
     for (int round = 0; round < rounds; round++)
     {
@@ -45,8 +47,9 @@ int Bench()
         {
             if (tracing) { Tracing.Enable(); } else { Tracing.Disable(); }
             var clock = Stopwatch.StartNew();
-            Job.Execute(jobArgs, false);
+            JobSummary summary = Job.Execute(jobArgs, false);
             (tracing ? on : off).Add(clock.Elapsed.TotalSeconds);
+            (tracing ? cpuOn : cpuOff).Add(summary.AgentResults.Sum(a => a.CpuMs));
         }
     }
     Tracing.Enable();
@@ -55,7 +58,12 @@ int Bench()
     Console.WriteLine($"items={jobArgs.Items} agents={jobArgs.Agents} work={jobArgs.Work} rounds={rounds}");
     Console.WriteLine($"tracing off: median {medianOff:F3} s  [{string.Join(", ", off.Select(s => s.ToString("F3")))}]");
     Console.WriteLine($"tracing on:  median {medianOn:F3} s  [{string.Join(", ", on.Select(s => s.ToString("F3")))}]");
-    Console.WriteLine($"overhead: {(medianOn / medianOff - 1) * 100:F2} %");
+    Console.WriteLine($"overhead (wall): {(medianOn / medianOff - 1) * 100:F2} %");
+    // The agents' CPU (user + system, all agents): less sensitive to a busy machine than wall time.
+    double cpuMedianOn = cpuOn.Order().ElementAt(cpuOn.Count / 2), cpuMedianOff = cpuOff.Order().ElementAt(cpuOff.Count / 2);
+    Console.WriteLine($"agents' CPU: off median {cpuMedianOff:F0} ms [{string.Join(", ", cpuOff.Select(v => v.ToString("F0")))}]");
+    Console.WriteLine($"agents' CPU: on  median {cpuMedianOn:F0} ms [{string.Join(", ", cpuOn.Select(v => v.ToString("F0")))}]");
+    Console.WriteLine($"overhead (agents' CPU): {(cpuMedianOn / cpuMedianOff - 1) * 100:F2} %, {(cpuMedianOn - cpuMedianOff) * 1e6 / jobArgs.Items:F0} ns per item span");
     return 0;
 }
 
