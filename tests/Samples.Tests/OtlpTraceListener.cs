@@ -27,8 +27,10 @@ public sealed class OtlpTraceListener : IDisposable
     private readonly List<CollectedSpan> _spans = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly List<string> _refusals = new();
     private int _requests;
     private int _refused;
+    private int _hungUp;
 
     public OtlpTraceListener()
     {
@@ -61,6 +63,30 @@ public sealed class OtlpTraceListener : IDisposable
 
     /// <summary>Requests refused (wrong path, method or content type, or a body that did not parse).</summary>
     public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>Requests whose spans were kept but whose client closed the connection before the answer.</summary>
+    public int HungUp => Volatile.Read(ref _hungUp);
+
+    /// <summary>Why requests were refused.</summary>
+    public string Refusals
+    {
+        get
+        {
+            lock (_refusals)
+            {
+                return string.Join("\n", _refusals);
+            }
+        }
+    }
+
+    private void Refuse(string reason)
+    {
+        Interlocked.Increment(ref _refused);
+        lock (_refusals)
+        {
+            _refusals.Add(reason);
+        }
+    }
 
     /// <summary>How many spans arrived.</summary>
     public int Count
@@ -111,41 +137,60 @@ public sealed class OtlpTraceListener : IDisposable
             {
                 return;
             }
+            // Each request on its own task: exporters in several processes post at once.
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        List<CollectedSpan>? spans = null;
+        try
+        {
+            HttpListenerRequest request = context.Request;
+            bool json = (request.ContentType ?? "").Contains("json", StringComparison.OrdinalIgnoreCase);
+            if (request.HttpMethod != "POST" || request.Url?.AbsolutePath != "/v1/traces" || !json)
+            {
+                Refuse($"{request.HttpMethod} {request.Url?.AbsolutePath} {request.ContentType}");
+                context.Response.StatusCode = request.Url?.AbsolutePath == "/v1/traces" ? 415 : 404;
+                return;
+            }
+            using var body = new MemoryStream();
+            Stream input = request.InputStream;
+            if (string.Equals(request.Headers["Content-Encoding"], "gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                input = new GZipStream(input, CompressionMode.Decompress);
+            }
+            await input.CopyToAsync(body).ConfigureAwait(false);
+            spans = Decode(body.ToArray());
+            lock (_spans)
+            {
+                _spans.AddRange(spans);
+            }
+            Interlocked.Increment(ref _requests);
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            await context.Response.OutputStream.WriteAsync("{}"u8.ToArray()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (spans is not null)
+        {
+            // The spans are in; the client hung up before our answer (a retry would show as a duplicate).
+            Interlocked.Increment(ref _hungUp);
+            _ = ex;
+        }
+        catch (Exception ex)
+        {
+            Refuse(ex.GetType().Name + ": " + ex.Message);
+            context.Response.StatusCode = 400;
+        }
+        finally
+        {
             try
             {
-                HttpListenerRequest request = context.Request;
-                bool json = (request.ContentType ?? "").Contains("json", StringComparison.OrdinalIgnoreCase);
-                if (request.HttpMethod != "POST" || request.Url?.AbsolutePath != "/v1/traces" || !json)
-                {
-                    Interlocked.Increment(ref _refused);
-                    context.Response.StatusCode = request.Url?.AbsolutePath == "/v1/traces" ? 415 : 404;
-                    continue;
-                }
-                using var body = new MemoryStream();
-                Stream input = request.InputStream;
-                if (string.Equals(request.Headers["Content-Encoding"], "gzip", StringComparison.OrdinalIgnoreCase))
-                {
-                    input = new GZipStream(input, CompressionMode.Decompress);
-                }
-                await input.CopyToAsync(body).ConfigureAwait(false);
-                List<CollectedSpan> spans = Decode(body.ToArray());
-                lock (_spans)
-                {
-                    _spans.AddRange(spans);
-                }
-                Interlocked.Increment(ref _requests);
-                context.Response.StatusCode = 200;
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync("{}"u8.ToArray()).ConfigureAwait(false);
+                context.Response.Close();
             }
             catch (Exception)
             {
-                Interlocked.Increment(ref _refused);
-                context.Response.StatusCode = 400;
-            }
-            finally
-            {
-                context.Response.Close();
             }
         }
     }
