@@ -51,8 +51,11 @@ public sealed class ActiveSpan
         }
         else
         {
-            record.TraceId = TraceId.NewRandom();
+            // A context with a trace id but no span id (e.g. a host's own request Activity that has no
+            // parent) asks for a root in that trace, so both agree on the trace id.
+            record.TraceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.NewRandom();
             record.TraceFlags = HeadSampler.ShouldSampleRoot(record.TraceId) ? (byte)1 : (byte)0;
+            record.TraceState = parent.TraceId.IsValid ? parent.TraceState : null;
         }
         record.SpanId = SpanId.NewRandom();
         record.Descriptor = descriptor;
