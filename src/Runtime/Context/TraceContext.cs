@@ -40,8 +40,12 @@ public static class TraceContext
     /// </summary>
     public static ContextScope Continue(string? traceparent, string? tracestate = null, string? baggage = null)
     {
-        TraceParent.TryParse(traceparent, tracestate, out SpanContext context);
-        return Continue(context, BaggageHeader.Parse(baggage));
+        SpanContext context = default;
+        if (Propagators.TraceContext)
+        {
+            TraceParent.TryParse(traceparent, tracestate, out context);
+        }
+        return Continue(context, Propagators.Baggage ? BaggageHeader.Parse(baggage) : Baggage.Empty);
     }
 
     /// <summary>Makes <paramref name="context"/> (and <paramref name="baggage"/>) current until the scope is disposed.</summary>
@@ -67,12 +71,15 @@ public static class TraceContext
         return new ContextScope(previous);
     }
 
-    /// <summary>The headers to send with an outgoing request: <c>traceparent</c>, and <c>tracestate</c>/<c>baggage</c> when present.</summary>
+    /// <summary>
+    /// The headers to send with an outgoing request: <c>traceparent</c>, and <c>tracestate</c>/<c>baggage</c>
+    /// when present (as <see cref="Propagators"/> allows). The sampled flag is the head decision.
+    /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> ToHeaders()
     {
         SpanContext context = SpanContexts.CurrentContext(out Baggage baggage);
         var headers = new List<KeyValuePair<string, string>>(3);
-        if (context.IsValid)
+        if (context.IsValid && Propagators.TraceContext)
         {
             headers.Add(new("traceparent", TraceParent.Format(context)));
             if (!string.IsNullOrEmpty(context.TraceState))
@@ -80,7 +87,7 @@ public static class TraceContext
                 headers.Add(new("tracestate", context.TraceState!));
             }
         }
-        if (BaggageHeader.Format(baggage) is { } header)
+        if (Propagators.Baggage && BaggageHeader.Format(baggage) is { } header)
         {
             headers.Add(new("baggage", header));
         }

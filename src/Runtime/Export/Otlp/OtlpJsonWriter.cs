@@ -1,0 +1,218 @@
+using System;
+using System.Buffers.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using OtelGen.Spans;
+
+namespace OtelGen.Export.Otlp;
+
+/// <summary>
+/// The OTLP/JSON encoding rules on top of <see cref="Utf8JsonWriter"/>: lowerCamelCase field names,
+/// trace and span ids as lowercase hex (not base64), enums as integers, 64-bit integers as strings,
+/// non-finite doubles as "NaN"/"Infinity"/"-Infinity". Reusable for any OTLP signal.
+/// </summary>
+public static class OtlpJsonWriter
+{
+    /// <summary>Writer options for OTLP/JSON: compact (one line), no validation cost, readable non-ASCII.</summary>
+    public static readonly JsonWriterOptions Options = new()
+    {
+        Indented = false,
+        SkipValidation = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static readonly JsonEncodedText s_key = JsonEncodedText.Encode("key");
+    private static readonly JsonEncodedText s_value = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText s_values = JsonEncodedText.Encode("values");
+    private static readonly JsonEncodedText s_stringValue = JsonEncodedText.Encode("stringValue");
+    private static readonly JsonEncodedText s_boolValue = JsonEncodedText.Encode("boolValue");
+    private static readonly JsonEncodedText s_intValue = JsonEncodedText.Encode("intValue");
+    private static readonly JsonEncodedText s_doubleValue = JsonEncodedText.Encode("doubleValue");
+    private static readonly JsonEncodedText s_arrayValue = JsonEncodedText.Encode("arrayValue");
+
+    /// <summary>Writes a 64-bit integer as a JSON string (proto3 JSON mapping for int64/uint64/fixed64).</summary>
+    public static void WriteInt64String(Utf8JsonWriter writer, JsonEncodedText name, long value)
+    {
+        Span<byte> digits = stackalloc byte[24];
+        Utf8Formatter.TryFormat(value, digits, out int length);
+        writer.WriteString(name, digits.Slice(0, length));
+    }
+
+    /// <summary>Writes an unsigned 64-bit integer as a JSON string.</summary>
+    public static void WriteUInt64String(Utf8JsonWriter writer, JsonEncodedText name, ulong value)
+    {
+        Span<byte> digits = stackalloc byte[24];
+        Utf8Formatter.TryFormat(value, digits, out int length);
+        writer.WriteString(name, digits.Slice(0, length));
+    }
+
+    /// <summary>Writes a double as a number, or as the proto3 JSON string for NaN and infinities.</summary>
+    public static void WriteDouble(Utf8JsonWriter writer, JsonEncodedText name, double value)
+    {
+        writer.WritePropertyName(name);
+        WriteDoubleValue(writer, value);
+    }
+
+    /// <summary>Writes a double array element or value.</summary>
+    public static void WriteDoubleValue(Utf8JsonWriter writer, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+        }
+    }
+
+    /// <summary>Writes a trace id as 32 lowercase hex characters.</summary>
+    public static void WriteTraceId(Utf8JsonWriter writer, JsonEncodedText name, TraceId id)
+    {
+        Span<byte> hex = stackalloc byte[32];
+        WriteHex(id.High, hex);
+        WriteHex(id.Low, hex.Slice(16));
+        writer.WriteString(name, hex);
+    }
+
+    /// <summary>Writes a span id as 16 lowercase hex characters.</summary>
+    public static void WriteSpanId(Utf8JsonWriter writer, JsonEncodedText name, SpanId id)
+    {
+        Span<byte> hex = stackalloc byte[16];
+        WriteHex(id.Value, hex);
+        writer.WriteString(name, hex);
+    }
+
+    /// <summary>Writes an OTLP <c>KeyValue</c> object.</summary>
+    public static void WriteKeyValue(Utf8JsonWriter writer, in KeyValue attribute)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(s_key, attribute.Key);
+        writer.WritePropertyName(s_value);
+        WriteAnyValue(writer, attribute.Value);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes an array property of <c>KeyValue</c> objects (nothing when empty).</summary>
+    public static void WriteKeyValues(Utf8JsonWriter writer, JsonEncodedText name, ReadOnlySpan<KeyValue> attributes)
+    {
+        if (attributes.IsEmpty)
+        {
+            return;
+        }
+        writer.WriteStartArray(name);
+        foreach (ref readonly KeyValue attribute in attributes)
+        {
+            WriteKeyValue(writer, attribute);
+        }
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Writes an OTLP <c>AnyValue</c> object.</summary>
+    public static void WriteAnyValue(Utf8JsonWriter writer, in AttributeValue value)
+    {
+        writer.WriteStartObject();
+        switch (value.Type)
+        {
+            case AttributeType.String:
+                writer.WriteString(s_stringValue, value.AsString());
+                break;
+            case AttributeType.Bool:
+                writer.WriteBoolean(s_boolValue, value.AsBool());
+                break;
+            case AttributeType.Long:
+                WriteInt64String(writer, s_intValue, value.AsLong());
+                break;
+            case AttributeType.Double:
+                WriteDouble(writer, s_doubleValue, value.AsDouble());
+                break;
+            case AttributeType.StringArray:
+                StartArrayValue(writer);
+                foreach (string item in value.AsStringArray())
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString(s_stringValue, item ?? string.Empty);
+                    writer.WriteEndObject();
+                }
+                EndArrayValue(writer);
+                break;
+            case AttributeType.BoolArray:
+                StartArrayValue(writer);
+                foreach (bool item in value.AsBoolArray())
+                {
+                    writer.WriteStartObject();
+                    writer.WriteBoolean(s_boolValue, item);
+                    writer.WriteEndObject();
+                }
+                EndArrayValue(writer);
+                break;
+            case AttributeType.LongArray:
+                StartArrayValue(writer);
+                foreach (long item in value.AsLongArray())
+                {
+                    writer.WriteStartObject();
+                    WriteInt64String(writer, s_intValue, item);
+                    writer.WriteEndObject();
+                }
+                EndArrayValue(writer);
+                break;
+            case AttributeType.DoubleArray:
+                StartArrayValue(writer);
+                foreach (double item in value.AsDoubleArray())
+                {
+                    writer.WriteStartObject();
+                    WriteDouble(writer, s_doubleValue, item);
+                    writer.WriteEndObject();
+                }
+                EndArrayValue(writer);
+                break;
+        }
+        writer.WriteEndObject();
+    }
+
+    private static readonly JsonEncodedText s_attributes = JsonEncodedText.Encode("attributes");
+    private static readonly JsonEncodedText s_name = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText s_version = JsonEncodedText.Encode("version");
+
+    /// <summary>Writes a <c>Resource</c> object property.</summary>
+    public static void WriteResource(Utf8JsonWriter writer, JsonEncodedText name, OtlpResource resource)
+    {
+        writer.WriteStartObject(name);
+        WriteKeyValues(writer, s_attributes, resource.Attributes);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes an <c>InstrumentationScope</c> object property.</summary>
+    public static void WriteScope(Utf8JsonWriter writer, JsonEncodedText name, string scopeName, string? version)
+    {
+        writer.WriteStartObject(name);
+        writer.WriteString(s_name, scopeName);
+        if (!string.IsNullOrEmpty(version))
+        {
+            writer.WriteString(s_version, version);
+        }
+        writer.WriteEndObject();
+    }
+
+    private static void StartArrayValue(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject(s_arrayValue);
+        writer.WriteStartArray(s_values);
+    }
+
+    private static void EndArrayValue(Utf8JsonWriter writer)
+    {
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteHex(ulong value, Span<byte> destination)
+    {
+        for (int i = 15; i >= 0; i--)
+        {
+            int digit = (int)(value & 0xF);
+            destination[i] = (byte)(digit < 10 ? '0' + digit : 'a' + digit - 10);
+            value >>= 4;
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using System;
+using System.Text.Json;
+using OtelGen.Spans;
+
+namespace OtelGen.Export.Otlp;
+
+/// <summary>Which OTLP/HTTP body encoding to use.</summary>
+public enum OtlpProtocol
+{
+    /// <summary><c>http/protobuf</c>: binary protobuf, <c>application/x-protobuf</c> (the default).</summary>
+    HttpProtobuf = 0,
+    /// <summary><c>http/json</c>: OTLP/JSON, <c>application/json</c>.</summary>
+    HttpJson = 1,
+}
+
+/// <summary>
+/// Encodes a batch of <see cref="SpanRecord"/>s as one OTLP <c>ExportTraceServiceRequest</c>
+/// (opentelemetry/proto/collector/trace/v1), protobuf or JSON, into a <see cref="PooledBuffer"/>.
+/// One resource, one scope (<c>OtelGen</c>); the resource and scope are encoded once and reused. Not
+/// thread-safe: one per exporter thread. Allocates nothing once its buffers have grown.
+/// </summary>
+public sealed class OtlpTraceEncoder
+{
+    // ExportTraceServiceRequest / ResourceSpans / ScopeSpans
+    private const int RequestResourceSpans = 1, ResourceSpansResource = 1, ResourceSpansScopeSpans = 2, ScopeSpansScope = 1, ScopeSpansSpans = 2;
+    // Span
+    private const int SpanTraceId = 1, SpanSpanId = 2, SpanTraceState = 3, SpanParentSpanId = 4, SpanName = 5, SpanKindField = 6,
+        SpanStart = 7, SpanEnd = 8, SpanAttributes = 9, SpanDroppedAttributes = 10, SpanEvents = 11, SpanDroppedEvents = 12,
+        SpanLinks = 13, SpanDroppedLinks = 14, SpanStatus = 15, SpanFlagsField = 16;
+    // Span.Event
+    private const int EventTime = 1, EventName = 2, EventAttributes = 3, EventDroppedAttributes = 4;
+    // Span.Link
+    private const int LinkTraceId = 1, LinkSpanId = 2, LinkTraceState = 3, LinkAttributes = 4, LinkDroppedAttributes = 5, LinkFlags = 6;
+    // Status
+    private const int StatusMessage = 2, StatusCode = 3;
+
+    /// <summary>SpanFlags: the W3C trace flags live in the low byte.</summary>
+    public const uint TraceFlagsMask = 0xFF;
+    /// <summary>SpanFlags: set when the is-remote bit below is meaningful.</summary>
+    public const uint ContextHasIsRemoteMask = 0x100;
+    /// <summary>SpanFlags: the parent (for a span) or the linked context (for a link) is remote.</summary>
+    public const uint ContextIsRemoteMask = 0x200;
+
+    private static readonly JsonEncodedText s_resourceSpans = JsonEncodedText.Encode("resourceSpans");
+    private static readonly JsonEncodedText s_resource = JsonEncodedText.Encode("resource");
+    private static readonly JsonEncodedText s_scopeSpans = JsonEncodedText.Encode("scopeSpans");
+    private static readonly JsonEncodedText s_scope = JsonEncodedText.Encode("scope");
+    private static readonly JsonEncodedText s_spans = JsonEncodedText.Encode("spans");
+    private static readonly JsonEncodedText s_traceId = JsonEncodedText.Encode("traceId");
+    private static readonly JsonEncodedText s_spanId = JsonEncodedText.Encode("spanId");
+    private static readonly JsonEncodedText s_traceState = JsonEncodedText.Encode("traceState");
+    private static readonly JsonEncodedText s_parentSpanId = JsonEncodedText.Encode("parentSpanId");
+    private static readonly JsonEncodedText s_flags = JsonEncodedText.Encode("flags");
+    private static readonly JsonEncodedText s_name = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText s_kind = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText s_start = JsonEncodedText.Encode("startTimeUnixNano");
+    private static readonly JsonEncodedText s_end = JsonEncodedText.Encode("endTimeUnixNano");
+    private static readonly JsonEncodedText s_attributes = JsonEncodedText.Encode("attributes");
+    private static readonly JsonEncodedText s_droppedAttributes = JsonEncodedText.Encode("droppedAttributesCount");
+    private static readonly JsonEncodedText s_events = JsonEncodedText.Encode("events");
+    private static readonly JsonEncodedText s_droppedEvents = JsonEncodedText.Encode("droppedEventsCount");
+    private static readonly JsonEncodedText s_links = JsonEncodedText.Encode("links");
+    private static readonly JsonEncodedText s_droppedLinks = JsonEncodedText.Encode("droppedLinksCount");
+    private static readonly JsonEncodedText s_time = JsonEncodedText.Encode("timeUnixNano");
+    private static readonly JsonEncodedText s_status = JsonEncodedText.Encode("status");
+    private static readonly JsonEncodedText s_message = JsonEncodedText.Encode("message");
+    private static readonly JsonEncodedText s_code = JsonEncodedText.Encode("code");
+
+    private readonly OtlpResource _resource;
+    private readonly string _scopeName;
+    private readonly string? _scopeVersion;
+    private readonly byte[] _resourceField;
+    private readonly byte[] _scopeField;
+    private readonly ProtobufWriter _protobuf;
+    private Utf8JsonWriter? _json;
+
+    /// <summary>An encoder for spans of <paramref name="resource"/> under the <c>OtelGen</c> scope.</summary>
+    public OtlpTraceEncoder(OtlpResource resource, string scopeName = OtlpResource.ScopeName, string? scopeVersion = null)
+    {
+        _resource = resource;
+        _scopeName = scopeName;
+        _scopeVersion = scopeVersion ?? OtlpResource.SdkVersion;
+        using (var scratch = new PooledBuffer(1024))
+        {
+            var writer = new ProtobufWriter(scratch);
+            OtlpProtobuf.WriteResource(writer, ResourceSpansResource, resource);
+            _resourceField = scratch.WrittenSpan.ToArray();
+            scratch.Clear();
+            OtlpProtobuf.WriteScope(writer, ScopeSpansScope, _scopeName, _scopeVersion);
+            _scopeField = scratch.WrittenSpan.ToArray();
+        }
+        _protobuf = new ProtobufWriter(new PooledBuffer(256));
+    }
+
+    /// <summary>The resource this encoder reports.</summary>
+    public OtlpResource Resource => _resource;
+
+    /// <summary>Appends the request for <paramref name="spans"/> to <paramref name="output"/> in <paramref name="protocol"/>'s encoding.</summary>
+    public void Encode(ReadOnlySpan<SpanRecord> spans, PooledBuffer output, OtlpProtocol protocol)
+    {
+        if (protocol == OtlpProtocol.HttpJson)
+        {
+            EncodeJson(spans, output);
+        }
+        else
+        {
+            EncodeProtobuf(spans, output);
+        }
+    }
+
+    /// <summary>Appends a protobuf <c>ExportTraceServiceRequest</c> for <paramref name="spans"/> to <paramref name="output"/>.</summary>
+    public void EncodeProtobuf(ReadOnlySpan<SpanRecord> spans, PooledBuffer output)
+    {
+        ProtobufWriter writer = _protobuf;
+        writer.Reset(output);
+        writer.BeginMessage(RequestResourceSpans, 3);
+        writer.WriteRaw(_resourceField);
+        writer.BeginMessage(ResourceSpansScopeSpans, 3);
+        writer.WriteRaw(_scopeField);
+        foreach (SpanRecord span in spans)
+        {
+            WriteSpan(writer, span);
+        }
+        writer.EndMessage();
+        writer.EndMessage();
+    }
+
+    /// <summary>Appends an OTLP/JSON <c>ExportTraceServiceRequest</c> for <paramref name="spans"/> to <paramref name="output"/> (one line).</summary>
+    public void EncodeJson(ReadOnlySpan<SpanRecord> spans, PooledBuffer output)
+    {
+        Utf8JsonWriter json = _json ??= new Utf8JsonWriter(output, OtlpJsonWriter.Options);
+        json.Reset(output);
+        json.WriteStartObject();
+        json.WriteStartArray(s_resourceSpans);
+        json.WriteStartObject();
+        OtlpJsonWriter.WriteResource(json, s_resource, _resource);
+        json.WriteStartArray(s_scopeSpans);
+        json.WriteStartObject();
+        OtlpJsonWriter.WriteScope(json, s_scope, _scopeName, _scopeVersion);
+        json.WriteStartArray(s_spans);
+        foreach (SpanRecord span in spans)
+        {
+            WriteSpan(json, span);
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.Flush();
+    }
+
+    /// <summary>The OTLP <c>Span.flags</c> value: trace flags plus whether the parent is remote.</summary>
+    public static uint SpanFlags(SpanRecord span) =>
+        span.TraceFlags | ContextHasIsRemoteMask | (span.ParentIsRemote ? ContextIsRemoteMask : 0);
+
+    private static void WriteSpan(ProtobufWriter writer, SpanRecord span)
+    {
+        Span<byte> id = stackalloc byte[16];
+        writer.BeginMessage(ScopeSpansSpans, 2);
+        span.TraceId.WriteBytes(id);
+        writer.WriteBytes(SpanTraceId, id);
+        span.SpanId.WriteBytes(id);
+        writer.WriteBytes(SpanSpanId, id.Slice(0, 8));
+        if (!string.IsNullOrEmpty(span.TraceState))
+        {
+            writer.WriteString(SpanTraceState, span.TraceState);
+        }
+        if (span.ParentSpanId.IsValid)
+        {
+            span.ParentSpanId.WriteBytes(id);
+            writer.WriteBytes(SpanParentSpanId, id.Slice(0, 8));
+        }
+        writer.WriteString(SpanName, span.Name ?? string.Empty);
+        if (span.Kind != SpanKind.Unspecified)
+        {
+            writer.WriteEnum(SpanKindField, (int)span.Kind);
+        }
+        writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
+        writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
+        int total = span.TotalAttributeCount;
+        for (int i = 0; i < total; i++)
+        {
+            OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, span.AttributeAt(i));
+        }
+        if (span.DroppedAttributes > 0)
+        {
+            writer.WriteUInt32(SpanDroppedAttributes, (uint)span.DroppedAttributes);
+        }
+        for (int i = 0; i < span.EventCount; i++)
+        {
+            ref readonly SpanEvent e = ref span.Events[i];
+            writer.BeginMessage(SpanEvents, 1);
+            writer.WriteFixed64(EventTime, (ulong)e.TimeUnixNano);
+            writer.WriteString(EventName, e.Name ?? string.Empty);
+            OtlpProtobuf.WriteKeyValues(writer, EventAttributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
+            writer.EndMessage();
+        }
+        if (span.DroppedEvents > 0)
+        {
+            writer.WriteUInt32(SpanDroppedEvents, (uint)span.DroppedEvents);
+        }
+        for (int i = 0; i < span.LinkCount; i++)
+        {
+            ref readonly SpanLink link = ref span.Links[i];
+            writer.BeginMessage(SpanLinks, 1);
+            link.TraceId.WriteBytes(id);
+            writer.WriteBytes(LinkTraceId, id);
+            link.SpanId.WriteBytes(id);
+            writer.WriteBytes(LinkSpanId, id.Slice(0, 8));
+            if (!string.IsNullOrEmpty(link.TraceState))
+            {
+                writer.WriteString(LinkTraceState, link.TraceState);
+            }
+            OtlpProtobuf.WriteKeyValues(writer, LinkAttributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
+            writer.WriteFixed32(LinkFlags, LinkFlagsOf(link));
+            writer.EndMessage();
+        }
+        if (span.DroppedLinks > 0)
+        {
+            writer.WriteUInt32(SpanDroppedLinks, (uint)span.DroppedLinks);
+        }
+        if (span.StatusCode != SpanStatusCode.Unset)
+        {
+            writer.BeginMessage(SpanStatus, 1);
+            if (span.StatusCode == SpanStatusCode.Error && !string.IsNullOrEmpty(span.StatusMessage))
+            {
+                writer.WriteString(StatusMessage, span.StatusMessage);
+            }
+            writer.WriteEnum(StatusCode, (int)span.StatusCode);
+            writer.EndMessage();
+        }
+        writer.WriteFixed32(SpanFlagsField, SpanFlags(span));
+        writer.EndMessage();
+    }
+
+    private static uint LinkFlagsOf(in SpanLink link) => link.TraceFlags;
+
+    private static void WriteSpan(Utf8JsonWriter json, SpanRecord span)
+    {
+        json.WriteStartObject();
+        OtlpJsonWriter.WriteTraceId(json, s_traceId, span.TraceId);
+        OtlpJsonWriter.WriteSpanId(json, s_spanId, span.SpanId);
+        if (!string.IsNullOrEmpty(span.TraceState))
+        {
+            json.WriteString(s_traceState, span.TraceState);
+        }
+        if (span.ParentSpanId.IsValid)
+        {
+            OtlpJsonWriter.WriteSpanId(json, s_parentSpanId, span.ParentSpanId);
+        }
+        json.WriteNumber(s_flags, SpanFlags(span));
+        json.WriteString(s_name, span.Name ?? string.Empty);
+        if (span.Kind != SpanKind.Unspecified)
+        {
+            json.WriteNumber(s_kind, (int)span.Kind);
+        }
+        OtlpJsonWriter.WriteInt64String(json, s_start, span.StartUnixNano);
+        OtlpJsonWriter.WriteInt64String(json, s_end, span.EndUnixNano);
+        int total = span.TotalAttributeCount;
+        if (total > 0)
+        {
+            json.WriteStartArray(s_attributes);
+            for (int i = 0; i < total; i++)
+            {
+                OtlpJsonWriter.WriteKeyValue(json, span.AttributeAt(i));
+            }
+            json.WriteEndArray();
+        }
+        if (span.DroppedAttributes > 0)
+        {
+            json.WriteNumber(s_droppedAttributes, span.DroppedAttributes);
+        }
+        if (span.EventCount > 0)
+        {
+            json.WriteStartArray(s_events);
+            for (int i = 0; i < span.EventCount; i++)
+            {
+                ref readonly SpanEvent e = ref span.Events[i];
+                json.WriteStartObject();
+                OtlpJsonWriter.WriteInt64String(json, s_time, e.TimeUnixNano);
+                json.WriteString(s_name, e.Name ?? string.Empty);
+                OtlpJsonWriter.WriteKeyValues(json, s_attributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        if (span.DroppedEvents > 0)
+        {
+            json.WriteNumber(s_droppedEvents, span.DroppedEvents);
+        }
+        if (span.LinkCount > 0)
+        {
+            json.WriteStartArray(s_links);
+            for (int i = 0; i < span.LinkCount; i++)
+            {
+                ref readonly SpanLink link = ref span.Links[i];
+                json.WriteStartObject();
+                OtlpJsonWriter.WriteTraceId(json, s_traceId, link.TraceId);
+                OtlpJsonWriter.WriteSpanId(json, s_spanId, link.SpanId);
+                if (!string.IsNullOrEmpty(link.TraceState))
+                {
+                    json.WriteString(s_traceState, link.TraceState);
+                }
+                OtlpJsonWriter.WriteKeyValues(json, s_attributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
+                json.WriteNumber(s_flags, LinkFlagsOf(link));
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        if (span.DroppedLinks > 0)
+        {
+            json.WriteNumber(s_droppedLinks, span.DroppedLinks);
+        }
+        if (span.StatusCode != SpanStatusCode.Unset)
+        {
+            json.WriteStartObject(s_status);
+            if (span.StatusCode == SpanStatusCode.Error && !string.IsNullOrEmpty(span.StatusMessage))
+            {
+                json.WriteString(s_message, span.StatusMessage);
+            }
+            json.WriteNumber(s_code, (int)span.StatusCode);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,108 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using OtelGen.Context;
+using OtelGen.Spans;
+using Xunit;
+using static OtelGen.Runtime.Tests.SpanTestKit;
+
+namespace OtelGen.Runtime.Tests;
+
+public class ManualSpanTests
+{
+    [Fact]
+    public void A_span_from_code_carries_links_status_and_an_exception()
+    {
+        var linked = new SpanContext(new TraceId(7, 8), new SpanId(9), 1, "k=v");
+        TraceId trace;
+        using (var span = Tracer.StartSpan("reduce", SpanKind.Internal))
+        {
+            trace = span.Context.TraceId;
+            span.Span.AddLink(linked, new KeyValue[] { new("app.partition", 3L) })
+                .SetAttribute("app.weights", new[] { 0.5, 1.5 })
+                .SetAttribute("app.flags", new[] { true, false })
+                .SetAttribute("app.ids", new[] { 1L, 2L });
+            span.RecordException(new InvalidOperationException("boom"));
+        }
+        SpanRecord recorded = Single(Trace(trace), "reduce");
+        Assert.Equal(SpanStatusCode.Error, recorded.StatusCode);
+        Assert.Equal("boom", recorded.StatusMessage);
+        Assert.True(recorded.TryGetAttribute("error.type", out AttributeValue errorType));
+        Assert.Equal("System.InvalidOperationException", errorType.AsString());
+        SpanEvent exception = Assert.Single(recorded.Events.Take(recorded.EventCount));
+        Assert.Equal("exception", exception.Name);
+        var eventAttributes = recorded.NestedRange(exception.AttributeStart, exception.AttributeCount).ToArray();
+        Assert.Equal(new[] { "exception.type", "exception.message", "exception.stacktrace" }, eventAttributes.Select(a => a.Key));
+        SpanLink link = Assert.Single(recorded.Links.Take(recorded.LinkCount));
+        Assert.Equal(linked.TraceId, link.TraceId);
+        Assert.Equal(linked.SpanId, link.SpanId);
+        Assert.Equal("k=v", link.TraceState);
+        Assert.Equal(3L, recorded.NestedRange(link.AttributeStart, link.AttributeCount)[0].Value.AsLong());
+        Assert.True(recorded.TryGetAttribute("app.weights", out AttributeValue weights));
+        Assert.Equal(new[] { 0.5, 1.5 }, weights.AsDoubleArray());
+    }
+
+    [Fact]
+    public async Task An_async_span_from_code_is_the_parent_after_await_and_ends_on_dispose()
+    {
+        TraceId trace = await Region();
+        var spans = Trace(trace);
+        SpanRecord outer = Single(spans, "load_all");
+        Assert.Equal(outer.SpanId, Single(spans, "after").ParentSpanId);
+        Assert.True(outer.EndUnixNano >= Single(spans, "after").EndUnixNano);
+
+        static async Task<TraceId> Region()
+        {
+            using var region = Tracer.StartAsyncSpan("load_all");
+            await Task.Yield();
+            using (Tracer.StartSpan("after")) { }
+            return region.Context.TraceId;
+        }
+    }
+
+    [Fact]
+    public void Outgoing_headers_and_child_environment_carry_context_and_baggage()
+    {
+        using var scope = TraceContext.Continue("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "congo=t61", "user=alice");
+        using var span = Tracer.StartSpan("outgoing");
+        var headers = TraceContext.ToHeaders().ToDictionary(h => h.Key, h => h.Value);
+        Assert.Equal($"00-0af7651916cd43dd8448eb211c80319c-{span.Context.SpanId}-01", headers["traceparent"]);
+        Assert.Equal("congo=t61", headers["tracestate"]);
+        Assert.Equal("user=alice", headers["baggage"]);
+        var env = TraceContext.ToEnvironment().ToDictionary(h => h.Key, h => h.Value);
+        Assert.Equal(headers["traceparent"], env["TRACEPARENT"]);
+        Assert.Equal("user=alice", env["BAGGAGE"]);
+    }
+
+    [Fact]
+    public void Baggage_set_in_code_flows_to_children_and_is_removed_on_dispose()
+    {
+        using var span = Tracer.StartSpan("with-baggage");
+        using (TraceContext.SetBaggage("tenant", "acme"))
+        {
+            Assert.Equal("acme", TraceContext.CurrentBaggage.Get("tenant"));
+            Assert.Contains(TraceContext.ToHeaders(), h => h.Key == "baggage" && h.Value == "tenant=acme");
+            // The span stays current for enrichment while baggage changes.
+            Assert.Equal(span.Context.SpanId.ToHexString(), Tracer.CurrentSpan.SpanId);
+        }
+        Assert.Null(TraceContext.CurrentBaggage.Get("tenant"));
+    }
+
+    [Fact]
+    public void A_span_handle_outliving_its_span_does_nothing()
+    {
+        SpanHandle stale;
+        TraceId trace;
+        using (var span = Tracer.StartSpan("short-lived"))
+        {
+            stale = span.Span;
+            trace = span.Context.TraceId;
+        }
+        using (var reuse = Tracer.StartSpan("reuses-the-frame"))
+        {
+            stale.SetAttribute("late", 1L);
+            Assert.False(stale.IsRecording);
+        }
+        Assert.False(Single(Trace(trace), "short-lived").TryGetAttribute("late", out _));
+    }
+}
