@@ -75,22 +75,25 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
         try
         {
             var headers = request.Headers;
-            headers.Remove("traceparent");
-            headers.Remove("tracestate");
-            if (!context.IsValid)
+            if (Propagators.TraceContext)
             {
-                // Tracing produced no span (sampled out at the source): send the current context on as is.
-                context = TraceContext.Current;
-            }
-            if (context.IsValid)
-            {
-                headers.TryAddWithoutValidation("traceparent", TraceParent.Format(context));
-                if (!string.IsNullOrEmpty(context.TraceState))
+                headers.Remove("traceparent");
+                headers.Remove("tracestate");
+                if (!context.IsValid)
                 {
-                    headers.TryAddWithoutValidation("tracestate", context.TraceState);
+                    // Tracing produced no span (sampled out at the source): send the current context on as is.
+                    context = TraceContext.Current;
+                }
+                if (context.IsValid)
+                {
+                    headers.TryAddWithoutValidation("traceparent", TraceParent.Format(context));
+                    if (!string.IsNullOrEmpty(context.TraceState))
+                    {
+                        headers.TryAddWithoutValidation("tracestate", context.TraceState);
+                    }
                 }
             }
-            if (BaggageHeader.Format(TraceContext.CurrentBaggage) is { } baggage)
+            if (Propagators.Baggage && BaggageHeader.Format(TraceContext.CurrentBaggage) is { } baggage)
             {
                 headers.Remove("baggage");
                 headers.TryAddWithoutValidation("baggage", baggage);

@@ -88,13 +88,13 @@ internal sealed class ServerSpanMiddleware
         try
         {
             StringValues baggageHeader = headers["baggage"];
-            if (baggageHeader.Count > 0)
+            if (baggageHeader.Count > 0 && Propagators.Baggage)
             {
                 baggage = BaggageHeader.Parse(baggageHeader.ToString());
             }
             StringValues traceparent = headers["traceparent"];
             // Two traceparent headers are invalid (the spec allows one); tracestate may be split over several.
-            if (traceparent.Count == 1)
+            if (traceparent.Count == 1 && Propagators.TraceContext)
             {
                 StringValues tracestate = headers["tracestate"];
                 TraceParent.TryParse(traceparent[0], tracestate.Count == 0 ? null : tracestate.ToString(), out parent);
