@@ -15,7 +15,7 @@ internal static class DashboardHtml
     public static string Page(string basePath, string serviceName, List<TraceView> traces, string waterfall, List<RouteSummary> routes)
     {
         var html = new StringBuilder(16 * 1024);
-        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">");
         html.Append("<title>OtelGen · ").Append(Escape(serviceName)).Append("</title>");
         html.Append("<style>")
             .Append("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.5rem}")
