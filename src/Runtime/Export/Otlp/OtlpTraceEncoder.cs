@@ -235,7 +235,9 @@ public sealed class OtlpTraceEncoder
         writer.EndMessage();
     }
 
-    private static uint LinkFlagsOf(in SpanLink link) => link.TraceFlags;
+    /// <summary>The OTLP <c>Link.flags</c> value: trace flags plus whether the linked context is remote.</summary>
+    public static uint LinkFlagsOf(in SpanLink link) =>
+        link.TraceFlags | ContextHasIsRemoteMask | (link.IsRemote ? ContextIsRemoteMask : 0);
 
     private static void WriteSpan(Utf8JsonWriter json, SpanRecord span)
     {
