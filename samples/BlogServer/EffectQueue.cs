@@ -39,24 +39,23 @@ public sealed class EffectQueue : IAsyncDisposable
     public int Workers => _workers.Length;
 
     /// <summary>
-    /// Runs <paramref name="effect"/> on a worker as the span <paramref name="name"/>; the work runs in the
-    /// caller's trace context, so spans it starts (an HttpClient call) are children of the effect.
+    /// Runs <paramref name="effect"/> on a worker, in the caller's trace context (so spans it starts, an
+    /// HttpClient call, are children of the caller's span), and records the lifecycle on the caller's
+    /// span: <c>enqueued</c>, <c>taken</c>, <c>started</c>.
     /// </summary>
-    public async Task<T> RunAsync<T>(string name, SpanKind kind, Func<SpanHandle, Task<T>> effect)
+    public Task<T> RunAsync<T>(Func<Task<T>> effect)
     {
-        using AsyncSpanScope span = Tracer.StartAsyncSpan(name, kind);
-        span.Span.AddEvent("enqueued");
-        var item = new WorkItem<T>(effect, span.Span);
-        await _channel.Writer.WriteAsync(item).ConfigureAwait(false);
-        try
-        {
-            return await item.Task.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            span.Span.RecordException(ex);
-            throw;
-        }
+        SpanHandle span = Tracer.CurrentSpan;
+        span.AddEvent("enqueued");
+        var item = new WorkItem<T>(effect, span);
+        ValueTask write = _channel.Writer.WriteAsync(item);
+        return write.IsCompletedSuccessfully ? item.Task : WaitAsync(write, item);
+    }
+
+    private static async Task<T> WaitAsync<T>(ValueTask write, WorkItem<T> item)
+    {
+        await write.ConfigureAwait(false);
+        return await item.Task.ConfigureAwait(false);
     }
 
     private async Task WorkAsync()
@@ -97,13 +96,13 @@ public sealed class EffectQueue : IAsyncDisposable
 
     private sealed class WorkItem<T> : WorkItem
     {
-        private readonly Func<SpanHandle, Task<T>> _effect;
+        private readonly Func<Task<T>> _effect;
         private readonly SpanHandle _span;
         // The caller's context: the effect runs as if called inline, so its children parent correctly.
         private readonly ExecutionContext? _context = ExecutionContext.Capture();
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public WorkItem(Func<SpanHandle, Task<T>> effect, SpanHandle span)
+        public WorkItem(Func<Task<T>> effect, SpanHandle span)
         {
             _effect = effect;
             _span = span;
@@ -141,14 +140,14 @@ public sealed class EffectQueue : IAsyncDisposable
             if (_context is null)
             {
                 _span.AddEvent("started");
-                return _effect(_span);
+                return _effect();
             }
             Task<T>? started = null;
             ExecutionContext.Run(_context, static state =>
             {
                 var self = (WorkItem<T>)state!;
                 self._span.AddEvent("started");
-                self._startedTask = self._effect(self._span);
+                self._startedTask = self._effect();
             }, this);
             started = _startedTask;
             _startedTask = null;

@@ -29,7 +29,6 @@ public sealed class BrowserTests
         await browser.WaitUntilAsync("document.readyState === 'complete' && document.getElementById('live') !== null && document.getElementById('live').textContent === 'live'", "the dashboard page to load and its event stream to connect", cancel.Token);
         // A marker that a reload would wipe out.
         await browser.EvaluateAsync("window.__otelgenNoReload = 'still here'", cancel.Token);
-        Assert.Equal("0", await browser.EvaluateAsync("document.querySelectorAll('#waterfall rect').length", cancel.Token));
 
         // Another client makes a request.
         TraceId traceId = Spans.NewTraceId();
@@ -39,9 +38,10 @@ public sealed class BrowserTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         string hex = traceId.ToHexString();
+        Assert.Equal("false", await browser.EvaluateAsync("!!document.querySelector('#traces tr[data-trace=\"" + hex + "\"]')", cancel.Token));
         await browser.WaitUntilAsync(
             "(() => { const tr = document.querySelector('#traces tr[data-trace=\"" + hex + "\"]');" +
-            " return !!tr && tr.cells[1].textContent === 'GET /blogs/posts/{id:int}' && document.querySelectorAll('#waterfall svg rect').length === 9; })()",
+            " return !!tr && tr.cells[1].textContent === 'GET /blogs/posts/{id:int}' && document.getElementById('waterfall').dataset.trace === '" + hex + "' && document.querySelectorAll('#waterfall svg rect').length === 9; })()",
             "a row for trace " + hex + " and its 9-span waterfall", cancel.Token);
         Assert.Equal("still here", await browser.EvaluateAsync("window.__otelgenNoReload", cancel.Token));
         Assert.Equal("true", await browser.EvaluateAsync("[...document.querySelectorAll('#waterfall svg text')].some(t => t.textContent === 'step.render')", cancel.Token));

@@ -37,7 +37,7 @@ internal static class DashboardEndpoints
         List<TraceView> traces = feed.Recent();
         string waterfall = traces.Count > 0 ? Waterfall(feed, traces[0]) : DashboardHtml.EmptyWaterfall;
         string service = options.ServiceName ?? context.RequestServices.GetService<IHostEnvironment>()?.ApplicationName ?? "service";
-        string html = DashboardHtml.Page(options.DashboardPath, service, traces, waterfall, feed.Routes.Snapshot());
+        string html = DashboardHtml.Page(options.DashboardPath, service, traces, waterfall, traces.Count > 0 ? traces[0].TraceIdHex : "", feed.Routes.Snapshot());
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'";

@@ -12,7 +12,7 @@ internal static class DashboardHtml
 {
     public static string Escape(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 
-    public static string Page(string basePath, string serviceName, List<TraceView> traces, string waterfall, List<RouteSummary> routes)
+    public static string Page(string basePath, string serviceName, List<TraceView> traces, string waterfall, string waterfallTraceId, List<RouteSummary> routes)
     {
         var html = new StringBuilder(16 * 1024);
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">");
@@ -25,7 +25,7 @@ internal static class DashboardHtml
             .Append("</style></head><body>");
         html.Append("<h1>OtelGen · ").Append(Escape(serviceName)).Append(" <span id=\"live\">connecting…</span></h1>");
         html.Append("<h2>Routes</h2><div id=\"metrics\">").Append(MetricsStrip(routes)).Append("</div>");
-        html.Append("<h2>Waterfall</h2><div id=\"waterfall\">").Append(waterfall).Append("</div>");
+        html.Append("<h2>Waterfall</h2><div id=\"waterfall\" data-trace=\"").Append(Escape(waterfallTraceId)).Append("\">").Append(waterfall).Append("</div>");
         html.Append("<h2>Recent traces</h2><table><thead><tr><th>time (UTC)</th><th>name</th><th class=\"num\">duration</th><th>status</th><th>spans</th><th>trace id</th></tr></thead><tbody id=\"traces\">");
         foreach (TraceView trace in traces)
         {
@@ -38,13 +38,13 @@ internal static class DashboardHtml
             .Append("let pinned=null;")
             .Append("rows.addEventListener('click',e=>{const tr=e.target.closest('tr');if(!tr)return;pinned=tr.dataset.trace;")
             .Append("for(const r of rows.querySelectorAll('tr.selected'))r.classList.remove('selected');tr.classList.add('selected');")
-            .Append("fetch(base+'/trace/'+pinned).then(r=>r.ok?r.text():'').then(svg=>{if(svg)wf.innerHTML=svg;});});")
+            .Append("const id=pinned;fetch(base+'/trace/'+id).then(r=>r.ok?r.text():'').then(svg=>{if(svg){wf.innerHTML=svg;wf.dataset.trace=id;}});});")
             .Append("const es=new EventSource(base+'/stream');")
             .Append("es.onopen=()=>{live.textContent='live';};es.onerror=()=>{live.textContent='reconnecting…';};")
             .Append("es.addEventListener('trace',e=>{const t=JSON.parse(e.data);")
             .Append("const old=rows.querySelector('tr[data-trace=\"'+t.id+'\"]');if(old)old.remove();")
             .Append("rows.insertAdjacentHTML('afterbegin',t.row);while(rows.rows.length>").Append(TraceFeed.MaxTraces).Append(")rows.deleteRow(-1);")
-            .Append("if(!pinned||pinned===t.id)wf.innerHTML=t.waterfall;metrics.innerHTML=t.metrics;});")
+            .Append("if(!pinned||pinned===t.id){wf.innerHTML=t.waterfall;wf.dataset.trace=t.id;}metrics.innerHTML=t.metrics;});")
             .Append("})();</script></body></html>");
         return html.ToString();
     }
