@@ -34,6 +34,7 @@ internal static class DashboardEndpoints
         TraceFeed feed = context.RequestServices.GetRequiredService<TraceFeed>();
         OtelGenAspNetCoreOptions options = context.RequestServices.GetRequiredService<IOptions<OtelGenAspNetCoreOptions>>().Value;
         feed.Drain();
+        feed.DrainStats();
         List<TraceView> traces = feed.Recent();
         string waterfall = traces.Count > 0 ? Waterfall(feed, traces[0]) : DashboardHtml.EmptyWaterfall;
         string service = options.ServiceName ?? context.RequestServices.GetService<IHostEnvironment>()?.ApplicationName ?? "service";
@@ -105,6 +106,7 @@ internal static class DashboardEndpoints
                 }
                 if (fresh.Count > 0)
                 {
+                    feed.DrainStats();
                     string metrics = DashboardHtml.MetricsStrip(feed.Routes.Snapshot());
                     foreach (TraceView trace in fresh)
                     {
@@ -136,7 +138,7 @@ internal static class DashboardEndpoints
     public static async Task MetricsAsync(HttpContext context)
     {
         TraceFeed feed = context.RequestServices.GetRequiredService<TraceFeed>();
-        feed.Drain();
+        feed.DrainStats();
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await context.Response.WriteAsync(InterimPrometheus.Render(feed), context.RequestAborted);
     }

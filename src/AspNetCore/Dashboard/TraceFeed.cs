@@ -37,6 +37,9 @@ internal sealed class TraceFeed
     private readonly object _gate = new();
     private readonly SpanRingCursor _cursor;
     private readonly SpanRecord[] _batch;
+    private readonly object _statsGate = new();
+    private readonly SpanRingCursor _statsCursor;
+    private readonly SpanRecord[] _statsBatch;
     private readonly Dictionary<TraceId, List<SpanRecord>> _open = new();
     private readonly Queue<TraceId> _openOrder = new();
     private readonly LinkedList<TraceView> _finished = new();
@@ -46,11 +49,19 @@ internal sealed class TraceFeed
     public TraceFeed(SpanRing ring)
     {
         _cursor = new SpanRingCursor(ring);
-        _batch = new SpanRecord[ReadBatch];
-        for (int i = 0; i < _batch.Length; i++)
+        _statsCursor = new SpanRingCursor(ring);
+        _batch = NewBatch();
+        _statsBatch = NewBatch();
+    }
+
+    private static SpanRecord[] NewBatch()
+    {
+        var batch = new SpanRecord[ReadBatch];
+        for (int i = 0; i < batch.Length; i++)
         {
-            _batch[i] = new SpanRecord();
+            batch[i] = new SpanRecord();
         }
+        return batch;
     }
 
     /// <summary>Per-route request counts, errors and latency percentiles of SERVER spans.</summary>
@@ -59,10 +70,40 @@ internal sealed class TraceFeed
     /// <summary>The sequence number of the newest finished trace (0 when none).</summary>
     public long LatestSequence => Interlocked.Read(ref _sequence);
 
-    /// <summary>Spans the feed missed because the ring overwrote them first.</summary>
-    public long Lost => _cursor.Lost;
+    /// <summary>Spans the per-route numbers missed because the ring overwrote them first.</summary>
+    public long Lost => _statsCursor.Lost;
 
-    /// <summary>Reads every span written since the last call.</summary>
+    /// <summary>
+    /// Counts the SERVER spans written since the last call into <see cref="Routes"/>. Cheap (no copies
+    /// kept): the pump calls it every 250 ms so the numbers cover every request.
+    /// </summary>
+    public void DrainStats()
+    {
+        lock (_statsGate)
+        {
+            while (true)
+            {
+                int count = _statsCursor.Read(_statsBatch, SpanClock.NowUnixNanos());
+                for (int i = 0; i < count; i++)
+                {
+                    if (_statsBatch[i].Kind == SpanKind.Server)
+                    {
+                        Routes.Record(_statsBatch[i]);
+                    }
+                }
+                if (count < _statsBatch.Length)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Groups the spans written since the last call into traces. Only the dashboard calls it (page,
+    /// stream, trace), so nobody pays for copies while nobody watches; when it was idle for longer than
+    /// the ring holds, it starts from the oldest span still there.
+    /// </summary>
     public void Drain()
     {
         lock (_gate)
@@ -135,10 +176,6 @@ internal sealed class TraceFeed
 
     private void Add(SpanRecord span)
     {
-        if (span.Kind == SpanKind.Server)
-        {
-            Routes.Record(span);
-        }
         bool isLocalRoot = !span.ParentSpanId.IsValid || span.ParentIsRemote;
         if (_finishedById.TryGetValue(span.TraceId, out TraceView? done))
         {

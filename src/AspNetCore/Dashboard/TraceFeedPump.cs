@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace OtelGen.AspNetCore.Dashboard;
 
-/// <summary>Drains the ring into the dashboard feed every 250 ms, so per-route numbers count every request.</summary>
+/// <summary>Counts SERVER spans into the per-route numbers every 250 ms, so they cover every request.</summary>
 internal sealed class TraceFeedPump : BackgroundService
 {
     private readonly TraceFeed _feed;
@@ -25,7 +25,7 @@ internal sealed class TraceFeedPump : BackgroundService
                 }
                 try
                 {
-                    _feed.Drain();
+                    _feed.DrainStats();
                 }
                 catch (Exception ex)
                 {

@@ -34,9 +34,9 @@ internal static class HttpServerSemantics
         {
             return shown;
         }
-        return s_names.Count < 4096
-            ? s_names.GetOrAdd((shown, route), static key => key.Method + " " + key.Route)
-            : shown + " " + route;
+        // Routes are templates and methods a fixed set, so the cache stays small. (Not guarded by
+        // ConcurrentDictionary.Count: that takes every bucket lock, a cost on each request.)
+        return s_names.GetOrAdd((shown, route), static key => key.Method + " " + key.Route);
     }
 
     /// <summary>Server status policy: ERROR for 5xx, otherwise left UNSET (4xx is the client's error).</summary>
