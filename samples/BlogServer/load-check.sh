@@ -23,18 +23,26 @@ trap cleanup EXIT
 start() { # $1 = on|off
   if [ "$1" = off ]; then export OTEL_SDK_DISABLED=true; else unset OTEL_SDK_DISABLED; fi
   # No artificial database delay: the check is CPU-bound, which is where tracing overhead shows.
-  BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "$server" >/dev/null 2>&1 &
+  # Enough effect workers that the queue is not the bottleneck: throughput then follows CPU cost.
+  BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "$server" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && return 0; sleep 0.1; done
   echo "server did not start" >&2; exit 1
 }
 stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 
+cpu_ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
 measure() { # $1 mode, $2 route name, $3 path
   wrk -t2 -c"$connections" -d2s "$url$3" >/dev/null 2>&1      # warm-up (JIT, pools)
-  rps=$(wrk -t2 -c"$connections" -d"${seconds}s" "$url$3" | awk '/Requests\/sec/ {print $2}')
-  echo "$2 $1 $rps" >> "$results"
-  echo "  $2 $1: $rps req/s" >&2
+  c0=$(cpu_ticks)
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" "$url$3")
+  c1=$(cpu_ticks)
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  # Server CPU time per request (utime+stime, clock ticks of 10 ms): steadier than req/s on a shared machine.
+  us=$(awk -v t=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.1f", t * 10000 / n }')
+  echo "$2 $1 $rps $us" >> "$results"
+  echo "  $2 $1: $rps req/s, $us us CPU/request" >&2
 }
 
 for round in $(seq 1 "$rounds"); do
@@ -48,14 +56,17 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-echo "| route | OtelGen off (req/s, median of $rounds) | OtelGen on (req/s, median of $rounds) | change |"
-echo "|---|---:|---:|---:|"
+echo "| route | off: req/s | on: req/s | throughput change | off: CPU µs/req | on: CPU µs/req | CPU change |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for route in post stub; do
-  off=$(awk -v r="$route" '$1==r && $2=="off" {print $3}' "$results" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  on=$(awk -v r="$route" '$1==r && $2=="on" {print $3}' "$results" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  off=$(awk -v r="$route" '$1==r && $2=="off" {print $3}' "$results" | median)
+  on=$(awk -v r="$route" '$1==r && $2=="on" {print $3}' "$results" | median)
+  coff=$(awk -v r="$route" '$1==r && $2=="off" {print $4}' "$results" | median)
+  con=$(awk -v r="$route" '$1==r && $2=="on" {print $4}' "$results" | median)
   path=$([ "$route" = post ] && echo "GET /blogs/posts/1 (9 spans, 2 requests)" || echo "GET /stub/comments/1 (1 span)")
-  awk -v p="$path" -v off="$off" -v on="$on" 'BEGIN { printf "| %s | %.0f | %.0f | %+.1f%% |\n", p, off, on, (on - off) / off * 100 }'
+  awk -v p="$path" -v off="$off" -v on="$on" -v coff="$coff" -v con="$con" 'BEGIN { printf "| %s | %.0f | %.0f | %+.1f%% | %.1f | %.1f | %+.1f%% |\n", p, off, on, (on - off) / off * 100, coff, con, (con - coff) / coff * 100 }'
 done
 echo
-echo "All rounds (route mode req/s):"
+echo "All rounds (route mode req/s cpu-us/req), medians above:"
 cat "$results"
