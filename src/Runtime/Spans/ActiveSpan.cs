@@ -50,7 +50,10 @@ public sealed class ActiveSpan
         }
         else
         {
-            record.TraceId = TraceId.NewRandom();
+            // A context with a trace id but no span id (e.g. a host's own request Activity that has no
+            // parent) asks for a root in that trace, so both agree on the trace id.
+            record.TraceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.NewRandom();
+            record.TraceState = parent.TraceId.IsValid ? parent.TraceState : null;
         }
         // The head decision (parent-based samplers follow the parent's flag), sent on in traceparent;
         // tail sampling records unsampled spans too, so that its policy can still keep their trace.
