@@ -46,20 +46,24 @@ public sealed class ActiveSpan
             record.TraceId = parent.TraceId;
             record.ParentSpanId = parent.SpanId;
             record.ParentIsRemote = parent.IsRemote;
-            record.TraceFlags = parent.TraceFlags;
             record.TraceState = parent.TraceState;
         }
         else
         {
-            record.TraceId = TraceId.NewRandom();
-            record.TraceFlags = HeadSampler.ShouldSampleRoot(record.TraceId) ? (byte)1 : (byte)0;
+            // A context with a trace id but no span id (e.g. a host's own request Activity that has no
+            // parent) asks for a root in that trace, so both agree on the trace id.
+            record.TraceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.NewRandom();
+            record.TraceState = parent.TraceId.IsValid ? parent.TraceState : null;
         }
+        // The head decision (parent-based samplers follow the parent's flag), sent on in traceparent;
+        // tail sampling records unsampled spans too, so that its policy can still keep their trace.
+        record.TraceFlags = HeadSampler.Decide(parent, record.TraceId, out bool recording);
         record.SpanId = SpanId.NewRandom();
         record.Descriptor = descriptor;
         record.Name = name;
         record.Kind = kind;
         Optional = descriptor is not null && (descriptor.Flags & SpanFlags.Optional) != 0;
-        Recording = (record.TraceFlags & 1) != 0;
+        Recording = recording;
         Baggage = baggage;
         record.StartUnixNano = SpanClock.NowUnixNanos();
         IsOpen = true;
