@@ -66,8 +66,8 @@ public sealed class HttpServerSpanTests : IDisposable
         Assert.Equal(AttributeType.Long, span.Attributes.Single(a => a.Key == "http.response.status_code").Value.Type);
     }
 
-    // This test asserts the deprecated keys on purpose (the migration opt-in), so the analyzers that
-    // steer code away from them are off here.
+    // This test checks the deprecated keys on purpose (the migration opt-in), so the semconv analyzer's
+    // deprecation diagnostics do not apply here.
 #pragma warning disable OTG2001, OTG2002
     [Fact]
     public void Old_attribute_keys_only_when_opted_in()
