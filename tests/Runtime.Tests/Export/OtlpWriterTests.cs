@@ -151,6 +151,38 @@ public class OtlpWriterTests
         Assert.Equal(Enumerable.Range(0, 2000).Select(i => "span-" + i), ExportTestKit.SpanNames(buffer.WrittenSpan.ToArray()));
     }
 
+    [Fact]
+    public void Pre_encoded_site_facts_encode_exactly_like_the_same_attributes_set_on_the_span()
+    {
+        var encoder = new OtlpTraceEncoder(OtlpResource.Create("cache"));
+        using var cached = new PooledBuffer();
+        using var plain = new PooledBuffer();
+        for (int round = 0; round < 2; round++)
+        {
+            SpanRecord withDescriptor = ExportTestKit.Span(7);
+            withDescriptor.SetAttribute("flag", true);
+            withDescriptor.SetAttribute("ratio", 0.5);
+            withDescriptor.SetAttribute("neg", -300L);
+            SpanRecord without = withDescriptor.Clone();
+            without.Descriptor = null;
+            without.AttributeCount = 0;
+            foreach (KeyValue kv in withDescriptor.Descriptor!.Attributes)
+            {
+                without.SetAttribute(kv.Key, kv.Value);
+            }
+            for (int i = 0; i < withDescriptor.AttributeCount; i++)
+            {
+                without.SetAttribute(new string(withDescriptor.Attributes[i].Key.AsSpan()), withDescriptor.Attributes[i].Value);
+            }
+            without.Name = new string(withDescriptor.Name.AsSpan());
+            cached.Clear();
+            plain.Clear();
+            encoder.EncodeProtobuf(new[] { withDescriptor }, cached);
+            encoder.EncodeProtobuf(new[] { without }, plain);
+            Assert.Equal(plain.WrittenSpan.ToArray(), cached.WrittenSpan.ToArray());
+        }
+    }
+
     private static IEnumerable<byte> Varint(ulong value)
     {
         while (value >= 0x80)

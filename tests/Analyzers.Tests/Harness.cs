@@ -1,0 +1,184 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace OtelGen.Analyzers.Tests;
+
+/// <summary>Compiles C# in memory against the real OtelGen runtime and runs the real analyzers and code fixes.</summary>
+internal static class Harness
+{
+    /// <summary>Usings every test source gets.</summary>
+    public const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Diagnostics;
+        using System.Diagnostics.Metrics;
+        using System.Linq;
+        using System.Linq.Expressions;
+        using System.Threading.Tasks;
+        using OtelGen;
+        using OtelGen.Spans;
+
+        """;
+
+    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
+    {
+        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        var references = tpa.Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToList();
+        references.Add(MetadataReference.CreateFromFile(typeof(TracedAttribute).Assembly.Location));
+        return references.ToArray();
+    });
+
+    public static MetadataReference[] References => s_references.Value;
+
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    public static readonly CSharpCompilationOptions CompilationOptions = new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
+
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
+        ImmutableArray.Create<DiagnosticAnalyzer>(new SemanticConventionsAnalyzer(), new InstrumentationAnalyzer());
+
+    public static CSharpCompilation Compile(string source, bool withRuntime = true, string? globalConfig = null, params (string Path, string Text)[] extraFiles)
+    {
+        string usings = withRuntime ? Usings : Usings.Replace("using OtelGen;", "").Replace("using OtelGen.Spans;", "");
+        var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(usings + source, ParseOptions, path: "/src/Test.cs") };
+        trees.AddRange(extraFiles.Select(f => CSharpSyntaxTree.ParseText(usings + f.Text, ParseOptions, path: f.Path)));
+        MetadataReference[] refs = withRuntime ? References : References.Where(r => !r.Display!.EndsWith("OtelGen.dll", StringComparison.Ordinal)).ToArray();
+        CSharpCompilationOptions options = CompilationOptions;
+        if (globalConfig is not null)
+        {
+            AnalyzerConfigSet set = AnalyzerConfigSet.Create(new[] { AnalyzerConfig.Parse(globalConfig, "/.globalconfig") });
+            options = options.WithSyntaxTreeOptionsProvider(new ConfigOptionsProvider(set));
+        }
+
+        CSharpCompilation compilation = CSharpCompilation.Create("Test", trees, refs, options);
+        Diagnostic[] errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, "test source does not compile:\n" + string.Join("\n", errors.Select(e => e.ToString())));
+        return compilation;
+    }
+
+    /// <summary>All OtelGen diagnostics (OTG*), ordered by position; the coverage summary only when asked.</summary>
+    public static Diagnostic[] Analyze(string source, bool withSummary = false, bool withRuntime = true, string? globalConfig = null, params (string Path, string Text)[] extraFiles)
+    {
+        CSharpCompilation compilation = Compile(source, withRuntime, globalConfig, extraFiles);
+        AnalyzerConfigSet? set = globalConfig is null ? null : AnalyzerConfigSet.Create(new[] { AnalyzerConfig.Parse(globalConfig, "/.globalconfig") });
+        return Run(compilation, withSummary, set);
+    }
+
+    public static Diagnostic[] Run(Compilation compilation, bool withSummary = false, AnalyzerConfigSet? config = null)
+    {
+        var options = config is null
+            ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty)
+            : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new ConfigProvider(config));
+        ImmutableArray<Diagnostic> diagnostics = compilation
+            .WithAnalyzers(Analyzers, options)
+            .GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return diagnostics
+            .Where(d => d.Id.StartsWith("OTG", StringComparison.Ordinal) && (withSummary || d.Id != "OTG3005"))
+            .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id)
+            .ToArray();
+    }
+
+    /// <summary>The source text a diagnostic points at.</summary>
+    public static string At(Diagnostic diagnostic) => diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
+
+    public static Diagnostic Single(string source, string id)
+    {
+        Diagnostic[] all = Analyze(source);
+        Diagnostic[] matching = all.Where(d => d.Id == id).ToArray();
+        Assert.True(matching.Length == 1, $"expected one {id}, got: " + string.Join("; ", all.Select(d => d.Id + " " + d.GetMessage())));
+        return matching[0];
+    }
+
+    public static void None(string source, params string[] ids)
+    {
+        Diagnostic[] all = Analyze(source);
+        Diagnostic[] hits = ids.Length == 0 ? all : all.Where(d => ids.Contains(d.Id)).ToArray();
+        Assert.True(hits.Length == 0, "unexpected: " + string.Join("; ", hits.Select(d => d.Id + " at " + At(d) + ": " + d.GetMessage())));
+    }
+
+    /// <summary>
+    /// Applies a code fix the way an IDE does: an AdhocWorkspace document, the provider's registered CodeAction,
+    /// its operations applied to the workspace; returns the fixed document text (without the usings prefix).
+    /// </summary>
+    public static async Task<string?> Fix(string source, string id, CodeFixProvider provider, int which = 0)
+    {
+        using var workspace = new AdhocWorkspace();
+        ProjectInfo info = ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Create(), "Test", "Test", LanguageNames.CSharp,
+            compilationOptions: CompilationOptions, parseOptions: ParseOptions, metadataReferences: References);
+        Project project = workspace.AddProject(info);
+        Document document = workspace.AddDocument(project.Id, "Test.cs", SourceText.From(Usings + source));
+        Compilation compilation = (await document.Project.GetCompilationAsync())!;
+        Diagnostic[] diagnostics = Run(compilation).Where(d => d.Id == id).ToArray();
+        Assert.True(diagnostics.Length > which, $"no {id} to fix");
+
+        var actions = new List<CodeAction>();
+        var context = new CodeFixContext(document, diagnostics[which], (action, _) => actions.Add(action), CancellationToken.None);
+        await provider.RegisterCodeFixesAsync(context);
+        if (actions.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (CodeActionOperation operation in await actions[0].GetOperationsAsync(CancellationToken.None))
+        {
+            operation.Apply(workspace, CancellationToken.None);
+        }
+
+        SourceText text = await workspace.CurrentSolution.GetDocument(document.Id)!.GetTextAsync();
+        return text.ToString().Substring(Usings.Length);
+    }
+
+    /// <summary>The analyzer options an .editorconfig / .globalconfig gives (category-wide severities live here).</summary>
+    private sealed class ConfigProvider : AnalyzerConfigOptionsProvider
+    {
+        private readonly AnalyzerConfigSet _set;
+
+        public ConfigProvider(AnalyzerConfigSet set) => _set = set;
+
+        public override AnalyzerConfigOptions GlobalOptions => new Options(_set.GlobalConfigOptions.AnalyzerOptions);
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(_set.GetOptionsForSourcePath(tree.FilePath).AnalyzerOptions);
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(_set.GetOptionsForSourcePath(textFile.Path).AnalyzerOptions);
+
+        private sealed class Options : AnalyzerConfigOptions
+        {
+            private readonly ImmutableDictionary<string, string> _values;
+
+            public Options(ImmutableDictionary<string, string> values) => _values = values;
+
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => _values.TryGetValue(key, out value);
+        }
+    }
+
+    /// <summary>What the compiler builds from .editorconfig / .globalconfig: per-tree and global severity options.</summary>
+    private sealed class ConfigOptionsProvider : SyntaxTreeOptionsProvider
+    {
+        private readonly AnalyzerConfigSet _set;
+
+        public ConfigOptionsProvider(AnalyzerConfigSet set) => _set = set;
+
+        public override GeneratedKind IsGenerated(SyntaxTree tree, CancellationToken cancellationToken) => GeneratedKind.Unknown;
+
+        public override bool TryGetDiagnosticValue(SyntaxTree tree, string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity) =>
+            _set.GetOptionsForSourcePath(tree.FilePath).TreeOptions.TryGetValue(diagnosticId, out severity);
+
+        public override bool TryGetGlobalDiagnosticValue(string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity) =>
+            _set.GlobalConfigOptions.TreeOptions.TryGetValue(diagnosticId, out severity);
+    }
+}
