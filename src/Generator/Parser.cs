@@ -438,6 +438,12 @@ internal static class Parser
         {
             return false;
         }
+        // A static class cannot be a parameter type: its methods are named through [UnsafeAccessorType] (.NET 10+).
+        if (method.ContainingType.IsStatic
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorTypeAttribute") is null)
+        {
+            return false;
+        }
         if (!method.ReturnsVoid && !compilation.IsSymbolAccessibleWithin(method.ReturnType, compilation.Assembly))
         {
             return false;
@@ -650,10 +656,26 @@ internal static class Parser
             CallTarget: callTarget,
             Accessor: accessor,
             DeclaringType: type.ToDisplayString(s_typeFormat),
+            AccessorTypeName: accessor != AccessorKind.None && type.IsStatic ? RuntimeTypeName(type, compilation) : string.Empty,
             Flow: flow,
             Span: span,
             Captures: new EquatableArray<CaptureModel>(captures),
             ReturnCapture: returnCapture);
+    }
+
+    /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>
+    private static string RuntimeTypeName(INamedTypeSymbol type, Compilation compilation)
+    {
+        string name = type.MetadataName;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            name = outer.MetadataName + "+" + name;
+        }
+        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            name = ns.ToDisplayString() + "." + name;
+        }
+        return name + ", " + compilation.AssemblyName;
     }
 
     private static string Identifier(string name) =>
