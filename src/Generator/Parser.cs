@@ -440,6 +440,12 @@ internal static class Parser
         {
             return false;
         }
+        // A static class cannot be a parameter type: its methods are named through [UnsafeAccessorType] (.NET 10+).
+        if (method.ContainingType.IsStatic
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorTypeAttribute") is null)
+        {
+            return false;
+        }
         if (!method.ReturnsVoid && !compilation.IsSymbolAccessibleWithin(method.ReturnType, compilation.Assembly))
         {
             return false;
@@ -652,10 +658,26 @@ internal static class Parser
             CallTarget: callTarget,
             Accessor: accessor,
             DeclaringType: type.ToDisplayString(s_typeFormat),
+            AccessorTypeName: accessor != AccessorKind.None && type.IsStatic ? RuntimeTypeName(type, compilation) : string.Empty,
             Flow: flow,
             Span: span,
             Captures: new EquatableArray<CaptureModel>(captures),
             ReturnCapture: returnCapture);
+    }
+
+    /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>
+    private static string RuntimeTypeName(INamedTypeSymbol type, Compilation compilation)
+    {
+        string name = type.MetadataName;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            name = outer.MetadataName + "+" + name;
+        }
+        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            name = ns.ToDisplayString() + "." + name;
+        }
+        return name + ", " + compilation.AssemblyName;
     }
 
     private static string Identifier(string name) =>
@@ -890,7 +912,8 @@ internal static class Parser
             {
                 bool candidate = node switch
                 {
-                    InvocationExpressionSyntax invocation => s_forkMethods.Contains(CalledName(invocation)),
+                    InvocationExpressionSyntax invocation => IsForkName(CalledName(invocation)),
+                    MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } => true,
                     ObjectCreationExpressionSyntax creation => RightmostName(creation.Type) == "Thread",
                     ImplicitObjectCreationExpressionSyntax => true,
                     _ => false,
@@ -909,10 +932,19 @@ internal static class Parser
         return false;
     }
 
+    // Names worth a semantic look: the fork APIs, and what sync-over-async code calls (x.Wait(), GetAwaiter(), *Async()).
+    private static bool IsForkName(string name) =>
+        s_forkMethods.Contains(name) || name is "Wait" or "WaitAll" or "WaitAny" or "GetAwaiter" || name.EndsWith("Async", StringComparison.Ordinal);
+
     private static bool IsFork(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
     {
         SymbolInfo info = model.GetSymbolInfo(node, cancellationToken);
         ISymbol? symbol = info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
+        if (symbol is IPropertySymbol property)
+        {
+            // task.Result: the task's work may resume on another thread while this one blocks.
+            return IsTaskType(property.ContainingType);
+        }
         if (symbol is not IMethodSymbol called)
         {
             // A call we cannot resolve that looks like a fork: assume it is one.
@@ -923,8 +955,17 @@ internal static class Parser
         {
             return typeName == "System.Threading.Thread";
         }
-        return s_forkMethods.Contains(called.Name) && s_forkTypes.Contains(typeName);
+        if (s_forkMethods.Contains(called.Name) && s_forkTypes.Contains(typeName))
+        {
+            return true;
+        }
+        // Sync over async: a call that starts asynchronous work (returns a task) or waits for one. Its
+        // continuations run on other threads and must find this span through the async flow.
+        return IsTaskType(called.ReturnType) || IsTaskType(called.ContainingType);
     }
+
+    private static bool IsTaskType(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { } ns } && ns.ToDisplayString() == "System.Threading.Tasks";
 
     private static string MetadataName(INamedTypeSymbol type) =>
         (type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." : string.Empty) + type.MetadataName;
