@@ -10,7 +10,12 @@ internal sealed class TraceFeedPump : BackgroundService
 {
     private readonly TraceFeed _feed;
 
-    public TraceFeedPump(TraceFeed feed) => _feed = feed;
+    // Taking the metrics collector here makes it listen from startup on.
+    public TraceFeedPump(TraceFeed feed, DashboardMetrics metrics)
+    {
+        _feed = feed;
+        _ = metrics.Collector;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
