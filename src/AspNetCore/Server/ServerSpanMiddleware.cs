@@ -44,7 +44,6 @@ internal sealed class ServerSpanMiddleware
 
     private async Task TraceAsync(HttpContext context)
     {
-        HttpRequest request = context.Request;
         ContextScope remote = default;
         HttpServerSpan span;
         try
