@@ -5,12 +5,20 @@ namespace OtelGen.AspNetCore.Dashboard;
 
 /// <summary>
 /// The collector behind <c>/metrics</c>: OtelGen's own meter only (ASP.NET Core publishes an instrument
-/// of the same name, <c>http.server.request.duration</c>, which would clash on one page). Made when the
-/// app starts, so it sees every measurement from the first request on.
+/// of the same name, <c>http.server.request.duration</c>, which would clash on one page). Made on the
+/// first scrape: until something scrapes, no listener is attached and recording a measurement is free.
 /// </summary>
 internal sealed class DashboardMetrics : IDisposable
 {
-    public MetricsCollector Collector { get; } = new(MetricsCollectorOptions.OtelGenOnly());
+    private readonly Lazy<MetricsCollector> _collector = new(() => new MetricsCollector(MetricsCollectorOptions.OtelGenOnly()));
 
-    public void Dispose() => Collector.Dispose();
+    public MetricsCollector Collector => _collector.Value;
+
+    public void Dispose()
+    {
+        if (_collector.IsValueCreated)
+        {
+            _collector.Value.Dispose();
+        }
+    }
 }

@@ -10,12 +10,7 @@ internal sealed class TraceFeedPump : BackgroundService
 {
     private readonly TraceFeed _feed;
 
-    // Taking the metrics collector here makes it listen from startup on.
-    public TraceFeedPump(TraceFeed feed, DashboardMetrics metrics)
-    {
-        _feed = feed;
-        _ = metrics.Collector;
-    }
+    public TraceFeedPump(TraceFeed feed) => _feed = feed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
