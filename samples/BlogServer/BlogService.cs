@@ -11,8 +11,9 @@ namespace BlogServer;
 
 /// <summary>
 /// What <c>GET /blogs/posts/{id}</c> does, as steps and effects. The OtelGen generator turns each
-/// <c>[Traced]</c> step and <c>[Effect]</c> call into a span at build time; the effects run on the
-/// bounded <see cref="EffectQueue"/>.
+/// <c>[Traced]</c> step into a span at build time; the effects go through the bounded
+/// <see cref="EffectQueue"/> as OtelGen jobs (their spans carry the queue's lifecycle, and promoted
+/// <c>job.queue_wait</c>/<c>job.park</c> spans when waiting gets long).
 /// </summary>
 public sealed class BlogService
 {
@@ -64,28 +65,26 @@ public sealed class BlogService
         return html.Append("</ul>").ToString();
     }
 
-    /// <summary>The post row (in memory; the delay stands in for a database round trip).</summary>
-    [Effect("db.get", Target = "blog_post")]
-    public Task<BlogPost?> GetPostAsync([Tag("app.post.id")] int id) => _effects.RunAsync(async () =>
+    /// <summary>The post row (in memory; the delay stands in for a database round trip). An effect on the queue.</summary>
+    public Task<BlogPost?> GetPostAsync(int id) => _effects.RunAsync("db.get", "blog_post", async () =>
     {
         if (_dbDelayMs > 0)
         {
             await Task.Delay(_dbDelayMs);
         }
         return _store.GetPost(id);
-    });
+    }, item => item.Job.SetAttribute("app.post.id", id));
 
-    /// <summary>The comments, over HTTP from the stub this server also serves.</summary>
-    [Effect("http.get", Target = "comments")]
-    public Task<Comment[]> GetCommentsAsync(int postId, CancellationToken cancel) => _effects.RunAsync(async () =>
+    /// <summary>The comments, over HTTP from the stub this server also serves. An effect on the queue.</summary>
+    public Task<Comment[]> GetCommentsAsync(int postId, CancellationToken cancel) => _effects.RunAsync("http.get", "comments", async () =>
     {
         HttpClient client = _clients.CreateClient("comments");
         return await client.GetFromJsonAsync<Comment[]>(BlogApp.SelfUrl(_server) + "/stub/comments/" + postId, cancel) ?? Array.Empty<Comment>();
     });
 
-    /// <summary>The author, from the cache.</summary>
-    [Effect("cache.get", Target = "author")]
-    public Task<Author?> GetAuthorAsync([Tag("app.author.id")] int authorId) => _effects.RunAsync(() => Task.FromResult(_store.GetAuthor(authorId)));
+    /// <summary>The author, from the cache. An effect on the queue.</summary>
+    public Task<Author?> GetAuthorAsync(int authorId) => _effects.RunAsync("cache.get", "author", () => Task.FromResult(_store.GetAuthor(authorId)),
+        item => item.Job.SetAttribute("app.author.id", authorId));
 
     private static string Escape(string text) => System.Net.WebUtility.HtmlEncode(text);
 }

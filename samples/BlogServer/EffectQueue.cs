@@ -2,22 +2,26 @@ using System;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
-using OtelGen;
-using OtelGen.Spans;
+using OtelGen.Jobs;
 
 namespace BlogServer;
 
 /// <summary>
 /// A bounded queue in front of a fixed number of workers: at most <c>workers</c> effects run at once and
-/// at most <c>capacity</c> wait; callers beyond that wait to enqueue (backpressure). Under load, effects
-/// wait in the queue, and the lifecycle events on their spans (enqueued, taken, started, completed) show
-/// where the time went.
+/// at most <c>capacity</c> wait; callers beyond that wait to enqueue (backpressure). Each effect is an
+/// OtelGen job (<see cref="Job.EnqueueEffect"/>): its CLIENT span (<c>db.get blog_post</c>) starts when
+/// it is enqueued and records <c>job.enqueued</c>, <c>job.taken</c>, <c>job.started</c>, <c>job.parked</c>
+/// (waiting for I/O while holding a worker), <c>job.resumed</c>, <c>job.completed</c>. Under load the
+/// queue wait and the parks cross the promotion thresholds (<c>OTELGEN_PROMOTE_QUEUE_MS</c>,
+/// <c>OTELGEN_PROMOTE_PARK_MS</c>, 5 ms by default) and <c>job.queue_wait</c> / <c>job.park</c> spans appear.
 /// </summary>
 public sealed class EffectQueue : IAsyncDisposable
 {
+    private const string QueueName = "effects";
     private readonly Channel<WorkItem> _channel;
     private readonly Task[] _workers;
     private readonly CancellationTokenSource _stop = new();
+    private int _busy;
 
     /// <summary>Starts <paramref name="workers"/> workers over a queue of <paramref name="capacity"/>.</summary>
     public EffectQueue(int workers, int capacity)
@@ -25,8 +29,6 @@ public sealed class EffectQueue : IAsyncDisposable
         _channel = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = false,
-            SingleWriter = false,
         });
         _workers = new Task[workers];
         for (int i = 0; i < workers; i++)
@@ -39,22 +41,15 @@ public sealed class EffectQueue : IAsyncDisposable
     public int Workers => _workers.Length;
 
     /// <summary>
-    /// Runs <paramref name="effect"/> on a worker, in the caller's trace context (so spans it starts, an
-    /// HttpClient call, are children of the caller's span), and records the lifecycle on the caller's
-    /// span: <c>enqueued</c>, <c>taken</c>, <c>started</c>.
+    /// Runs <paramref name="effect"/> on a worker as the effect <c>{operation} {target}</c> (a CLIENT span,
+    /// child of the caller's current span; spans the effect starts are its children).
     /// </summary>
-    public Task<T> RunAsync<T>(Func<Task<T>> effect)
+    public async Task<T> RunAsync<T>(string operation, string target, Func<Task<T>> effect, Action<WorkItem>? enrich = null)
     {
-        SpanHandle span = Tracer.CurrentSpan;
-        span.AddEvent("enqueued");
-        var item = new WorkItem<T>(effect, span);
-        ValueTask write = _channel.Writer.WriteAsync(item);
-        return write.IsCompletedSuccessfully ? item.Task : WaitAsync(write, item);
-    }
-
-    private static async Task<T> WaitAsync<T>(ValueTask write, WorkItem<T> item)
-    {
-        await write.ConfigureAwait(false);
+        var item = new WorkItem<T>(effect);
+        item.Job = Job.EnqueueEffect(operation, target, QueueName, _channel.Reader.Count + 1);
+        enrich?.Invoke(item);
+        await _channel.Writer.WriteAsync(item).ConfigureAwait(false);
         return await item.Task.ConfigureAwait(false);
     }
 
@@ -66,7 +61,16 @@ public sealed class EffectQueue : IAsyncDisposable
             {
                 while (_channel.Reader.TryRead(out WorkItem? item))
                 {
-                    await item.RunAsync().ConfigureAwait(false);
+                    item.Job.Taken(_channel.Reader.Count);
+                    int busy = Interlocked.Increment(ref _busy);
+                    try
+                    {
+                        await item.RunAsync(busy, _workers.Length).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _busy);
+                    }
                 }
             }
         }
@@ -88,72 +92,62 @@ public sealed class EffectQueue : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private abstract class WorkItem
+    /// <summary>A queued effect. Its <see cref="Job"/> is a mutable struct: it lives here and is only used in place.</summary>
+    public abstract class WorkItem
     {
-        public abstract Task RunAsync();
-        public abstract void Cancel();
+        /// <summary>The effect's lifecycle.</summary>
+        public Job Job;
+
+        internal abstract Task RunAsync(int busy, int workers);
+        internal abstract void Cancel();
     }
 
     private sealed class WorkItem<T> : WorkItem
     {
         private readonly Func<Task<T>> _effect;
-        private readonly SpanHandle _span;
-        // The caller's context: the effect runs as if called inline, so its children parent correctly.
-        private readonly ExecutionContext? _context = ExecutionContext.Capture();
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public WorkItem(Func<Task<T>> effect, SpanHandle span)
-        {
-            _effect = effect;
-            _span = span;
-        }
+        public WorkItem(Func<Task<T>> effect) => _effect = effect;
 
         public Task<T> Task => _done.Task;
 
-        public override async Task RunAsync()
+        internal override async Task RunAsync(int busy, int workers)
         {
-            _span.AddEvent("taken");
-            Task<T> work;
             try
             {
-                work = Start();
+                T result;
+                using (Job.RunInFlow())
+                {
+                    Task<T> work = _effect();
+                    if (!work.IsCompleted)
+                    {
+                        // Waiting for I/O while holding one of the workers: a park, with the limit that applied.
+                        Job.Parked(ParkCause.IoWait, limitCurrent: busy, limitMax: workers);
+                        try
+                        {
+                            await work.ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            Job.Resumed();
+                        }
+                    }
+                    result = await work.ConfigureAwait(false);
+                }
+                Job.Completed(success: true);
+                _done.TrySetResult(result);
             }
             catch (Exception ex)
             {
-                _done.TrySetException(ex);
-                return;
-            }
-            try
-            {
-                _done.TrySetResult(await work.ConfigureAwait(false));
-            }
-            catch (Exception ex)
-            {
+                Job.Failed(ex);
                 _done.TrySetException(ex);
             }
         }
 
-        public override void Cancel() => _done.TrySetCanceled();
-
-        private Task<T> Start()
+        internal override void Cancel()
         {
-            if (_context is null)
-            {
-                _span.AddEvent("started");
-                return _effect();
-            }
-            Task<T>? started = null;
-            ExecutionContext.Run(_context, static state =>
-            {
-                var self = (WorkItem<T>)state!;
-                self._span.AddEvent("started");
-                self._startedTask = self._effect();
-            }, this);
-            started = _startedTask;
-            _startedTask = null;
-            return started!;
+            Job.Completed(success: false);
+            _done.TrySetCanceled();
         }
-
-        private Task<T>? _startedTask;
     }
 }

@@ -33,6 +33,7 @@ public static class OtelGenServiceCollectionExtensions
             options.Configure(configure);
         }
         services.TryAddSingleton(_ => new TraceFeed(Tracing.Ring));
+        services.TryAddSingleton<DashboardMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, TraceFeedPump>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerSpanStartupFilter>());
         services.ConfigureHttpClientDefaults(client => client.AddHttpMessageHandler(sp =>

@@ -41,7 +41,7 @@ public sealed class BrowserTests
         Assert.Equal("false", await browser.EvaluateAsync("!!document.querySelector('#traces tr[data-trace=\"" + hex + "\"]')", cancel.Token));
         await browser.WaitUntilAsync(
             "(() => { const tr = document.querySelector('#traces tr[data-trace=\"" + hex + "\"]');" +
-            " return !!tr && tr.cells[1].textContent === 'GET /blogs/posts/{id:int}' && document.getElementById('waterfall').dataset.trace === '" + hex + "' && document.querySelectorAll('#waterfall svg rect').length === 9; })()",
+            " return !!tr && tr.cells[1].textContent === 'GET /blogs/posts/{id:int}' && document.getElementById('waterfall').dataset.trace === '" + hex + "' && document.querySelectorAll('#waterfall svg rect.span').length === 9; })()",
             "a row for trace " + hex + " and its 9-span waterfall", cancel.Token);
         Assert.Equal("still here", await browser.EvaluateAsync("window.__otelgenNoReload", cancel.Token));
         Assert.Equal("true", await browser.EvaluateAsync("[...document.querySelectorAll('#waterfall svg text')].some(t => t.textContent === 'step.render')", cancel.Token));

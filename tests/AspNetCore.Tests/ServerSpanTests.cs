@@ -55,9 +55,14 @@ public sealed class ServerSpanTests
         SpanRecord db = ChildOf(loadPost, "db.get blog_post");
         Assert.Equal(SpanKind.Client, db.Kind);
         Assert.Equal("blog_post", db.Str("db.collection.name"));
-        Assert.Equal(new[] { "enqueued", "taken", "started" }, db.Events.Take(db.EventCount).Select(e => e.Name).ToArray());
+        // The simulated database round trip (Task.Delay) is a wait for I/O while holding a worker: a park.
+        Assert.Equal(new[] { "job.enqueued", "job.taken", "job.started", "job.parked", "job.resumed", "job.completed" }, db.Events.Take(db.EventCount).Select(e => e.Name).ToArray());
+        Assert.Equal("effects", db.Str("job.queue"));
+        Assert.True(db.Has("job.queue_wait_ms"));
 
         SpanRecord comments = ChildOf(loadPost, "http.get comments");
+        // The HTTP call waits for I/O while holding a worker: a park, with the worker limit.
+        Assert.Equal(new[] { "job.enqueued", "job.taken", "job.started", "job.parked", "job.resumed", "job.completed" }, comments.Events.Take(comments.EventCount).Select(e => e.Name).ToArray());
         SpanRecord client = ChildOf(comments, "GET");
         Assert.Equal(SpanKind.Client, client.Kind);
         Assert.Equal("200", client.Str("http.response.status_code"));
@@ -66,6 +71,7 @@ public sealed class ServerSpanTests
         Assert.True(stub.ParentIsRemote);
 
         SpanRecord cache = ChildOf(loadAuthor, "cache.get author");
+        Assert.Equal(SpanKind.Client, cache.Kind);
         Assert.Equal("2", cache.Str("app.author.id"));
         Assert.Equal("7", db.Str("app.post.id"));
 
@@ -73,6 +79,39 @@ public sealed class ServerSpanTests
         // Every span starts inside the request. (An async span ends in a continuation of its task, which
         // may run just after the awaiting parent moved on, so end times are not compared.)
         Assert.All(spans, s => Assert.True(s.StartUnixNano >= root.StartUnixNano && s.StartUnixNano <= root.EndUnixNano, s.Name + " starts within the request"));
+    }
+
+    [Fact]
+    public async Task Queue_waits_and_parks_are_promoted_to_spans_when_over_the_threshold()
+    {
+        // With the thresholds at zero every queue wait and every park is long enough.
+        OtelGen.Jobs.JobSettings.PromoteQueueMs = 0;
+        OtelGen.Jobs.JobSettings.PromoteParkMs = 0;
+        try
+        {
+            await using RunningApp blog = await RunningApp.StartBlogAsync();
+            TraceId traceId = Spans.NewTraceId();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/6");
+            request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+            using HttpResponseMessage response = await blog.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Spans.WaitForAsync(s => s.TraceId == traceId && s.Name == "GET /blogs/posts/{id:int}");
+            List<SpanRecord> spans = await Spans.WaitForTraceAsync(traceId, 9 + 4);
+            foreach (string effect in new[] { "db.get blog_post", "http.get comments", "cache.get author" })
+            {
+                SpanRecord span = Assert.Single(spans, s => s.Name == effect);
+                SpanRecord wait = Assert.Single(spans, s => s.Name == "job.queue_wait" && s.ParentSpanId == span.SpanId);
+                Assert.Equal("effects", wait.Str("job.queue"));
+            }
+            SpanRecord comments = Assert.Single(spans, s => s.Name == "http.get comments");
+            SpanRecord park = Assert.Single(spans, s => s.Name == "job.park" && s.ParentSpanId == comments.SpanId);
+            Assert.Equal("io_wait", park.Str("job.park.cause"));
+        }
+        finally
+        {
+            OtelGen.Jobs.JobSettings.PromoteQueueMs = 3_600_000;
+            OtelGen.Jobs.JobSettings.PromoteParkMs = 3_600_000;
+        }
     }
 
     [Fact]

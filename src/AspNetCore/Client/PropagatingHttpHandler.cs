@@ -35,12 +35,12 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        string method = Server.HttpServerSemantics.NormalizeMethod(request.Method.Method);
-        using AsyncSpanScope span = Tracer.StartAsyncSpan(method == "_OTHER" ? "HTTP" : method, SpanKind.Client);
+        string method = HttpServerSpan.NormalizeMethod(request.Method.Method, out bool isOther);
+        using AsyncSpanScope span = Tracer.StartAsyncSpan(isOther ? "HTTP" : method, SpanKind.Client);
         Inject(request, span.Context);
         if (span.IsRecording)
         {
-            RecordRequest(span, request, method);
+            RecordRequest(span, request, method, isOther);
         }
         HttpResponseMessage response;
         try
@@ -105,10 +105,10 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
         }
     }
 
-    private static void RecordRequest(AsyncSpanScope span, HttpRequestMessage request, string method)
+    private static void RecordRequest(AsyncSpanScope span, HttpRequestMessage request, string method, bool isOther)
     {
         span.SetAttribute("http.request.method", method);
-        if (method == "_OTHER")
+        if (isOther)
         {
             span.SetAttribute("http.request.method_original", request.Method.Method);
         }

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OtelGen.Folds;
 
 namespace OtelGen.AspNetCore.Dashboard;
 
@@ -38,7 +39,7 @@ internal static class DashboardEndpoints
         List<TraceView> traces = feed.Recent();
         string waterfall = traces.Count > 0 ? Waterfall(feed, traces[0]) : DashboardHtml.EmptyWaterfall;
         string service = options.ServiceName ?? context.RequestServices.GetService<IHostEnvironment>()?.ApplicationName ?? "service";
-        string html = DashboardHtml.Page(options.DashboardPath, service, traces, waterfall, traces.Count > 0 ? traces[0].TraceIdHex : "", feed.Routes.Snapshot());
+        string html = DashboardHtml.Page(options.DashboardPath, service, traces, waterfall, traces.Count > 0 ? traces[0].TraceIdHex : "", feed.Routes());
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'";
@@ -107,7 +108,7 @@ internal static class DashboardEndpoints
                 if (fresh.Count > 0)
                 {
                     feed.DrainStats();
-                    string metrics = DashboardHtml.MetricsStrip(feed.Routes.Snapshot());
+                    string metrics = DashboardHtml.MetricsStrip(feed.Routes());
                     foreach (TraceView trace in fresh)
                     {
                         await response.WriteAsync(Event(feed, trace, metrics), token);
@@ -137,10 +138,9 @@ internal static class DashboardEndpoints
 
     public static async Task MetricsAsync(HttpContext context)
     {
-        TraceFeed feed = context.RequestServices.GetRequiredService<TraceFeed>();
-        feed.DrainStats();
-        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await context.Response.WriteAsync(InterimPrometheus.Render(feed), context.RequestAborted);
+        MetricsCollector metrics = context.RequestServices.GetRequiredService<DashboardMetrics>().Collector;
+        context.Response.ContentType = PrometheusText.ContentType;
+        await context.Response.WriteAsync(PrometheusText.Write(metrics.Collect()), context.RequestAborted);
     }
 
     internal static string Event(TraceFeed feed, TraceView trace, string metrics)
@@ -162,7 +162,10 @@ internal static class DashboardEndpoints
         return "id: " + trace.Sequence.ToString(CultureInfo.InvariantCulture) + "\nevent: trace\ndata: " + Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n\n";
     }
 
-    private static string Waterfall(TraceFeed feed, TraceView view) => InterimWaterfall.Render(view.Root, feed.SpansOf(view));
+    private static readonly SvgWaterfallOptions s_waterfall = new() { Width = 1100, LabelWidth = 320 };
+
+    // The folds' waterfall; text in it (names, attribute values in tooltips) is escaped by the fold.
+    private static string Waterfall(TraceFeed feed, TraceView view) => SvgWaterfall.Render(TraceForest.BuildTrace(feed.SpansOf(view)), s_waterfall);
 
     /// <summary>Loopback clients always; others only with <see cref="OtelGenAspNetCoreOptions.DashboardAllowRemote"/>.</summary>
     internal static bool IsAllowed(HttpContext context, OtelGenAspNetCoreOptions options)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using OtelGen.Folds;
 using OtelGen.Spans;
 
 namespace OtelGen.AspNetCore.Dashboard;
@@ -60,7 +61,7 @@ internal static class DashboardHtml
             _ => "UNSET",
         };
         string id = trace.TraceIdHex;
-        return $"<tr data-trace=\"{id}\"><td>{time}</td><td>{Escape(root.Name)}</td><td class=\"num\">{InterimWaterfall.FormatDuration(root.DurationNanos)}</td><td class=\"{status}\">{status}</td><td class=\"num\">{trace.Spans.Count}</td><td><code>{id}</code></td></tr>";
+        return $"<tr data-trace=\"{id}\"><td>{time}</td><td>{Escape(root.Name)}</td><td class=\"num\">{SvgWaterfall.FormatDuration(root.DurationNanos)}</td><td class=\"{status}\">{status}</td><td class=\"num\">{trace.Spans.Count}</td><td><code>{id}</code></td></tr>";
     }
 
     public static string MetricsStrip(List<RouteSummary> routes)
@@ -73,12 +74,13 @@ internal static class DashboardHtml
         html.Append("<table><thead><tr><th>route</th><th class=\"num\">requests</th><th class=\"num\">errors</th><th class=\"num\">p50</th><th class=\"num\">p95</th><th class=\"num\">p99</th></tr></thead><tbody>");
         foreach (RouteSummary r in routes)
         {
-            html.Append("<tr><td>").Append(Escape(r.Method == "_OTHER" ? "HTTP" : r.Method)).Append(' ').Append(Escape(r.Route.Length == 0 ? "(no route)" : r.Route)).Append("</td>")
+            string method = r.Method is null ? "" : (r.Method == "_OTHER" ? "HTTP" : r.Method) + " ";
+            html.Append("<tr><td>").Append(Escape(method)).Append(Escape(r.Route)).Append("</td>")
                 .Append("<td class=\"num\">").Append(r.Requests.ToString(CultureInfo.InvariantCulture)).Append("</td>")
                 .Append("<td class=\"num\">").Append(r.Errors.ToString(CultureInfo.InvariantCulture)).Append("</td>")
-                .Append("<td class=\"num\">").Append(InterimWaterfall.FormatDuration((long)(r.P50 * 1e9))).Append("</td>")
-                .Append("<td class=\"num\">").Append(InterimWaterfall.FormatDuration((long)(r.P95 * 1e9))).Append("</td>")
-                .Append("<td class=\"num\">").Append(InterimWaterfall.FormatDuration((long)(r.P99 * 1e9))).Append("</td></tr>");
+                .Append("<td class=\"num\">").Append(SvgWaterfall.FormatDuration((long)(r.P50 * 1e9))).Append("</td>")
+                .Append("<td class=\"num\">").Append(SvgWaterfall.FormatDuration((long)(r.P95 * 1e9))).Append("</td>")
+                .Append("<td class=\"num\">").Append(SvgWaterfall.FormatDuration((long)(r.P99 * 1e9))).Append("</td></tr>");
         }
         html.Append("</tbody></table>");
         return html.ToString();

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using OtelGen.Folds;
 using OtelGen.Spans;
 
 namespace OtelGen.AspNetCore.Dashboard;
@@ -64,8 +65,21 @@ internal sealed class TraceFeed
         return batch;
     }
 
-    /// <summary>Per-route request counts, errors and latency percentiles of SERVER spans.</summary>
-    public RouteStats Routes { get; } = new();
+    private readonly RouteAggregates _routes = new();
+
+    /// <summary>Per-route requests, errors and p50/p95/p99 (the folds' aggregate of entry spans), copied under the lock.</summary>
+    public List<RouteSummary> Routes()
+    {
+        lock (_statsGate)
+        {
+            var result = new List<RouteSummary>();
+            foreach (RouteStats route in _routes.Routes)
+            {
+                result.Add(new RouteSummary(route.Method, route.Route, route.Count, route.ErrorCount, route.P50, route.P95, route.P99));
+            }
+            return result;
+        }
+    }
 
     /// <summary>The sequence number of the newest finished trace (0 when none).</summary>
     public long LatestSequence => Interlocked.Read(ref _sequence);
@@ -74,8 +88,8 @@ internal sealed class TraceFeed
     public long Lost => _statsCursor.Lost;
 
     /// <summary>
-    /// Counts the SERVER spans written since the last call into <see cref="Routes"/>. Cheap (no copies
-    /// kept): the pump calls it every 250 ms so the numbers cover every request.
+    /// Folds the entry spans (SERVER spans and local roots) written since the last call into the route
+    /// aggregate. Cheap (no copies kept): the pump calls it every 250 ms so the numbers cover every request.
     /// </summary>
     public void DrainStats()
     {
@@ -86,9 +100,9 @@ internal sealed class TraceFeed
                 int count = _statsCursor.Read(_statsBatch, SpanClock.NowUnixNanos());
                 for (int i = 0; i < count; i++)
                 {
-                    if (_statsBatch[i].Kind == SpanKind.Server)
+                    if (RouteAggregates.IsEntry(_statsBatch[i]))
                     {
-                        Routes.Record(_statsBatch[i]);
+                        _routes.Add(_statsBatch[i]);
                     }
                 }
                 if (count < _statsBatch.Length)

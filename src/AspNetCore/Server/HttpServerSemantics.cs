@@ -1,47 +1,11 @@
-using System.Collections.Concurrent;
-
 namespace OtelGen.AspNetCore.Server;
 
 /// <summary>
-/// The OpenTelemetry HTTP semantic conventions a server span follows: known methods, the span name
-/// <c>{method} {route}</c>, and the status policy (a server span is an error only from 500 on).
+/// Small HTTP semantic-convention helpers this package needs beside the runtime's <see cref="OtelGen.Spans.HttpServerSpan"/>
+/// (which owns server span names, attributes and the status policy).
 /// </summary>
 internal static class HttpServerSemantics
 {
-    private static readonly ConcurrentDictionary<(string Method, string Route), string> s_names = new();
-
-    /// <summary>The method as semconv records it: one of the known methods, else <c>_OTHER</c>.</summary>
-    public static string NormalizeMethod(string method) => method switch
-    {
-        "GET" => "GET",
-        "POST" => "POST",
-        "PUT" => "PUT",
-        "DELETE" => "DELETE",
-        "HEAD" => "HEAD",
-        "OPTIONS" => "OPTIONS",
-        "PATCH" => "PATCH",
-        "CONNECT" => "CONNECT",
-        "TRACE" => "TRACE",
-        "QUERY" => "QUERY",
-        _ => "_OTHER",
-    };
-
-    /// <summary><c>{method} {route}</c>, <c>{method}</c> without a route, <c>HTTP</c> for an unknown method. Cached: routes are templates, so the set is small.</summary>
-    public static string SpanName(string method, string? route)
-    {
-        string shown = method == "_OTHER" ? "HTTP" : method;
-        if (string.IsNullOrEmpty(route))
-        {
-            return shown;
-        }
-        // Routes are templates and methods a fixed set, so the cache stays small. (Not guarded by
-        // ConcurrentDictionary.Count: that takes every bucket lock, a cost on each request.)
-        return s_names.GetOrAdd((shown, route), static key => key.Method + " " + key.Route);
-    }
-
-    /// <summary>Server status policy: ERROR for 5xx, otherwise left UNSET (4xx is the client's error).</summary>
-    public static bool IsServerError(int statusCode) => statusCode >= 500;
-
     /// <summary>The protocol version as semconv spells it (<c>1.1</c>, <c>2</c>, <c>3</c>).</summary>
     public static string? ProtocolVersion(string protocol) => protocol switch
     {

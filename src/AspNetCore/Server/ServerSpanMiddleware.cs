@@ -44,17 +44,19 @@ internal sealed class ServerSpanMiddleware
 
     private async Task TraceAsync(HttpContext context)
     {
-        HttpRequest request = context.Request;
-        string method = HttpServerSemantics.NormalizeMethod(request.Method);
-        ContextScope remote = ContinueIncoming(context);
-        AsyncSpanScope span = Tracer.StartAsyncSpan(HttpServerSemantics.SpanName(method, null), SpanKind.Server);
+        ContextScope remote = default;
+        HttpServerSpan span;
+        try
+        {
+            span = StartSpan(context, out remote);
+        }
+        catch
+        {
+            span = default;
+        }
         Exception? failure = null;
         try
         {
-            if (span.IsRecording)
-            {
-                RecordRequest(span, request, method);
-            }
             await _next(context);
         }
         catch (Exception ex)
@@ -68,111 +70,90 @@ internal sealed class ServerSpanMiddleware
             {
                 if (span.IsRecording)
                 {
-                    RecordResponse(span, context, method, failure);
+                    Finish(span, context, failure);
                 }
             }
             catch
             {
                 // Telemetry never throws into the application.
             }
-            span.Dispose();
+            span.End();
             remote.Dispose();
         }
     }
 
-    private static ContextScope ContinueIncoming(HttpContext context)
+    /// <summary>
+    /// Starts the SERVER span with the jobs' <see cref="HttpServerSpan"/> (semconv attributes, name, status
+    /// policy). Most requests need no extra async-local: the span continues the headers directly. Only
+    /// incoming baggage, or a host Activity to agree with, is first made current with a context scope.
+    /// </summary>
+    private static HttpServerSpan StartSpan(HttpContext context, out ContextScope remote)
     {
-        IHeaderDictionary headers = context.Request.Headers;
-        Baggage baggage = Baggage.Empty;
+        HttpRequest request = context.Request;
+        IHeaderDictionary headers = request.Headers;
+        string? traceparent = null;
+        string? tracestate = null;
         SpanContext parent = default;
-        try
+        if (Propagators.TraceContext)
         {
-            StringValues baggageHeader = headers["baggage"];
-            if (baggageHeader.Count > 0 && Propagators.Baggage)
-            {
-                baggage = BaggageHeader.Parse(baggageHeader.ToString());
-            }
-            StringValues traceparent = headers["traceparent"];
+            StringValues traceparents = headers.TraceParent;
             // Two traceparent headers are invalid (the spec allows one); tracestate may be split over several.
-            if (traceparent.Count == 1 && Propagators.TraceContext)
+            if (traceparents.Count == 1)
             {
-                StringValues tracestate = headers["tracestate"];
-                TraceParent.TryParse(traceparent[0], tracestate.Count == 0 ? null : tracestate.ToString(), out parent);
-            }
-            if (!parent.IsValid && context.Features.Get<IHttpActivityFeature>()?.Activity is { IdFormat: ActivityIdFormat.W3C } activity)
-            {
-                // A root in the host's trace: a trace id with no span id (see the class comment).
-                parent = new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), default, 1);
+                traceparent = traceparents[0];
+                StringValues tracestates = headers.TraceState;
+                tracestate = tracestates.Count == 0 ? null : tracestates.ToString();
+                TraceParent.TryParse(traceparent, tracestate, out parent);
             }
         }
-        catch
+        Baggage baggage = Baggage.Empty;
+        if (Propagators.Baggage && headers.Baggage is { Count: > 0 } baggageHeader)
         {
-            parent = default;
+            baggage = BaggageHeader.Parse(baggageHeader.ToString());
         }
-        // Continuing even an invalid context hides any outer flow, so every request starts clean.
-        return TraceContext.Continue(parent, baggage);
+        SpanContext scoped = parent;
+        bool needScope = baggage.Count > 0;
+        if (!parent.IsValid && context.Features.Get<IHttpActivityFeature>()?.Activity is { IdFormat: ActivityIdFormat.W3C } activity)
+        {
+            // A root in the host's trace: a trace id with no span id (see the class comment).
+            scoped = new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), default, 1);
+            needScope = true;
+        }
+        HttpServerRequest attributes = new()
+        {
+            Method = request.Method,
+            Scheme = request.Scheme,
+            Path = request.Path.HasValue ? request.Path.Value : "/",
+            Query = request.QueryString.HasValue ? request.QueryString.Value!.Substring(1) : null,
+            ServerAddress = request.Host.HasValue ? request.Host.Host : null,
+            ServerPort = request.Host.Port ?? 0,
+            ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = headers.UserAgent.Count > 0 ? headers.UserAgent.ToString() : null,
+            ProtocolVersion = HttpServerSemantics.ProtocolVersion(request.Protocol),
+        };
+        if (!needScope)
+        {
+            remote = default;
+            // Absent or invalid headers start a new trace, never the ambient context.
+            return HttpServerSpan.Start(attributes, parent.IsValid ? traceparent : null, tracestate);
+        }
+        // The span takes the scope's context as its parent (or, with no span id, its trace id) and baggage.
+        remote = TraceContext.Continue(scoped, baggage);
+        return HttpServerSpan.Start(attributes);
     }
 
-    private static void RecordRequest(AsyncSpanScope span, HttpRequest request, string method)
-    {
-        span.SetAttribute("http.request.method", method);
-        if (method == "_OTHER")
-        {
-            span.SetAttribute("http.request.method_original", request.Method);
-        }
-        span.SetAttribute("url.scheme", request.Scheme);
-        span.SetAttribute("url.path", request.Path.HasValue ? request.Path.Value : "/");
-        if (request.QueryString.HasValue)
-        {
-            span.SetAttribute("url.query", request.QueryString.Value!.Substring(1));
-        }
-        HostString host = request.Host;
-        if (host.HasValue)
-        {
-            span.SetAttribute("server.address", host.Host);
-            if (host.Port is int port)
-            {
-                span.SetAttribute("server.port", port);
-            }
-        }
-        if (HttpServerSemantics.ProtocolVersion(request.Protocol) is { } version)
-        {
-            span.SetAttribute("network.protocol.version", version);
-        }
-        if (request.HttpContext.Connection.RemoteIpAddress is { } client)
-        {
-            span.SetAttribute("client.address", client.ToString());
-        }
-        StringValues userAgent = request.Headers.UserAgent;
-        if (userAgent.Count > 0)
-        {
-            span.SetAttribute("user_agent.original", userAgent.ToString());
-        }
-    }
-
-    private static void RecordResponse(AsyncSpanScope span, HttpContext context, string method, Exception? failure)
+    private static void Finish(HttpServerSpan span, HttpContext context, Exception? failure)
     {
         string? route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
         if (!string.IsNullOrEmpty(route))
         {
-            if (route[0] != '/')
-            {
-                route = "/" + route;
-            }
-            span.SetAttribute("http.route", route);
-            span.Span.UpdateName(HttpServerSemantics.SpanName(method, route));
+            span.SetRoute(route[0] == '/' ? route : "/" + route);
         }
-        // An exception that escapes becomes a 500 from the server unless the response had started.
-        int status = failure is not null && !context.Response.HasStarted ? 500 : context.Response.StatusCode;
-        span.SetAttribute("http.response.status_code", status);
         if (failure is not null)
         {
-            span.Span.RecordException(failure);
+            span.RecordException(failure);
         }
-        else if (HttpServerSemantics.IsServerError(status))
-        {
-            span.SetAttribute("error.type", HttpServerSemantics.StatusText(status));
-            span.Span.SetStatus(SpanStatusCode.Error);
-        }
+        // An exception that escapes becomes a 500 from the server unless the response had started.
+        span.SetStatusCode(failure is not null && !context.Response.HasStarted ? 500 : context.Response.StatusCode);
     }
 }

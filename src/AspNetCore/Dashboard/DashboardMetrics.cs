@@ -1,0 +1,24 @@
+using System;
+using OtelGen.Folds;
+
+namespace OtelGen.AspNetCore.Dashboard;
+
+/// <summary>
+/// The collector behind <c>/metrics</c>: OtelGen's own meter only (ASP.NET Core publishes an instrument
+/// of the same name, <c>http.server.request.duration</c>, which would clash on one page). Made on the
+/// first scrape: until something scrapes, no listener is attached and recording a measurement is free.
+/// </summary>
+internal sealed class DashboardMetrics : IDisposable
+{
+    private readonly Lazy<MetricsCollector> _collector = new(() => new MetricsCollector(MetricsCollectorOptions.OtelGenOnly()));
+
+    public MetricsCollector Collector => _collector.Value;
+
+    public void Dispose()
+    {
+        if (_collector.IsValueCreated)
+        {
+            _collector.Value.Dispose();
+        }
+    }
+}
