@@ -54,8 +54,15 @@ internal static class Diagnostics
         "This call to '{0}' is not traced: {1}",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1007"));
 
+    public static readonly DiagnosticDescriptor InterceptorsNotEnabled = new(
+        "OTG1008",
+        "Interceptors are not enabled for OtelGen",
+        "{0} call(s) of traced methods are not traced because interceptors are not enabled for the namespace OtelGen.Generated. Reference the OtelGen package (its build props set this), or add <InterceptorsNamespaces>$(InterceptorsNamespaces);OtelGen.Generated</InterceptorsNamespaces> to the project.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1008"));
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
+        [InterceptorsNotEnabled.Id] = InterceptorsNotEnabled,
         [AsyncVoid.Id] = AsyncVoid,
         [Iterator.Id] = Iterator,
         [UnsupportedSignature.Id] = UnsupportedSignature,

@@ -103,6 +103,22 @@ internal static class Emitter
 
     private static void EmitInterceptor(Writer w, TargetModel target, string name, string descriptor, List<CallSiteModel> sites)
     {
+        string callTarget = target.CallTarget;
+        string receiverArgument = string.Empty;
+        if (target.Accessor != AccessorKind.None)
+        {
+            // A private or protected method: the runtime binds this extern to it by name (no reflection at call time).
+            callTarget = name + "_Call";
+            receiverArgument = target.Accessor == AccessorKind.Method ? "@this" : "null";
+            string typeParameter = target.AccessorTypeName.Length > 0
+                ? "[global::System.Runtime.CompilerServices.UnsafeAccessorType(" + Literal(target.AccessorTypeName) + ")] object? type"
+                : target.DeclaringType + (target.Accessor == AccessorKind.Method ? " target" : "? type");
+            var accessorParameters = new List<string> { typeParameter };
+            accessorParameters.AddRange(target.Parameters.Select(p => p.Declaration));
+            w.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind." + target.Accessor + ", Name = " + Literal(target.MethodName) + ")]");
+            w.Line("private static extern " + target.ReturnType + " " + callTarget + "(" + string.Join(", ", accessorParameters) + ");");
+            w.Line();
+        }
         foreach (CallSiteModel site in sites)
         {
             w.Line("// Intercepts: " + site.FileName + "(" + site.Line.ToString(CultureInfo.InvariantCulture) + "," + site.Column.ToString(CultureInfo.InvariantCulture) + "): " + site.CallText);
@@ -151,7 +167,12 @@ internal static class Emitter
             return candidate;
         }
 
-        string call = target.CallTarget + "(" + string.Join(", ", target.Parameters.Select(p => p.Argument)) + ")";
+        IEnumerable<string> arguments = target.Parameters.Select(p => p.Argument);
+        if (receiverArgument.Length > 0)
+        {
+            arguments = new[] { receiverArgument }.Concat(arguments);
+        }
+        string call = callTarget + "(" + string.Join(", ", arguments) + ")";
         bool returnsValue = target.Shape != ReturnShape.Void;
 
         w.Line("if (!global::OtelGen.Tracing.IsEnabled)");

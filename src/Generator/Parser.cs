@@ -52,6 +52,11 @@ internal static class Parser
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
         SemanticModel model = context.SemanticModel;
+        // Projects that do not reference OtelGen pay one cached type lookup per call, not a binding.
+        if (model.Compilation.GetTypeByMetadataName(TracedAttribute) is null)
+        {
+            return null;
+        }
         if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called)
         {
             return null;
@@ -59,7 +64,7 @@ internal static class Parser
         IMethodSymbol method = Definition(called);
         Compilation compilation = model.Compilation;
         Rule? rule = FindRule(method, compilation);
-        if (rule is null || FindUnsupported(method, cancellationToken) is not null)
+        if (rule is null || FindUnsupported(method, compilation, cancellationToken) is not null)
         {
             // Unsupported shapes with an explicit attribute are reported on the declaration.
             return null;
@@ -79,7 +84,7 @@ internal static class Parser
         if (location is null)
         {
             return new CallSiteResult(null, Diagnostics.Create(Diagnostics.CallNotTraced, nameNode.GetLocation(), DisplayName(method),
-                "the compiler cannot intercept a call of this form; call the method directly (for example not through ?.)"));
+                "the compiler cannot intercept a call of this form; call the method directly by name"));
         }
         TargetModel target = BuildTarget(method, rule, compilation, cancellationToken);
         FileLinePositionSpan line = nameNode.GetLocation().GetLineSpan();
@@ -105,7 +110,9 @@ internal static class Parser
     {
         var text = new StringBuilder();
         bool space = false;
-        foreach (char c in invocation.ToString())
+        // For x?.M(), show the whole conditional access rather than ".M()".
+        SyntaxNode shown = invocation.Parent is ConditionalAccessExpressionSyntax conditional && conditional.WhenNotNull == invocation ? conditional : invocation;
+        foreach (char c in shown.ToString())
         {
             if (char.IsWhiteSpace(c))
             {
@@ -356,7 +363,7 @@ internal static class Parser
     // ---------------------------------------------------------------- shapes
 
     /// <summary>Why a method cannot be instrumented (the descriptor and its message arguments), or null.</summary>
-    internal static (DiagnosticDescriptor Descriptor, string[] Arguments)? FindUnsupported(IMethodSymbol method, CancellationToken cancellationToken)
+    internal static (DiagnosticDescriptor Descriptor, string[] Arguments)? FindUnsupported(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
         string name = DisplayName(method);
         if (method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction)
@@ -387,15 +394,70 @@ internal static class Parser
         {
             return (Diagnostics.UnsupportedSignature, new[] { name, "it returns the awaitable '" + method.ReturnType.ToDisplayString() + "', whose completion the span cannot follow", "Return Task, Task<T>, ValueTask or ValueTask<T>" });
         }
+        if (method.IsStatic && (method.IsAbstract || method.IsVirtual) && method.ContainingType?.TypeKind == TypeKind.Interface)
+        {
+            return (Diagnostics.UnsupportedSignature, new[] { name, "it is a static abstract or virtual interface member, called through a type parameter", "Trace the implementations instead" });
+        }
         if (method.ContainingType is { TypeKind: TypeKind.Extension })
         {
             return (Diagnostics.UnsupportedSignature, new[] { name, "it is declared in an extension block", "Declare it as a classic extension method (static, with a this parameter)" });
         }
-        if (InaccessibleReason(method) is { } reason)
+        if (InaccessibleReason(method) is { } reason && !CanUseAccessor(method, compilation))
         {
+            if (reason is "private" or "protected" && method.MethodKind == MethodKind.Ordinary)
+            {
+                reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic or static class, using private types, or a target before .NET 8)";
+            }
             return (Diagnostics.Inaccessible, new[] { name, reason });
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether a private or protected method can be called through <c>[UnsafeAccessor]</c> (.NET 8+): a
+    /// non-virtual, non-generic method of a non-generic, non-static class (the accessor names the class as
+    /// a parameter type, which a static class cannot be) whose signature only uses types visible
+    /// assembly-wide. Anything else stays OTG1004.
+    /// </summary>
+    private static bool CanUseAccessor(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            || method.MethodKind != MethodKind.Ordinary || method.IsGenericMethod || method.IsExtensionMethod
+            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType.TypeKind != TypeKind.Class
+            || method.ContainingType.IsStatic)
+        {
+            return false;
+        }
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType || type.IsFileLocal || type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            {
+                return false;
+            }
+        }
+        if (compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is not { } accessor
+            || !compilation.IsSymbolAccessibleWithin(accessor, compilation.Assembly))
+        {
+            return false;
+        }
+        // A static class cannot be a parameter type: its methods are named through [UnsafeAccessorType] (.NET 10+).
+        if (method.ContainingType.IsStatic
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorTypeAttribute") is null)
+        {
+            return false;
+        }
+        if (!method.ReturnsVoid && !compilation.IsSymbolAccessibleWithin(method.ReturnType, compilation.Assembly))
+        {
+            return false;
+        }
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (!compilation.IsSymbolAccessibleWithin(parameter.Type, compilation.Assembly))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static string? InaccessibleReason(IMethodSymbol method)
@@ -555,7 +617,7 @@ internal static class Parser
                 _ => string.Empty,
             };
             string prefix = (method.IsExtensionMethod && parameter.Ordinal == 0 ? "this " : string.Empty)
-                + (parameter.ScopedKind != ScopedKind.None ? "scoped " : string.Empty);
+                + (parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out ? "scoped " : string.Empty); // out is implicitly scoped
             parameters.Add(new ParameterModel(name, prefix + refKind + parameter.Type.ToDisplayString(s_typeFormat) + " " + name, argumentKind + name));
 
             if (Find(AttributesOf(parameter), "TagAttribute") is { } tag
@@ -566,6 +628,7 @@ internal static class Parser
             }
         }
 
+        AccessorKind accessor = InaccessibleReason(method) is null ? AccessorKind.None : method.IsStatic ? AccessorKind.StaticMethod : AccessorKind.Method;
         string typeArguments = method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(p => p.Name)) + ">";
         string callTarget = receiver == ReceiverKind.None
             ? type.ToDisplayString(s_typeFormat) + "." + Identifier(method.Name) + typeArguments
@@ -593,10 +656,28 @@ internal static class Parser
             TypeParameters: new EquatableArray<TypeParameterModel>(typeParameters),
             Parameters: new EquatableArray<ParameterModel>(parameters),
             CallTarget: callTarget,
+            Accessor: accessor,
+            DeclaringType: type.ToDisplayString(s_typeFormat),
+            AccessorTypeName: accessor != AccessorKind.None && type.IsStatic ? RuntimeTypeName(type, compilation) : string.Empty,
             Flow: flow,
             Span: span,
             Captures: new EquatableArray<CaptureModel>(captures),
             ReturnCapture: returnCapture);
+    }
+
+    /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>
+    private static string RuntimeTypeName(INamedTypeSymbol type, Compilation compilation)
+    {
+        string name = type.MetadataName;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            name = outer.MetadataName + "+" + name;
+        }
+        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            name = ns.ToDisplayString() + "." + name;
+        }
+        return name + ", " + compilation.AssemblyName;
     }
 
     private static string Identifier(string name) =>
@@ -831,7 +912,8 @@ internal static class Parser
             {
                 bool candidate = node switch
                 {
-                    InvocationExpressionSyntax invocation => s_forkMethods.Contains(CalledName(invocation)),
+                    InvocationExpressionSyntax invocation => IsForkName(CalledName(invocation)),
+                    MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } => true,
                     ObjectCreationExpressionSyntax creation => RightmostName(creation.Type) == "Thread",
                     ImplicitObjectCreationExpressionSyntax => true,
                     _ => false,
@@ -850,10 +932,19 @@ internal static class Parser
         return false;
     }
 
+    // Names worth a semantic look: the fork APIs, and what sync-over-async code calls (x.Wait(), GetAwaiter(), *Async()).
+    private static bool IsForkName(string name) =>
+        s_forkMethods.Contains(name) || name is "Wait" or "WaitAll" or "WaitAny" or "GetAwaiter" || name.EndsWith("Async", StringComparison.Ordinal);
+
     private static bool IsFork(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
     {
         SymbolInfo info = model.GetSymbolInfo(node, cancellationToken);
         ISymbol? symbol = info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
+        if (symbol is IPropertySymbol property)
+        {
+            // task.Result: the task's work may resume on another thread while this one blocks.
+            return IsTaskType(property.ContainingType);
+        }
         if (symbol is not IMethodSymbol called)
         {
             // A call we cannot resolve that looks like a fork: assume it is one.
@@ -864,8 +955,17 @@ internal static class Parser
         {
             return typeName == "System.Threading.Thread";
         }
-        return s_forkMethods.Contains(called.Name) && s_forkTypes.Contains(typeName);
+        if (s_forkMethods.Contains(called.Name) && s_forkTypes.Contains(typeName))
+        {
+            return true;
+        }
+        // Sync over async: a call that starts asynchronous work (returns a task) or waits for one. Its
+        // continuations run on other threads and must find this span through the async flow.
+        return IsTaskType(called.ReturnType) || IsTaskType(called.ContainingType);
     }
+
+    private static bool IsTaskType(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { } ns } && ns.ToDisplayString() == "System.Threading.Tasks";
 
     private static string MetadataName(INamedTypeSymbol type) =>
         (type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." : string.Empty) + type.MetadataName;
@@ -897,7 +997,7 @@ internal static class Parser
         }
         var diagnostics = new List<DiagnosticModel>();
         Location location = method.Locations.FirstOrDefault() ?? Location.None;
-        if (FindUnsupported(method, cancellationToken) is { } unsupported)
+        if (FindUnsupported(method, context.SemanticModel.Compilation, cancellationToken) is { } unsupported)
         {
             diagnostics.Add(Diagnostics.Create(unsupported.Descriptor, location, unsupported.Arguments));
         }

@@ -38,12 +38,23 @@ public sealed class TracingGenerator : IIncrementalGenerator
             .Collect()
             .WithTrackingName(Steps.Interceptors);
 
-        context.RegisterSourceOutput(sites, static (output, sites) =>
+        // Without the namespace opt-in every interceptor would be a compile error (CS9137): say what to add instead.
+        IncrementalValueProvider<bool> interceptorsEnabled = context.ParseOptionsProvider
+            .Select(static (options, _) => InterceptorsEnabled(options));
+
+        context.RegisterSourceOutput(sites.Combine(interceptorsEnabled), static (output, input) =>
         {
-            if (!sites.IsEmpty)
+            (ImmutableArray<CallSiteModel> sites, bool enabled) = input;
+            if (sites.IsEmpty)
             {
-                output.AddSource(Emitter.HintName, Emitter.Emit(sites));
+                return;
             }
+            if (!enabled)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(Diagnostics.InterceptorsNotEnabled, Location.None, sites.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                return;
+            }
+            output.AddSource(Emitter.HintName, Emitter.Emit(sites));
         });
 
         context.RegisterSourceOutput(
@@ -61,6 +72,26 @@ public sealed class TracingGenerator : IIncrementalGenerator
         Report(context, traced.WithTrackingName(Steps.Declarations));
         Report(context, effects.WithTrackingName(Steps.Declarations));
         Report(context, tags);
+    }
+
+    internal const string GeneratedNamespace = "OtelGen.Generated";
+
+    private static bool InterceptorsEnabled(ParseOptions options)
+    {
+        foreach (string feature in new[] { "InterceptorsNamespaces", "InterceptorsPreviewNamespaces" })
+        {
+            if (options.Features.TryGetValue(feature, out string? namespaces))
+            {
+                foreach (string name in namespaces.Split(';'))
+                {
+                    if (name.Trim() == GeneratedNamespace)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static bool IsMethod(SyntaxNode node) =>

@@ -46,5 +46,10 @@ public static class Tracing
     /// <summary>Flushes and stops the running exporters within <paramref name="timeout"/> (also done on process exit).</summary>
     public static bool Shutdown(TimeSpan timeout) => OtlpExporter.ShutdownAll(timeout);
 
-    internal static void OnEnd(SpanRecord record) => Ring.Write(record);
+    internal static void OnEnd(SpanRecord record)
+    {
+        Ring.Write(record);
+        // Live metrics (request and database durations): one branch for every other span.
+        if (record.Kind is SpanKind.Server or SpanKind.Client) { OtelGen.Folds.RuntimeMetrics.OnSpanEnd(record); }
+    }
 }

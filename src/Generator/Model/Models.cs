@@ -19,6 +19,17 @@ internal enum ReceiverKind
     StructIn,
 }
 
+/// <summary>How the interceptor calls the original: directly, or through an [UnsafeAccessor] for a private/protected method.</summary>
+internal enum AccessorKind
+{
+    /// <summary>A direct call: the method is internal or public.</summary>
+    None,
+    /// <summary>An instance method reached with <c>UnsafeAccessorKind.Method</c>.</summary>
+    Method,
+    /// <summary>A static method reached with <c>UnsafeAccessorKind.StaticMethod</c>.</summary>
+    StaticMethod,
+}
+
 /// <summary>What the method returns, as far as the span's end is concerned.</summary>
 internal enum ReturnShape
 {
@@ -89,6 +100,9 @@ internal sealed record TargetModel(
     EquatableArray<TypeParameterModel> TypeParameters,
     EquatableArray<ParameterModel> Parameters,
     string CallTarget,
+    AccessorKind Accessor,
+    string DeclaringType,
+    string AccessorTypeName,
     bool Flow,
     SpanModel Span,
     EquatableArray<CaptureModel> Captures,

@@ -9,5 +9,9 @@ internal static class ExportStartup
     /// Starts the OTLP exporter when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>
     /// is set, and the OTLP/JSON lines file exporter when <c>OTELGEN_EXPORT_FILE</c> is. Never throws.
     /// </summary>
-    public static void StartFromEnvironment(SpanRing ring) => OtlpExporter.StartFromEnvironment(ring);
+    public static void StartFromEnvironment(SpanRing ring)
+    {
+        OtlpExporter.StartFromEnvironment(ring);
+        OtelGen.Folds.OtlpMetricsExporter.StartFromEnvironment(); // metrics: same endpoint, /v1/metrics
+    }
 }

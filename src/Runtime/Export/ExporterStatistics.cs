@@ -5,7 +5,7 @@ namespace OtelGen.Export;
 
 /// <summary>
 /// What an exporter has done, as counts of spans and requests. For a ring only this exporter reads,
-/// <c>Exported + Dropped + Held + Pending</c> equals the spans produced (once the spool is replayed).
+/// <c>Exported + Dropped + Held + Pending + (Spooled - Unspooled)</c> equals the spans produced.
 /// </summary>
 public readonly record struct ExporterStatistics
 {
@@ -23,6 +23,8 @@ public readonly record struct ExporterStatistics
     public long DroppedFiltered { get; init; }
     /// <summary>Spans written to the spool directory.</summary>
     public long Spooled { get; init; }
+    /// <summary>Spans that left the spool: replayed, refused on replay, or evicted by the size cap (those are also in <see cref="DroppedFailed"/>).</summary>
+    public long Unspooled { get; init; }
     /// <summary>Spans replayed from the spool (included in <see cref="Exported"/>).</summary>
     public long Replayed { get; init; }
     /// <summary>Spans a stage holds for later.</summary>

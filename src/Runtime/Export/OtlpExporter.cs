@@ -49,7 +49,7 @@ public sealed class OtlpExporter : IDisposable
     private bool _spoolMayHaveBatches;
     private long _lostSeen;
 
-    private long _exported, _overwritten, _queueFull, _rejected, _failed, _filtered, _spooled, _replayed, _held, _exports, _failures, _retries;
+    private long _exported, _overwritten, _queueFull, _rejected, _failed, _filtered, _spooled, _unspooled, _replayed, _held, _exports, _failures;
 
     /// <summary>
     /// Starts exporting <paramref name="ring"/> with <paramref name="options"/> (a copy is kept). Throws
@@ -113,11 +113,12 @@ public sealed class OtlpExporter : IDisposable
         DroppedFailed = Interlocked.Read(ref _failed),
         DroppedFiltered = Interlocked.Read(ref _filtered),
         Spooled = Interlocked.Read(ref _spooled),
+        Unspooled = Interlocked.Read(ref _unspooled),
         Replayed = Interlocked.Read(ref _replayed),
         Held = Interlocked.Read(ref _held),
         Exports = Interlocked.Read(ref _exports),
         Failures = Interlocked.Read(ref _failures),
-        Retries = Interlocked.Read(ref _retries),
+        Retries = _sender is OtlpHttpTransport transport ? transport.Retries : 0,
         Pending = _cursor.Pending,
     };
 
@@ -564,6 +565,7 @@ public sealed class OtlpExporter : IDisposable
             {
                 Interlocked.Add(ref _spooled, count);
                 Interlocked.Add(ref _failed, evicted);
+                Interlocked.Add(ref _unspooled, evicted);
                 _collectorDown = true;
                 _spoolMayHaveBatches = true;
             }
@@ -576,7 +578,6 @@ public sealed class OtlpExporter : IDisposable
 
     private ExportOutcome Tally(ExportResult result, int count, bool replayed)
     {
-        Interlocked.Add(ref _retries, Math.Max(0, result.Attempts - 1));
         switch (result.Outcome)
         {
             case ExportOutcome.Success:
@@ -635,6 +636,7 @@ public sealed class OtlpExporter : IDisposable
                 return;
             }
             ExportSpool.Delete(file);
+            Interlocked.Add(ref _unspooled, count);
         }
     }
 

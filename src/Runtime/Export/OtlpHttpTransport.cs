@@ -76,6 +76,7 @@ public sealed class OtlpHttpTransport : IOtlpSender
     private readonly HashSet<int> _explained = new();
     private readonly string _where;
     private bool _warnedUnreachable;
+    private long _retries;
 
     /// <summary>A transport posting to <paramref name="endpoint"/> (a full URL, e.g. <c>http://host:4318/v1/traces</c>).</summary>
     public OtlpHttpTransport(Uri endpoint, OtlpProtocol protocol, IEnumerable<KeyValuePair<string, string>>? headers = null, bool gzip = false, RetryPolicy? retry = null, HttpMessageHandler? handler = null)
@@ -100,6 +101,9 @@ public sealed class OtlpHttpTransport : IOtlpSender
     public OtlpProtocol Protocol { get; }
     /// <summary>True when bodies are gzip-compressed.</summary>
     public bool Gzip { get; }
+
+    /// <summary>Requests retried so far (counted when the retry starts, so it moves while a send is still under way).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>
     /// Posts <paramref name="body"/> until it is accepted, refused, or <paramref name="deadline"/>
@@ -136,6 +140,10 @@ public sealed class OtlpHttpTransport : IOtlpSender
             if (remaining <= TimeSpan.Zero || cancel.IsCancellationRequested)
             {
                 return new ExportResult(ExportOutcome.RetryableFailure, attempts, status, 0);
+            }
+            if (attempts > 0)
+            {
+                Interlocked.Increment(ref _retries);
             }
             attempts++;
             TimeSpan? retryAfter = null;

@@ -71,9 +71,9 @@ public class OtlpWriterTests
         span.TraceState = "k=v";
         span.StatusCode = SpanStatusCode.Error;
         span.StatusMessage = "bad";
-        span.SetAttribute("d", 0.25);
+        span.SetAttribute("dbl", 0.25);
         span.SetAttribute("nan", double.NaN);
-        span.SetAttribute("b", false);
+        span.SetAttribute("flag", false);
         span.SetAttribute("al", AttributeValue.Of(new[] { 1L, -2L }));
         span.AddEvent("ev", 1_700_000_000_000_000_123, new KeyValue[] { new("x", 9L) });
         span.AddLink(new TraceId(1, 2), new SpanId(3), 1, null, default, isRemote: true);
@@ -102,9 +102,9 @@ public class OtlpWriterTests
         var attributes = s.GetProperty("attributes").EnumerateArray().ToDictionary(a => a.GetProperty("key").GetString()!, a => a.GetProperty("value"));
         Assert.Equal("postgresql", attributes["db.system.name"].GetProperty("stringValue").GetString());
         Assert.Equal("41", attributes["n"].GetProperty("intValue").GetString());
-        Assert.Equal(0.25, attributes["d"].GetProperty("doubleValue").GetDouble());
+        Assert.Equal(0.25, attributes["dbl"].GetProperty("doubleValue").GetDouble());
         Assert.Equal("NaN", attributes["nan"].GetProperty("doubleValue").GetString());
-        Assert.False(attributes["b"].GetProperty("boolValue").GetBoolean());
+        Assert.False(attributes["flag"].GetProperty("boolValue").GetBoolean());
         Assert.Equal(new[] { "1", "-2" }, attributes["al"].GetProperty("arrayValue").GetProperty("values").EnumerateArray().Select(v => v.GetProperty("intValue").GetString()));
         JsonElement e = s.GetProperty("events")[0];
         Assert.Equal("1700000000000000123", e.GetProperty("timeUnixNano").GetString());
@@ -149,6 +149,38 @@ public class OtlpWriterTests
         using var buffer = new PooledBuffer(64);
         encoder.EncodeProtobuf(batch, buffer);
         Assert.Equal(Enumerable.Range(0, 2000).Select(i => "span-" + i), ExportTestKit.SpanNames(buffer.WrittenSpan.ToArray()));
+    }
+
+    [Fact]
+    public void Pre_encoded_site_facts_encode_exactly_like_the_same_attributes_set_on_the_span()
+    {
+        var encoder = new OtlpTraceEncoder(OtlpResource.Create("cache"));
+        using var cached = new PooledBuffer();
+        using var plain = new PooledBuffer();
+        for (int round = 0; round < 2; round++)
+        {
+            SpanRecord withDescriptor = ExportTestKit.Span(7);
+            withDescriptor.SetAttribute("flag", true);
+            withDescriptor.SetAttribute("ratio", 0.5);
+            withDescriptor.SetAttribute("neg", -300L);
+            SpanRecord without = withDescriptor.Clone();
+            without.Descriptor = null;
+            without.AttributeCount = 0;
+            foreach (KeyValue kv in withDescriptor.Descriptor!.Attributes)
+            {
+                without.SetAttribute(kv.Key, kv.Value);
+            }
+            for (int i = 0; i < withDescriptor.AttributeCount; i++)
+            {
+                without.SetAttribute(new string(withDescriptor.Attributes[i].Key.AsSpan()), withDescriptor.Attributes[i].Value);
+            }
+            without.Name = new string(withDescriptor.Name.AsSpan());
+            cached.Clear();
+            plain.Clear();
+            encoder.EncodeProtobuf(new[] { withDescriptor }, cached);
+            encoder.EncodeProtobuf(new[] { without }, plain);
+            Assert.Equal(plain.WrittenSpan.ToArray(), cached.WrittenSpan.ToArray());
+        }
     }
 
     private static IEnumerable<byte> Varint(ulong value)

@@ -30,6 +30,24 @@ internal static class Recorded
         return all.Skip(System.Math.Max(0, all.Count - count)).ToList();
     }
 
+    /// <summary>
+    /// Waits (bounded) for the span named <paramref name="name"/>: an async span ends in a continuation of the
+    /// task, which may run just after the test's own await resumes.
+    /// </summary>
+    public static SpanRecord Eventually(string name, long sinceWritten)
+    {
+        var deadline = System.DateTime.UtcNow.AddSeconds(10);
+        while (System.DateTime.UtcNow < deadline)
+        {
+            if (Since(sinceWritten).Any(s => s.Name == name))
+            {
+                return Single(name, sinceWritten);
+            }
+            System.Threading.Thread.Sleep(1);
+        }
+        return Single(name, sinceWritten);
+    }
+
     public static AttributeValue Attribute(SpanRecord span, string key)
     {
         Assert.True(span.TryGetAttribute(key, out AttributeValue value), $"span '{span.Name}' has no attribute '{key}'");

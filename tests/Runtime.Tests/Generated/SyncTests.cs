@@ -63,6 +63,23 @@ public class SyncTests
     }
 
     [Fact]
+    public void With_tracing_disabled_the_original_call_runs_and_nothing_is_recorded()
+    {
+        long before = Tracing.Ring.Written;
+        Tracing.Disable();
+        try
+        {
+            Assert.Equal(14, SyncSample.Twice(7));
+            Assert.Equal(11, new SyncSample().Outer(5));
+        }
+        finally
+        {
+            Tracing.Enable();
+        }
+        Assert.Equal(before, Tracing.Ring.Written);
+    }
+
+    [Fact]
     public void An_exception_marks_the_span_error_and_is_rethrown_unchanged()
     {
         long before = Tracing.Ring.Written;

@@ -28,8 +28,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(41,21): buffers.Fill(stackalloc byte[4], 7)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV31gEAABQYXJhbWV0ZXJzLmNz")]
+        // Intercepts: Parameters.cs(44,21): buffers.Fill(stackalloc byte[4], 7)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtq0EAABQYXJhbWV0ZXJzLmNz")]
         public static int Buffers_Fill(this global::MyApp.Buffers @this, global::System.Span<byte> target, byte value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -62,8 +62,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(43,21): buffers.Keywords(1, "e")
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV37AEAABQYXJhbWV0ZXJzLmNz")]
+        // Intercepts: Parameters.cs(47,21): buffers.Keywords(1, "e")
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtikFAABQYXJhbWV0ZXJzLmNz")]
         public static int Buffers_Keywords(this global::MyApp.Buffers @this, int @class, string @event, int count)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -87,6 +87,40 @@ namespace OtelGen.Generated
             }
         }
 
+        private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Measure_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "Buffers.Measure",
+            global::OtelGen.SpanKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.Buffers.Measure"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        // Intercepts: Parameters.cs(46,21): buffers.Measure("abc")
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtgUFAABQYXJhbWV0ZXJzLmNz")]
+        public static int Buffers_Measure(this global::MyApp.Buffers @this, scoped global::System.ReadOnlySpan<char> text)
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                return @this.Measure(text);
+            }
+            var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Measure_Span);
+            try
+            {
+                var result = @this.Measure(text);
+                return result;
+            }
+            catch (global::System.Exception ex)
+            {
+                scope.RecordException(ex);
+                throw;
+            }
+            finally
+            {
+                scope.Dispose();
+            }
+        }
+
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Range_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Range",
             global::OtelGen.SpanKind.Internal,
@@ -96,8 +130,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(45,21): buffers.Range(1, 2)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV3/YEAABQYXJhbWV0ZXJzLmNz")]
+        // Intercepts: Parameters.cs(49,21): buffers.Range(1, 2)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtm8FAABQYXJhbWV0ZXJzLmNz")]
         public static (int Low, int High) Buffers_Range(this global::MyApp.Buffers @this, int scope, int result)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -130,8 +164,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(44,17): buffers.Readonly(in a)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV39IEAABQYXJhbWV0ZXJzLmNz")]
+        // Intercepts: Parameters.cs(48,17): buffers.Readonly(in a)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtksFAABQYXJhbWV0ZXJzLmNz")]
         public static void Buffers_Readonly(this global::MyApp.Buffers @this, ref readonly int value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -164,8 +198,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(42,21): buffers.Slice("hello", 1)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV34kEAABQYXJhbWV0ZXJzLmNz")]
+        // Intercepts: Parameters.cs(45,21): buffers.Slice("hello", 1)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtt4EAABQYXJhbWV0ZXJzLmNz")]
         public static global::System.ReadOnlySpan<char> Buffers_Slice(this global::MyApp.Buffers @this, global::System.ReadOnlySpan<char> text, int start)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -198,8 +232,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(40,21): buffers.Sum(1, 2, 3)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV3zYEAABQYXJhbWV0ZXJzLmNz")]
+        // Intercepts: Parameters.cs(43,21): buffers.Sum(1, 2, 3)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtosEAABQYXJhbWV0ZXJzLmNz")]
         public static int Buffers_Sum(this global::MyApp.Buffers @this, int[] values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -232,8 +266,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(38,17): buffers.Swap(ref a, ref b)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV390DAABQYXJhbWV0ZXJzLmNz")]
+        // Intercepts: Parameters.cs(41,17): buffers.Swap(ref a, ref b)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtjIEAABQYXJhbWV0ZXJzLmNz")]
         public static void Buffers_Swap(this global::MyApp.Buffers @this, ref int a, ref int b)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -266,9 +300,9 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Parameters.cs(39,21): buffers.TryGet(5, out string value)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "YFd+biI6AA/fTPHHQELV3wUEAABQYXJhbWV0ZXJzLmNz")]
-        public static bool Buffers_TryGet(this global::MyApp.Buffers @this, in long key, scoped out string value)
+        // Intercepts: Parameters.cs(42,21): buffers.TryGet(5, out string value)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtloEAABQYXJhbWV0ZXJzLmNz")]
+        public static bool Buffers_TryGet(this global::MyApp.Buffers @this, in long key, out string value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {

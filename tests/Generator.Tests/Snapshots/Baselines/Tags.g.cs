@@ -225,7 +225,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(57,22): checkout.TryParse("12", out int parsed)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0uAHAABUYWdzLmNz")]
-        public static bool Checkout_TryParse(this global::MyApp.Checkout @this, string input, scoped out int value)
+        public static bool Checkout_TryParse(this global::MyApp.Checkout @this, string input, out int value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {

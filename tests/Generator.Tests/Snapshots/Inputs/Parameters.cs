@@ -18,6 +18,9 @@ public class Buffers
     public int Fill(Span<byte> target, byte value) { target.Fill(value); return target.Length; }
 
     [Traced]
+    public int Measure(scoped ReadOnlySpan<char> text) => text.Length;
+
+    [Traced]
     public ReadOnlySpan<char> Slice(ReadOnlySpan<char> text, int start) => text.Slice(start);
 
     [Traced]
@@ -40,6 +43,7 @@ public static class Program
         _ = buffers.Sum(1, 2, 3);
         _ = buffers.Fill(stackalloc byte[4], 7);
         _ = buffers.Slice("hello", 1);
+        _ = buffers.Measure("abc");
         _ = buffers.Keywords(1, "e");
         buffers.Readonly(in a);
         _ = buffers.Range(1, 2);
