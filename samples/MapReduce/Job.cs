@@ -96,6 +96,7 @@ public static class Job
             log.LogInformation("job done: result {Result}, {Failed} failed items, {FailedAgents} failed agents", total, failedItems, failedAgents.Count);
         }
         logs.Dispose();
+        Tracing.Flush(TimeSpan.FromMinutes(1));
         return new JobSummary(traceId, jobSpan, mapSpan, reduceSpan, args.Items, results.Sum(r => r.Failed), results.SelectMany(r => r.FailedItems).ToList(),
             failedAgents, total, Tracing.Ring.Written, results, clock.Elapsed.TotalSeconds);
     }
