@@ -37,5 +37,19 @@ public static class Tracing
     /// <summary>Switches recording on for the whole process (overrides the environment).</summary>
     public static void Enable() => s_enabled = true;
 
-    internal static void OnEnd(SpanRecord record) => Ring.Write(record);
+    /// <summary>
+    /// Exports every span recorded so far through the running exporters; blocks the caller until done or
+    /// <paramref name="timeout"/> passes. True when everything was handled. Never throws.
+    /// </summary>
+    public static bool Flush(TimeSpan timeout) => OtlpExporter.FlushAll(timeout);
+
+    /// <summary>Flushes and stops the running exporters within <paramref name="timeout"/> (also done on process exit).</summary>
+    public static bool Shutdown(TimeSpan timeout) => OtlpExporter.ShutdownAll(timeout);
+
+    internal static void OnEnd(SpanRecord record)
+    {
+        Ring.Write(record);
+        // Live metrics (request and database durations): one branch for every other span.
+        if (record.Kind is SpanKind.Server or SpanKind.Client) { OtelGen.Folds.RuntimeMetrics.OnSpanEnd(record); }
+    }
 }

@@ -46,20 +46,24 @@ public sealed class ActiveSpan
             record.TraceId = parent.TraceId;
             record.ParentSpanId = parent.SpanId;
             record.ParentIsRemote = parent.IsRemote;
-            record.TraceFlags = parent.TraceFlags;
             record.TraceState = parent.TraceState;
         }
         else
         {
-            record.TraceId = TraceId.NewRandom();
-            record.TraceFlags = HeadSampler.ShouldSampleRoot(record.TraceId) ? (byte)1 : (byte)0;
+            // A context with a trace id but no span id (e.g. a host's own request Activity that has no
+            // parent) asks for a root in that trace, so both agree on the trace id.
+            record.TraceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.NewRandom();
+            record.TraceState = parent.TraceId.IsValid ? parent.TraceState : null;
         }
+        // The head decision (parent-based samplers follow the parent's flag), sent on in traceparent;
+        // tail sampling records unsampled spans too, so that its policy can still keep their trace.
+        record.TraceFlags = HeadSampler.Decide(parent, record.TraceId, out bool recording);
         record.SpanId = SpanId.NewRandom();
         record.Descriptor = descriptor;
         record.Name = name;
         record.Kind = kind;
         Optional = descriptor is not null && (descriptor.Flags & SpanFlags.Optional) != 0;
-        Recording = (record.TraceFlags & 1) != 0;
+        Recording = recording;
         Baggage = baggage;
         record.StartUnixNano = SpanClock.NowUnixNanos();
         IsOpen = true;
@@ -177,9 +181,51 @@ internal sealed class SpanStack
         {
             Array.Resize(ref Frames, Frames.Length * 2);
         }
-        ActiveSpan span = Frames[Depth] ??= new ActiveSpan { OnStack = true };
+        ActiveSpan? span = Frames[Depth];
+        // A slot may still hold a borrowed span (a job's) left by a scope that was never ended: never reuse it.
+        if (span is null || !span.OnStack)
+        {
+            span = Frames[Depth] = new ActiveSpan { OnStack = true };
+        }
         Depth++;
         return span;
+    }
+
+    /// <summary>
+    /// Pushes a span this stack does not own (a job's pooled span) so that spans started on this thread
+    /// become its children. Returns the frame it displaced, to hand back to <see cref="PopBorrowed"/>.
+    /// </summary>
+    public ActiveSpan? PushBorrowed(ActiveSpan span)
+    {
+        if (Depth == Frames.Length)
+        {
+            Array.Resize(ref Frames, Frames.Length * 2);
+        }
+        ActiveSpan? displaced = Frames[Depth];
+        Frames[Depth] = span;
+        Depth++;
+        return displaced;
+    }
+
+    /// <summary>Pops a borrowed span (and owned spans left above it), putting the displaced frame back.</summary>
+    public void PopBorrowed(ActiveSpan span, ActiveSpan? displaced)
+    {
+        for (int i = Depth - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(Frames[i], span))
+            {
+                for (int j = Depth - 1; j > i; j--)
+                {
+                    if (Frames[j]!.OnStack)
+                    {
+                        Frames[j]!.End();
+                    }
+                }
+                Frames[i] = displaced is { OnStack: true } ? displaced : null;
+                Depth = i;
+                return;
+            }
+        }
     }
 
     /// <summary>Pops <paramref name="span"/> and anything left above it (spans whose scope was never ended).</summary>
@@ -191,7 +237,11 @@ internal sealed class SpanStack
             {
                 for (int j = Depth - 1; j > i; j--)
                 {
-                    Frames[j]!.End();
+                    // Borrowed spans (jobs) are ended by their owner, not by an outer scope.
+                    if (Frames[j]!.OnStack)
+                    {
+                        Frames[j]!.End();
+                    }
                 }
                 Depth = i;
                 return;

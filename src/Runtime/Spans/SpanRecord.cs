@@ -26,6 +26,8 @@ public struct SpanLink
     public byte TraceFlags;
     /// <summary>The linked span's tracestate, or null.</summary>
     public string? TraceState;
+    /// <summary>True when the linked context came from another process (OTLP link flags carry it).</summary>
+    public bool IsRemote;
     /// <summary>Index of its first attribute in <see cref="SpanRecord.NestedAttributes"/>.</summary>
     public int AttributeStart;
     /// <summary>How many attributes it has.</summary>
@@ -190,7 +192,7 @@ public sealed class SpanRecord
     }
 
     /// <summary>Adds a link; counts a drop past the limits.</summary>
-    public void AddLink(TraceId traceId, SpanId spanId, byte traceFlags = 1, string? traceState = null, ReadOnlySpan<KeyValue> attributes = default)
+    public void AddLink(TraceId traceId, SpanId spanId, byte traceFlags = 1, string? traceState = null, ReadOnlySpan<KeyValue> attributes = default, bool isRemote = false)
     {
         if (LinkCount == MaxLinks || NestedAttributeCount + attributes.Length > MaxNestedAttributes)
         {
@@ -204,6 +206,7 @@ public sealed class SpanRecord
             SpanId = spanId,
             TraceFlags = traceFlags,
             TraceState = traceState,
+            IsRemote = isRemote,
             AttributeStart = AppendNested(attributes),
             AttributeCount = attributes.Length,
         };

@@ -63,6 +63,9 @@ public ref struct SpanScope
 
     private readonly ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
 
+    /// <summary>The open span behind this scope, or null (for helpers such as HttpServerSpan).</summary>
+    internal readonly ActiveSpan? LiveSpan => Live;
+
     /// <summary>Sets a string attribute.</summary>
     public readonly void SetAttribute(string key, string? value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
     /// <summary>Sets an integer attribute.</summary>
@@ -143,6 +146,9 @@ public readonly struct AsyncSpanScope : IDisposable
     }
 
     private ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
+
+    /// <summary>The open span behind this scope, or null (for helpers such as HttpServerSpan).</summary>
+    internal ActiveSpan? LiveSpan => Live;
 
     /// <summary>False when tracing is off: the setters then do nothing.</summary>
     public bool IsRecording => Live is { Recording: true };

@@ -29,6 +29,79 @@ public static class OtlpProtobuf
         writer.EndMessage();
     }
 
+    /// <summary>
+    /// Writes a repeated <c>KeyValue</c> field entry whose key field (tag, length and UTF-8 of field 1) was
+    /// encoded beforehand (see <see cref="EncodeKeyField"/>); scalar values are written with computed lengths.
+    /// </summary>
+    public static void WriteKeyValue(ProtobufWriter writer, int field, ReadOnlySpan<byte> keyField, in AttributeValue value)
+    {
+        int anyLength;
+        switch (value.Type)
+        {
+            case AttributeType.String:
+                string text = value.AsString();
+                if (keyField.Length + 5 + text.Length * 3 < 128)
+                {
+                    // Every length fits one byte: encode the text in place, then patch the three lengths.
+                    PooledBuffer output = writer.Output;
+                    output.Ensure(keyField.Length + 7 + text.Length * 3);
+                    byte[] buffer = output._buffer;
+                    int at = output._length;
+                    buffer[at] = (byte)((field << 3) | 2);
+                    keyField.CopyTo(buffer.AsSpan(at + 2));
+                    int valueAt = at + 2 + keyField.Length;
+                    buffer[valueAt] = (Value << 3) | 2;
+                    buffer[valueAt + 2] = (StringValue << 3) | 2;
+                    int written = System.Text.Encoding.UTF8.GetBytes(text, buffer.AsSpan(valueAt + 4));
+                    buffer[valueAt + 3] = (byte)written;
+                    buffer[valueAt + 1] = (byte)(written + 2);
+                    buffer[at + 1] = (byte)(keyField.Length + written + 4);
+                    output._length = valueAt + 4 + written;
+                    return;
+                }
+                goto default;
+            case AttributeType.Bool:
+                anyLength = 2;
+                break;
+            case AttributeType.Long:
+                anyLength = 1 + ProtobufWriter.VarintSize((ulong)value.AsLong());
+                break;
+            case AttributeType.Double:
+                anyLength = 9;
+                break;
+            default:
+                writer.BeginMessage(field, 1);
+                writer.WriteRaw(keyField);
+                writer.BeginMessage(Value, 1);
+                WriteAnyValueFields(writer, value);
+                writer.EndMessage();
+                writer.EndMessage();
+                return;
+        }
+        writer.WriteTag(field, WireType.LengthDelimited);
+        writer.WriteVarint((ulong)(keyField.Length + 1 + ProtobufWriter.VarintSize((ulong)anyLength) + anyLength));
+        writer.WriteRaw(keyField);
+        writer.WriteTag(Value, WireType.LengthDelimited);
+        writer.WriteVarint((ulong)anyLength);
+        WriteAnyValueFields(writer, value);
+    }
+
+    /// <summary>Encodes field 1 (the key) of a <c>KeyValue</c>: tag, length and UTF-8 bytes.</summary>
+    public static byte[] EncodeKeyField(string key)
+    {
+        using var scratch = new PooledBuffer(64);
+        new ProtobufWriter(scratch).WriteString(Key, key);
+        return scratch.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Encodes whole <c>KeyValue</c> entries of field <paramref name="field"/> once, for attributes that never change.</summary>
+    public static byte[] EncodeKeyValues(int field, ReadOnlySpan<KeyValue> attributes)
+    {
+        using var scratch = new PooledBuffer(256);
+        WriteKeyValues(new ProtobufWriter(scratch), field, attributes);
+        return scratch.WrittenSpan.ToArray();
+    }
+
     /// <summary>Writes one <c>KeyValue</c> per attribute.</summary>
     public static void WriteKeyValues(ProtobufWriter writer, int field, ReadOnlySpan<KeyValue> attributes)
     {

@@ -72,6 +72,36 @@ public sealed class OtlpTraceEncoder
     private readonly byte[] _resourceField;
     private readonly byte[] _scopeField;
     private readonly ProtobufWriter _protobuf;
+
+    // Pre-encoded constant parts, by reference: a site's descriptor (its name and constant attributes)
+    // and attribute keys (literals in generated code). Bounded, so that made-up keys cannot grow them forever.
+    private const int CacheLimit = 4096;
+    private readonly System.Collections.Generic.Dictionary<SpanDescriptor, SiteBytes> _sites = new();
+    private readonly System.Collections.Generic.Dictionary<string, byte[]> _keys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
+
+    private sealed class SiteBytes
+    {
+        public SiteBytes(SpanDescriptor descriptor)
+        {
+            Name = descriptor.Name;
+            using var scratch = new PooledBuffer(256);
+            var writer = new ProtobufWriter(scratch);
+            writer.WriteString(SpanName, descriptor.Name);
+            NameField = scratch.WrittenSpan.ToArray();
+            Attributes = OtlpProtobuf.EncodeKeyValues(SpanAttributes, descriptor.Attributes);
+        }
+
+        public readonly string Name;
+        public readonly byte[] NameField;
+        public readonly byte[] Attributes;
+
+        // The keys this site's spans set, by position: generated code sets the same literals in the same order.
+        public readonly string?[] OwnKeys = new string?[8];
+        public readonly byte[]?[] OwnKeyFields = new byte[]?[8];
+    }
+
+    private readonly SpanDescriptor?[] _recentDescriptors = new SpanDescriptor?[64];
+    private readonly SiteBytes?[] _recentSites = new SiteBytes?[64];
     private Utf8JsonWriter? _json;
 
     /// <summary>An encoder for spans of <paramref name="resource"/> under the <c>OtelGen</c> scope.</summary>
@@ -155,34 +185,71 @@ public sealed class OtlpTraceEncoder
     public static uint SpanFlags(SpanRecord span) =>
         span.TraceFlags | ContextHasIsRemoteMask | (span.ParentIsRemote ? ContextIsRemoteMask : 0);
 
-    private static void WriteSpan(ProtobufWriter writer, SpanRecord span)
+    private void WriteSpan(ProtobufWriter writer, SpanRecord span)
     {
-        Span<byte> id = stackalloc byte[16];
         writer.BeginMessage(ScopeSpansSpans, 2);
-        span.TraceId.WriteBytes(id);
-        writer.WriteBytes(SpanTraceId, id);
-        span.SpanId.WriteBytes(id);
-        writer.WriteBytes(SpanSpanId, id.Slice(0, 8));
+        writer.WriteBigEndianId(SpanTraceId, span.TraceId.High, span.TraceId.Low, sixteenBytes: true);
+        writer.WriteBigEndianId(SpanSpanId, 0, span.SpanId.Value, sixteenBytes: false);
         if (!string.IsNullOrEmpty(span.TraceState))
         {
             writer.WriteString(SpanTraceState, span.TraceState);
         }
         if (span.ParentSpanId.IsValid)
         {
-            span.ParentSpanId.WriteBytes(id);
-            writer.WriteBytes(SpanParentSpanId, id.Slice(0, 8));
+            writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
         }
-        writer.WriteString(SpanName, span.Name ?? string.Empty);
+        SiteBytes? site = span.Descriptor is { } descriptor ? Site(descriptor) : null;
+        if (site is not null && ReferenceEquals(site.Name, span.Name))
+        {
+            writer.WriteRaw(site.NameField);
+        }
+        else
+        {
+            writer.WriteString(SpanName, span.Name ?? string.Empty);
+        }
         if (span.Kind != SpanKind.Unspecified)
         {
             writer.WriteEnum(SpanKindField, (int)span.Kind);
         }
         writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
         writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
-        int total = span.TotalAttributeCount;
-        for (int i = 0; i < total; i++)
+        if (site is not null)
         {
-            OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, span.AttributeAt(i));
+            writer.WriteRaw(site.Attributes);
+        }
+        else if (span.Descriptor is { } uncached)
+        {
+            OtlpProtobuf.WriteKeyValues(writer, SpanAttributes, uncached.Attributes);
+        }
+        for (int i = 0; i < span.AttributeCount; i++)
+        {
+            ref readonly KeyValue attribute = ref span.Attributes[i];
+            byte[]? key;
+            if (site is not null && i < site.OwnKeys.Length)
+            {
+                if (ReferenceEquals(site.OwnKeys[i], attribute.Key))
+                {
+                    key = site.OwnKeyFields[i];
+                }
+                else
+                {
+                    key = KeyField(attribute.Key);
+                    site.OwnKeys[i] = key is null ? null : attribute.Key;
+                    site.OwnKeyFields[i] = key;
+                }
+            }
+            else
+            {
+                key = KeyField(attribute.Key);
+            }
+            if (key is not null)
+            {
+                OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, key, attribute.Value);
+            }
+            else
+            {
+                OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, attribute);
+            }
         }
         if (span.DroppedAttributes > 0)
         {
@@ -205,10 +272,8 @@ public sealed class OtlpTraceEncoder
         {
             ref readonly SpanLink link = ref span.Links[i];
             writer.BeginMessage(SpanLinks, 1);
-            link.TraceId.WriteBytes(id);
-            writer.WriteBytes(LinkTraceId, id);
-            link.SpanId.WriteBytes(id);
-            writer.WriteBytes(LinkSpanId, id.Slice(0, 8));
+            writer.WriteBigEndianId(LinkTraceId, link.TraceId.High, link.TraceId.Low, sixteenBytes: true);
+            writer.WriteBigEndianId(LinkSpanId, 0, link.SpanId.Value, sixteenBytes: false);
             if (!string.IsNullOrEmpty(link.TraceState))
             {
                 writer.WriteString(LinkTraceState, link.TraceState);
@@ -235,7 +300,46 @@ public sealed class OtlpTraceEncoder
         writer.EndMessage();
     }
 
-    private static uint LinkFlagsOf(in SpanLink link) => link.TraceFlags;
+    /// <summary>The OTLP <c>Link.flags</c> value: trace flags plus whether the linked context is remote.</summary>
+    public static uint LinkFlagsOf(in SpanLink link) =>
+        link.TraceFlags | ContextHasIsRemoteMask | (link.IsRemote ? ContextIsRemoteMask : 0);
+
+    private SiteBytes? Site(SpanDescriptor descriptor)
+    {
+        // A direct-mapped memo in front of the dictionary: a batch usually holds spans of a few sites.
+        int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(descriptor) & (_recentDescriptors.Length - 1);
+        if (ReferenceEquals(_recentDescriptors[slot], descriptor))
+        {
+            return _recentSites[slot];
+        }
+        if (!_sites.TryGetValue(descriptor, out SiteBytes? site))
+        {
+            if (_sites.Count >= CacheLimit)
+            {
+                return null;
+            }
+            site = new SiteBytes(descriptor);
+            _sites.Add(descriptor, site);
+        }
+        _recentDescriptors[slot] = descriptor;
+        _recentSites[slot] = site;
+        return site;
+    }
+
+    private byte[]? KeyField(string key)
+    {
+        if (_keys.TryGetValue(key, out byte[]? bytes))
+        {
+            return bytes;
+        }
+        if (_keys.Count >= CacheLimit)
+        {
+            return null;
+        }
+        bytes = OtlpProtobuf.EncodeKeyField(key);
+        _keys.Add(key, bytes);
+        return bytes;
+    }
 
     private static void WriteSpan(Utf8JsonWriter json, SpanRecord span)
     {

@@ -9,8 +9,9 @@ namespace OtelGen.Export.Otlp;
 /// </summary>
 public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer;
-    private int _length;
+    // Internal so that the wire writers reach them without a call per byte.
+    internal byte[] _buffer;
+    internal int _length;
 
     /// <summary>Rents a buffer of at least <paramref name="initialCapacity"/> bytes.</summary>
     public PooledBuffer(int initialCapacity = 16 * 1024)
@@ -66,12 +67,17 @@ public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>Makes room for <paramref name="extra"/> more bytes after the written ones.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Ensure(int extra)
     {
-        if (_buffer.Length - _length >= extra)
+        if (_buffer.Length - _length < extra)
         {
-            return;
+            Grow(extra);
         }
+    }
+
+    private void Grow(int extra)
+    {
         long wanted = Math.Max((long)_buffer.Length * 2, (long)_length + extra);
         byte[] bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(wanted, System.Array.MaxLength));
         _buffer.AsSpan(0, _length).CopyTo(bigger);

@@ -58,25 +58,69 @@ public sealed class ProtobufWriter
     }
 
     /// <summary>Writes a field key.</summary>
-    public void WriteTag(int field, WireType type) => WriteVarint(((ulong)(uint)field << 3) | (byte)type);
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void WriteTag(int field, WireType type)
+    {
+        uint tag = ((uint)field << 3) | (byte)type;
+        if (tag < 0x80)
+        {
+            PooledBuffer output = _output;
+            output.Ensure(1);
+            output._buffer[output._length++] = (byte)tag;
+            return;
+        }
+        WriteVarint(tag);
+    }
 
     /// <summary>Writes a raw varint.</summary>
     public void WriteVarint(ulong value)
     {
-        _output.Ensure(10);
-        byte[] buffer = _output.Array;
-        int position = _output.Length;
+        PooledBuffer output = _output;
+        output.Ensure(10);
+        byte[] buffer = output._buffer;
+        int position = output._length;
         while (value >= 0x80)
         {
             buffer[position++] = (byte)(value | 0x80);
             value >>= 7;
         }
         buffer[position++] = (byte)value;
-        _output.SetLength(position);
+        output._length = position;
+    }
+
+    /// <summary>
+    /// A bytes field holding a big-endian 64-bit value (a span id), or 16 bytes from two (a trace id):
+    /// written straight into the buffer.
+    /// </summary>
+    public void WriteBigEndianId(int field, ulong high, ulong low, bool sixteenBytes)
+    {
+        WriteTag(field, WireType.LengthDelimited);
+        PooledBuffer output = _output;
+        output.Ensure(17);
+        Span<byte> target = output._buffer.AsSpan(output._length);
+        if (sixteenBytes)
+        {
+            target[0] = 16;
+            BinaryPrimitives.WriteUInt64BigEndian(target.Slice(1), high);
+            BinaryPrimitives.WriteUInt64BigEndian(target.Slice(9), low);
+            output._length += 17;
+        }
+        else
+        {
+            target[0] = 8;
+            BinaryPrimitives.WriteUInt64BigEndian(target.Slice(1), low);
+            output._length += 9;
+        }
     }
 
     /// <summary>Writes raw bytes (for example a message encoded once and cached).</summary>
-    public void WriteRaw(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
+    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        PooledBuffer output = _output;
+        output.Ensure(bytes.Length);
+        bytes.CopyTo(output._buffer.AsSpan(output._length));
+        output._length += bytes.Length;
+    }
 
     /// <summary>An int64/uint64/int32 field (negative int32 values take ten bytes, as the spec says).</summary>
     public void WriteInt64(int field, long value)
@@ -127,18 +171,20 @@ public sealed class ProtobufWriter
     public void WriteFixed64(int field, ulong value)
     {
         WriteTag(field, WireType.Fixed64);
-        _output.Ensure(8);
-        BinaryPrimitives.WriteUInt64LittleEndian(_output.Array.AsSpan(_output.Length), value);
-        _output.SetLength(_output.Length + 8);
+        PooledBuffer output = _output;
+        output.Ensure(8);
+        BinaryPrimitives.WriteUInt64LittleEndian(output._buffer.AsSpan(output._length), value);
+        output._length += 8;
     }
 
     /// <summary>A fixed32 or sfixed32 field.</summary>
     public void WriteFixed32(int field, uint value)
     {
         WriteTag(field, WireType.Fixed32);
-        _output.Ensure(4);
-        BinaryPrimitives.WriteUInt32LittleEndian(_output.Array.AsSpan(_output.Length), value);
-        _output.SetLength(_output.Length + 4);
+        PooledBuffer output = _output;
+        output.Ensure(4);
+        BinaryPrimitives.WriteUInt32LittleEndian(output._buffer.AsSpan(output._length), value);
+        output._length += 4;
     }
 
     /// <summary>A double field.</summary>
@@ -156,21 +202,22 @@ public sealed class ProtobufWriter
     public void WriteString(int field, string value)
     {
         WriteTag(field, WireType.LengthDelimited);
+        PooledBuffer output = _output;
         if (value.Length <= 42)
         {
             // At most 3 UTF-8 bytes per UTF-16 unit: the length fits one byte, so encode then patch it.
-            _output.Ensure(1 + value.Length * 3);
-            int at = _output.Length;
-            int written = Encoding.UTF8.GetBytes(value, _output.Array.AsSpan(at + 1));
-            _output.Array[at] = (byte)written;
-            _output.SetLength(at + 1 + written);
+            output.Ensure(1 + value.Length * 3);
+            int at = output._length;
+            int written = Encoding.UTF8.GetBytes(value, output._buffer.AsSpan(at + 1));
+            output._buffer[at] = (byte)written;
+            output._length = at + 1 + written;
             return;
         }
         int count = Encoding.UTF8.GetByteCount(value);
         WriteVarint((ulong)count);
-        _output.Ensure(count);
-        Encoding.UTF8.GetBytes(value, _output.Array.AsSpan(_output.Length));
-        _output.SetLength(_output.Length + count);
+        output.Ensure(count);
+        Encoding.UTF8.GetBytes(value, output._buffer.AsSpan(output._length));
+        output._length += count;
     }
 
     /// <summary>A string field from UTF-8 bytes.</summary>

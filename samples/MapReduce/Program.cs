@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using OtelGen;
+using OtelGen.Samples.MapReduce;
+
+// Usage:
+//   MapReduce job [--items 100000] [--agents 4] [--work 50] [--poison 7,99] [--crash-agent 2] [--quiet]
+//   MapReduce agent --agent-id N --from A --to B [--work W] [--poison ...] [--crash]   (started by the job)
+//   MapReduce bench [--items 100000] [--agents 4] [--work 50] [--rounds 5]            (tracing on vs off, one run)
+// Export: OTEL_EXPORTER_OTLP_ENDPOINT (+ OTEL_SERVICE_NAME); the agents inherit the exporter settings
+// from this process's environment and get their trace context in TRACEPARENT/TRACESTATE/BAGGAGE.
+
+string command = args.Length > 0 ? args[0] : "job";
+switch (command)
+{
+    case "job":
+        return Job.Run(new JobArgs(LongOption("--items", 1000), (int)LongOption("--agents", 4), (int)LongOption("--work", 50),
+            Poisoned(), (int)LongOption("--crash-agent", -1), args.Contains("--quiet")));
+
+    case "agent":
+        return Agent.Run(new AgentArgs((int)LongOption("--agent-id", 0), LongOption("--from", 0), LongOption("--to", 0), (int)LongOption("--work", 50),
+            Poisoned(), args.Contains("--crash")));
+
+    case "bench":
+        return Bench();
+
+    default:
+        Console.Error.WriteLine($"unknown command '{command}' (job | agent | bench)");
+        return 2;
+}
+
+int Bench()
+{
+    // Tracing on and off alternate in one run, so both see the same machine state.
+    var jobArgs = new JobArgs(LongOption("--items", 100_000), (int)LongOption("--agents", 4), (int)LongOption("--work", 50), new HashSet<long>(), -1, Quiet: true);
+    int rounds = (int)LongOption("--rounds", 5);
+    var on = new List<double>();
+    var off = new List<double>();
+    var cpuOn = new List<double>();
+    var cpuOff = new List<double>();
+    Job.Execute(jobArgs with { Items = Math.Min(jobArgs.Items, 1000) }, false); // warm up
+    for (int round = 0; round < rounds; round++)
+    {
+        foreach (bool tracing in round % 2 == 0 ? new[] { false, true } : new[] { true, false })
+        {
+            if (tracing) { Tracing.Enable(); } else { Tracing.Disable(); }
+            var clock = Stopwatch.StartNew();
+            JobSummary summary = Job.Execute(jobArgs, false);
+            (tracing ? on : off).Add(clock.Elapsed.TotalSeconds);
+            (tracing ? cpuOn : cpuOff).Add(summary.AgentResults.Sum(a => a.CpuMs));
+        }
+    }
+    Tracing.Enable();
+    double medianOn = on.Order().ElementAt(on.Count / 2);
+    double medianOff = off.Order().ElementAt(off.Count / 2);
+    Console.WriteLine($"items={jobArgs.Items} agents={jobArgs.Agents} work={jobArgs.Work} rounds={rounds}");
+    Console.WriteLine($"tracing off: median {medianOff:F3} s  [{string.Join(", ", off.Select(s => s.ToString("F3")))}]");
+    Console.WriteLine($"tracing on:  median {medianOn:F3} s  [{string.Join(", ", on.Select(s => s.ToString("F3")))}]");
+    Console.WriteLine($"overhead (wall): {(medianOn / medianOff - 1) * 100:F2} %");
+    // The agents' CPU (user + system, all agents): less sensitive to a busy machine than wall time.
+    double cpuMedianOn = cpuOn.Order().ElementAt(cpuOn.Count / 2), cpuMedianOff = cpuOff.Order().ElementAt(cpuOff.Count / 2);
+    Console.WriteLine($"agents' CPU: off median {cpuMedianOff:F0} ms [{string.Join(", ", cpuOff.Select(v => v.ToString("F0")))}]");
+    Console.WriteLine($"agents' CPU: on  median {cpuMedianOn:F0} ms [{string.Join(", ", cpuOn.Select(v => v.ToString("F0")))}]");
+    Console.WriteLine($"overhead (agents' CPU): {(cpuMedianOn / cpuMedianOff - 1) * 100:F2} %, {(cpuMedianOn - cpuMedianOff) * 1e6 / jobArgs.Items:F0} ns per item span");
+    return 0;
+}
+
+long LongOption(string name, long fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length && long.TryParse(args[i + 1], out long value) ? value : fallback;
+}
+
+HashSet<long> Poisoned()
+{
+    int i = Array.IndexOf(args, "--poison");
+    return i >= 0 && i + 1 < args.Length
+        ? args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToHashSet()
+        : new HashSet<long>();
+}

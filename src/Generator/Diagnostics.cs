@@ -1,0 +1,113 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using OtelGen.Generator.Model;
+
+namespace OtelGen.Generator;
+
+/// <summary>The generator's diagnostics (OTG1xxx): shapes it cannot instrument, each with what to do instead.</summary>
+internal static class Diagnostics
+{
+    private const string Category = "OtelGen.Generator";
+
+    private static string Help(string id) => "https://github.com/otelgen/otelgen/blob/main/docs/diagnostics/" + id + ".md";
+
+    public static readonly DiagnosticDescriptor AsyncVoid = new(
+        "OTG1001",
+        "async void methods cannot be traced",
+        "'{0}' is async void: its span could not end when its work ends. Return Task instead, or remove the attribute.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: Help("OTG1001"));
+
+    public static readonly DiagnosticDescriptor Iterator = new(
+        "OTG1002",
+        "Iterators and async streams cannot be traced",
+        "'{0}' returns {1}: its work runs while the caller enumerates, after the call has returned, so a span around the call would measure nothing. Trace the method that enumerates it, or return a materialized collection.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: Help("OTG1002"));
+
+    public static readonly DiagnosticDescriptor UnsupportedSignature = new(
+        "OTG1003",
+        "Unsupported method signature",
+        "'{0}' cannot be traced: {1}. {2}.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: Help("OTG1003"));
+
+    public static readonly DiagnosticDescriptor Inaccessible = new(
+        "OTG1004",
+        "Traced method is not reachable from generated code",
+        "'{0}' cannot be traced because it is {1}: generated interceptors live in another class and can only call internal or public methods of non-private types. Make it internal (or public).",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: Help("OTG1004"));
+
+    public static readonly DiagnosticDescriptor TagType = new(
+        "OTG1005",
+        "Tagged parameter type cannot be recorded",
+        "Parameter '{0}' of type '{1}' cannot be recorded as a span attribute: {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: Help("OTG1005"));
+
+    public static readonly DiagnosticDescriptor ReturnTagType = new(
+        "OTG1006",
+        "Return value cannot be recorded",
+        "ReturnTag on '{0}' cannot record its return value: {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: Help("OTG1006"));
+
+    public static readonly DiagnosticDescriptor CallNotTraced = new(
+        "OTG1007",
+        "Call is not traced",
+        "This call to '{0}' is not traced: {1}",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1007"));
+
+    public static readonly DiagnosticDescriptor InterceptorsNotEnabled = new(
+        "OTG1008",
+        "Interceptors are not enabled for OtelGen",
+        "{0} call(s) of traced methods are not traced because interceptors are not enabled for the namespace OtelGen.Generated. Reference the OtelGen package (its build props set this), or add <InterceptorsNamespaces>$(InterceptorsNamespaces);OtelGen.Generated</InterceptorsNamespaces> to the project.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1008"));
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
+    {
+        [InterceptorsNotEnabled.Id] = InterceptorsNotEnabled,
+        [AsyncVoid.Id] = AsyncVoid,
+        [Iterator.Id] = Iterator,
+        [UnsupportedSignature.Id] = UnsupportedSignature,
+        [Inaccessible.Id] = Inaccessible,
+        [TagType.Id] = TagType,
+        [ReturnTagType.Id] = ReturnTagType,
+        [CallNotTraced.Id] = CallNotTraced,
+    };
+
+    public static IEnumerable<DiagnosticDescriptor> All => s_byId.Values;
+
+    /// <summary>Captures a diagnostic as data (the pipeline must not hold a Location).</summary>
+    public static DiagnosticModel Create(DiagnosticDescriptor descriptor, Location? location, params string[] arguments)
+    {
+        if (location is null || location.SourceTree is null)
+        {
+            return new DiagnosticModel(descriptor.Id, string.Empty, 0, 0, 0, 0, 0, 0, new EquatableArray<string>(arguments));
+        }
+        FileLinePositionSpan line = location.GetLineSpan();
+        return new DiagnosticModel(
+            descriptor.Id,
+            location.SourceTree.FilePath,
+            location.SourceSpan.Start,
+            location.SourceSpan.Length,
+            line.StartLinePosition.Line,
+            line.StartLinePosition.Character,
+            line.EndLinePosition.Line,
+            line.EndLinePosition.Character,
+            new EquatableArray<string>(arguments));
+    }
+
+    /// <summary>Turns the data back into a Roslyn diagnostic, at output time.</summary>
+    public static Diagnostic ToDiagnostic(DiagnosticModel model)
+    {
+        Location location = model.FilePath.Length == 0
+            ? Location.None
+            : Location.Create(
+                model.FilePath,
+                new TextSpan(model.Start, model.Length),
+                new LinePositionSpan(new LinePosition(model.StartLine, model.StartColumn), new LinePosition(model.EndLine, model.EndColumn)));
+        var arguments = new object[model.Arguments.Count];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = model.Arguments[i];
+        }
+        return Diagnostic.Create(s_byId[model.Id], location, arguments);
+    }
+}

@@ -1,0 +1,117 @@
+using System;
+
+namespace OtelGen.Generator.Model;
+
+// The pipeline's model: plain data only (strings, numbers, enums, equatable arrays of more model), never
+// symbols or syntax nodes, so equal inputs give equal models and the driver can cache what follows.
+// Type names are kept as the C# text the emitter writes (fully qualified, with global::).
+
+/// <summary>How the interceptor receives the instance the call was made on.</summary>
+internal enum ReceiverKind
+{
+    /// <summary>A static method (or a classic extension method, called statically).</summary>
+    None,
+    /// <summary>A class or interface instance: <c>this T @this</c>.</summary>
+    Reference,
+    /// <summary>A struct instance method that may mutate it: <c>this ref S @this</c>.</summary>
+    StructRef,
+    /// <summary>A readonly struct member: <c>this in S @this</c>.</summary>
+    StructIn,
+}
+
+/// <summary>How the interceptor calls the original: directly, or through an [UnsafeAccessor] for a private/protected method.</summary>
+internal enum AccessorKind
+{
+    /// <summary>A direct call: the method is internal or public.</summary>
+    None,
+    /// <summary>An instance method reached with <c>UnsafeAccessorKind.Method</c>.</summary>
+    Method,
+    /// <summary>A static method reached with <c>UnsafeAccessorKind.StaticMethod</c>.</summary>
+    StaticMethod,
+}
+
+/// <summary>What the method returns, as far as the span's end is concerned.</summary>
+internal enum ReturnShape
+{
+    Void,
+    Value,
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+}
+
+/// <summary>How a captured value becomes a span attribute.</summary>
+internal enum CaptureKind
+{
+    /// <summary>An integral number: <c>(long)v</c>.</summary>
+    Long,
+    /// <summary>An unsigned 64-bit number: <c>unchecked((long)v)</c>.</summary>
+    UnsignedLong,
+    /// <summary>float, double, decimal: <c>(double)v</c>.</summary>
+    Double,
+    /// <summary>A boolean.</summary>
+    Bool,
+    /// <summary>A string (skipped when null).</summary>
+    String,
+    /// <summary>An enum recorded by its numeric value.</summary>
+    EnumValue,
+    /// <summary>An enum recorded by its name (opt-in: allocates).</summary>
+    EnumName,
+    /// <summary>Any other value, by <c>ToString()</c> (opt-in), skipped when null.</summary>
+    ToStringNullable,
+    /// <summary>A value type by <c>ToString()</c> (opt-in).</summary>
+    ToStringValue,
+    /// <summary>An array that <c>AttributeValue.Of</c> takes as is: long[], double[], bool[], string[].</summary>
+    ArrayAsIs,
+    /// <summary>An array of other integral numbers, copied to long[].</summary>
+    ArrayToLong,
+    /// <summary>An array of float/decimal, copied to double[].</summary>
+    ArrayToDouble,
+    /// <summary>A string?[] copied with nulls as empty strings.</summary>
+    ArrayOfNullableStrings,
+}
+
+/// <summary>One value recorded as a span attribute: an argument (by parameter name) or the return value.</summary>
+internal sealed record CaptureModel(string Key, string ValueName, CaptureKind Kind, bool IsNullableValue, bool AfterCall);
+
+/// <summary>A constant attribute on the span descriptor.</summary>
+internal sealed record ConstantAttribute(string Key, string Value);
+
+/// <summary>A generic type parameter of the interceptor and its constraint clause (empty when none).</summary>
+internal sealed record TypeParameterModel(string Name, string Constraints);
+
+/// <summary>A parameter of the interceptor, as declared and as passed on.</summary>
+internal sealed record ParameterModel(string Name, string Declaration, string Argument);
+
+/// <summary>The span a method records: everything that ends up in its static descriptor.</summary>
+internal sealed record SpanModel(string Name, string Kind, bool Optional, EquatableArray<ConstantAttribute> Attributes);
+
+/// <summary>An instrumented method, described as its interceptor needs it.</summary>
+internal sealed record TargetModel(
+    string Key,
+    string TypeName,
+    string MethodName,
+    ReceiverKind Receiver,
+    string ReceiverType,
+    string ReturnType,
+    ReturnShape Shape,
+    string ResultType,
+    EquatableArray<TypeParameterModel> TypeParameters,
+    EquatableArray<ParameterModel> Parameters,
+    string CallTarget,
+    AccessorKind Accessor,
+    string DeclaringType,
+    bool Flow,
+    SpanModel Span,
+    EquatableArray<CaptureModel> Captures,
+    CaptureModel? ReturnCapture);
+
+/// <summary>One intercepted call: where it is (the interceptable location) and what it calls.</summary>
+internal sealed record CallSiteModel(TargetModel Target, int LocationVersion, string LocationData, string FileName, int Line, int Column, string CallText);
+
+/// <summary>A diagnostic as plain data: the location is kept as file path and spans, not as a Roslyn Location.</summary>
+internal sealed record DiagnosticModel(string Id, string FilePath, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn, EquatableArray<string> Arguments);
+
+/// <summary>What the invocation transform found: a call site to intercept, or a diagnostic about a call that cannot be.</summary>
+internal sealed record CallSiteResult(CallSiteModel? Site, DiagnosticModel? Diagnostic);

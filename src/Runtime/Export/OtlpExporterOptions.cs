@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using OtelGen.Export.Otlp;
+using OtelGen.Spans;
+
+namespace OtelGen.Export;
+
+/// <summary>
+/// Settings of an <see cref="OtlpExporter"/>. <see cref="FromEnvironment"/> reads the standard
+/// OpenTelemetry variables; anything set in code afterwards overrides them.
+/// </summary>
+public sealed class OtlpExporterOptions
+{
+    /// <summary>The full traces URL, used as is (e.g. <c>http://localhost:4318/v1/traces</c>); null: no HTTP export.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary><c>http/protobuf</c> (default) or <c>http/json</c>.</summary>
+    public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpProtobuf;
+
+    /// <summary>Extra request headers (for example an auth token). Values are never printed.</summary>
+    public IList<KeyValuePair<string, string>> Headers { get; set; } = new List<KeyValuePair<string, string>>();
+
+    /// <summary>Gzip request bodies (<c>OTEL_EXPORTER_OTLP_COMPRESSION=gzip</c>).</summary>
+    public bool Gzip { get; set; }
+
+    /// <summary>How long one batch may take to export, retries included (<c>OTEL_EXPORTER_OTLP_TIMEOUT</c>, default 10 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Delay between two scheduled exports (<c>OTEL_BSP_SCHEDULE_DELAY</c>, default 5 s); a full batch goes at once.</summary>
+    public TimeSpan ScheduleDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>At most this many spans per request (<c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, default 512).</summary>
+    public int MaxExportBatchSize { get; set; } = 512;
+
+    /// <summary>
+    /// At most this many spans wait for export (<c>OTEL_BSP_MAX_QUEUE_SIZE</c>, default 2048); beyond it the
+    /// oldest are dropped and counted. The ring (<c>OTELGEN_RING_CAPACITY</c>) bounds it too: the effective
+    /// queue is the smaller of the two.
+    /// </summary>
+    public int MaxQueueSize { get; set; } = 2048;
+
+    /// <summary>Upper bound for one export, retries included (<c>OTEL_BSP_EXPORT_TIMEOUT</c>, default 30 s); the smaller of this and <see cref="Timeout"/> applies.</summary>
+    public TimeSpan ExportTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Backoff timing for retries.</summary>
+    public RetryPolicy Retry { get; set; } = new();
+
+    /// <summary>The <c>service.name</c>; null: <c>OTEL_SERVICE_NAME</c>, else <c>unknown_service:&lt;process&gt;</c>.</summary>
+    public string? ServiceName { get; set; }
+
+    /// <summary>Resource attributes added to (and overriding) <c>OTEL_RESOURCE_ATTRIBUTES</c>.</summary>
+    public IList<KeyValue> ResourceAttributes { get; set; } = new List<KeyValue>();
+
+    /// <summary>
+    /// A directory where batches go when the collector stays down past the retry window, replayed when
+    /// it returns (<c>OTELGEN_EXPORT_SPOOL_DIR</c>); null: such batches are dropped and counted.
+    /// </summary>
+    public string? SpoolDirectory { get; set; }
+
+    /// <summary>The spool's size cap in bytes (<c>OTELGEN_EXPORT_SPOOL_MAX_BYTES</c>, default 64 MiB); the oldest batches go first.</summary>
+    public long SpoolMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Write OTLP/JSON lines to this file instead of (or, from the environment, besides) HTTP (<c>OTELGEN_EXPORT_FILE</c>).</summary>
+    public string? FilePath { get; set; }
+
+    /// <summary>A stage between draining and encoding (sampling); null: everything drained is exported.</summary>
+    public ISpanExportStage? Stage { get; set; }
+
+    /// <summary>Flush and stop on <see cref="AppDomain.ProcessExit"/>, bounded by the export timeout (default true).</summary>
+    public bool FlushOnProcessExit { get; set; } = true;
+
+    /// <summary>The deadline for one batch: the smaller of <see cref="Timeout"/> and <see cref="ExportTimeout"/>.</summary>
+    public TimeSpan BatchDeadline => Timeout < ExportTimeout ? Timeout : ExportTimeout;
+
+    /// <summary>A copy (so that a running exporter's settings cannot change under it).</summary>
+    public OtlpExporterOptions Clone() => new()
+    {
+        Endpoint = Endpoint,
+        Protocol = Protocol,
+        Headers = new List<KeyValuePair<string, string>>(Headers),
+        Gzip = Gzip,
+        Timeout = Timeout,
+        ScheduleDelay = ScheduleDelay,
+        MaxExportBatchSize = MaxExportBatchSize,
+        MaxQueueSize = MaxQueueSize,
+        ExportTimeout = ExportTimeout,
+        Retry = Retry,
+        ServiceName = ServiceName,
+        ResourceAttributes = new List<KeyValue>(ResourceAttributes),
+        SpoolDirectory = SpoolDirectory,
+        SpoolMaxBytes = SpoolMaxBytes,
+        FilePath = FilePath,
+        Stage = Stage,
+        FlushOnProcessExit = FlushOnProcessExit,
+    };
+
+    /// <summary>
+    /// Reads <c>OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT</c> (the generic one gets <c>/v1/traces</c> appended),
+    /// <c>_PROTOCOL</c>, <c>_HEADERS</c>, <c>_COMPRESSION</c>, <c>_TIMEOUT</c>, <c>OTEL_BSP_*</c>,
+    /// <c>OTELGEN_EXPORT_SPOOL_DIR</c>, <c>OTELGEN_EXPORT_SPOOL_MAX_BYTES</c>, <c>OTELGEN_EXPORT_FILE</c>.
+    /// A malformed value gives one warning and its default; never throws.
+    /// </summary>
+    public static OtlpExporterOptions FromEnvironment()
+    {
+        var options = new OtlpExporterOptions();
+        options.Endpoint = TracesEndpoint();
+        string? protocol = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_PROTOCOL");
+        if (protocol is not null)
+        {
+            switch (protocol.ToLowerInvariant())
+            {
+                case "http/protobuf":
+                    options.Protocol = OtlpProtocol.HttpProtobuf;
+                    break;
+                case "http/json":
+                    options.Protocol = OtlpProtocol.HttpJson;
+                    break;
+                case "grpc":
+                    Diagnostics.Warn("OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported by OtelGen; using http/protobuf (collectors listen for it on port 4318).");
+                    break;
+                default:
+                    EnvironmentSettings.Warn("OTEL_EXPORTER_OTLP_PROTOCOL", protocol, "http/protobuf or http/json", "http/protobuf");
+                    break;
+            }
+        }
+        foreach (string variable in new[] { "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS" })
+        {
+            foreach (KeyValuePair<string, string> header in OtlpResource.ParseKeyValueList(EnvironmentSettings.Get(variable), variable, hideValues: true))
+            {
+                SetHeader(options.Headers, header);
+            }
+        }
+        string? compression = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION") ?? EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_COMPRESSION");
+        if (compression is not null)
+        {
+            if (compression.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                options.Gzip = true;
+            }
+            else if (!compression.Equals("none", StringComparison.OrdinalIgnoreCase))
+            {
+                EnvironmentSettings.Warn("OTEL_EXPORTER_OTLP_COMPRESSION", compression, "gzip or none", "none");
+            }
+        }
+        string timeoutName = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") is null ? "OTEL_EXPORTER_OTLP_TIMEOUT" : "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
+        options.Timeout = Milliseconds(timeoutName, options.Timeout);
+        options.ScheduleDelay = Milliseconds("OTEL_BSP_SCHEDULE_DELAY", options.ScheduleDelay);
+        options.ExportTimeout = Milliseconds("OTEL_BSP_EXPORT_TIMEOUT", options.ExportTimeout);
+        options.MaxExportBatchSize = EnvironmentSettings.GetPositiveInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", options.MaxExportBatchSize);
+        options.MaxQueueSize = EnvironmentSettings.GetPositiveInt("OTEL_BSP_MAX_QUEUE_SIZE", options.MaxQueueSize);
+        if (options.MaxExportBatchSize > options.MaxQueueSize)
+        {
+            Diagnostics.Warn($"OTEL_BSP_MAX_EXPORT_BATCH_SIZE={options.MaxExportBatchSize} is larger than OTEL_BSP_MAX_QUEUE_SIZE={options.MaxQueueSize}; using {options.MaxQueueSize}.");
+            options.MaxExportBatchSize = options.MaxQueueSize;
+        }
+        options.ServiceName = EnvironmentSettings.Get("OTEL_SERVICE_NAME");
+        options.SpoolDirectory = EnvironmentSettings.Get("OTELGEN_EXPORT_SPOOL_DIR");
+        string? spoolMax = EnvironmentSettings.Get("OTELGEN_EXPORT_SPOOL_MAX_BYTES");
+        if (spoolMax is not null)
+        {
+            if (long.TryParse(spoolMax, NumberStyles.Integer, CultureInfo.InvariantCulture, out long max) && max > 0)
+            {
+                options.SpoolMaxBytes = max;
+            }
+            else
+            {
+                EnvironmentSettings.Warn("OTELGEN_EXPORT_SPOOL_MAX_BYTES", spoolMax, "a positive number of bytes", options.SpoolMaxBytes.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        options.FilePath = EnvironmentSettings.Get("OTELGEN_EXPORT_FILE");
+        return options;
+    }
+
+    /// <summary>
+    /// The traces URL from the environment: <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c> as is, else
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> + <c>/v1/traces</c>; null (with one warning) when unset or not an http(s) URL.
+    /// </summary>
+    public static Uri? TracesEndpoint()
+    {
+        string? traces = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        if (traces is not null)
+        {
+            return ParseEndpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces, null);
+        }
+        string? generic = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_ENDPOINT");
+        return generic is null ? null : ParseEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", generic, "v1/traces");
+    }
+
+    /// <summary>
+    /// Parses an endpoint variable; <paramref name="signalPath"/> (e.g. <c>v1/metrics</c>) is appended to a
+    /// generic endpoint's path. Null with one warning when it is not an absolute http or https URL.
+    /// </summary>
+    public static Uri? ParseEndpoint(string variable, string value, string? signalPath)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
+        {
+            Diagnostics.Warn($"{variable}='{Redact(value)}' is not an absolute http:// or https:// URL; OTLP export of this signal is off.");
+            return null;
+        }
+        if (signalPath is null)
+        {
+            return uri;
+        }
+        var builder = new UriBuilder(uri);
+        builder.Path = builder.Path.TrimEnd('/') + "/" + signalPath;
+        return builder.Uri;
+    }
+
+    private static string Redact(string value)
+    {
+        int at = value.IndexOf('@');
+        int scheme = value.IndexOf("://", StringComparison.Ordinal);
+        return at > 0 && scheme >= 0 && at > scheme ? value.Substring(0, scheme + 3) + "***" + value.Substring(at) : value;
+    }
+
+    private static TimeSpan Milliseconds(string name, TimeSpan fallback) =>
+        TimeSpan.FromMilliseconds(EnvironmentSettings.GetNonNegativeDouble(name, fallback.TotalMilliseconds));
+
+    private static void SetHeader(IList<KeyValuePair<string, string>> headers, KeyValuePair<string, string> header)
+    {
+        for (int i = 0; i < headers.Count; i++)
+        {
+            if (string.Equals(headers[i].Key, header.Key, StringComparison.OrdinalIgnoreCase))
+            {
+                headers[i] = header;
+                return;
+            }
+        }
+        headers.Add(header);
+    }
+}

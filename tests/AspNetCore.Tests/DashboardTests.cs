@@ -1,0 +1,180 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using OtelGen.AspNetCore.Dashboard;
+using OtelGen.Spans;
+using Xunit;
+
+namespace OtelGen.AspNetCore.Tests;
+
+/// <summary>/otel, /otel/stream and /metrics on real Kestrel.</summary>
+public sealed class DashboardTests
+{
+    [Fact]
+    public async Task Stream_emits_a_trace_event_after_a_request()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var stream = new HttpRequestMessage(HttpMethod.Get, "/otel/stream");
+        using HttpResponseMessage response = await blog.Client.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+        Assert.Equal("retry: 1000", await reader.ReadLineAsync(cancel.Token));
+
+        TraceId traceId = Spans.NewTraceId();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/12");
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+        using HttpResponseMessage page = await blog.Client.SendAsync(request, cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+
+        string hex = traceId.ToHexString();
+        string? eventName = null;
+        while (true)
+        {
+            string? line = await reader.ReadLineAsync(cancel.Token);
+            Assert.NotNull(line);
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                eventName = line.Substring(7);
+                continue;
+            }
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            using JsonDocument data = JsonDocument.Parse(line.Substring(6));
+            // The in-process comments stub is a local root too: its SERVER span ends first and is
+            // announced, then the trace is announced again under the request's root.
+            if (data.RootElement.GetProperty("id").GetString() != hex || data.RootElement.GetProperty("name").GetString() != "GET /blogs/posts/{id:int}")
+            {
+                continue;
+            }
+            Assert.Equal("trace", eventName);
+            Assert.Equal("GET /blogs/posts/{id:int}", data.RootElement.GetProperty("name").GetString());
+            Assert.Contains("data-trace=\"" + hex + "\"", data.RootElement.GetProperty("row").GetString());
+            string waterfall = data.RootElement.GetProperty("waterfall").GetString()!;
+            Assert.StartsWith("<svg", waterfall);
+            Assert.Equal(9, CountOf(waterfall, "<rect"));
+            Assert.Contains("GET /blogs/posts/{id:int}", data.RootElement.GetProperty("metrics").GetString());
+            return;
+        }
+    }
+
+    [Fact]
+    public async Task Page_lists_traces_with_all_text_escaped_and_serves_a_waterfall()
+    {
+        WebApplicationBuilder builder = RunningApp.NewBuilder();
+        WebApplication app = builder.Build();
+        app.MapGet("/evil", () =>
+        {
+            using (Tracer.StartSpan("<script>alert('x')</script>"))
+            {
+            }
+            Tracer.CurrentSpan.SetAttribute("note", "<img src=x onerror=alert(1)>");
+            return Results.Ok();
+        });
+        app.MapOtelGenDashboard();
+        await using RunningApp running = await RunningApp.StartAsync(app);
+        TraceId traceId = Spans.NewTraceId();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/evil");
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+        (await running.Client.SendAsync(request)).Dispose();
+        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+
+        using HttpResponseMessage response = await running.Client.GetAsync("/otel");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        string html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("data-trace=\"" + traceId.ToHexString() + "\"", html);
+        Assert.Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", html);
+        Assert.DoesNotContain("<img", html);
+        Assert.DoesNotContain("<script>alert", html);
+        Assert.Contains("<rect", html);
+
+        using HttpResponseMessage svg = await running.Client.GetAsync("/otel/trace/" + traceId.ToHexString());
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
+        string text = await svg.Content.ReadAsStringAsync();
+        Assert.Equal(2, CountOf(text, "<rect"));
+        Assert.Contains("&lt;script&gt;", text);
+        using HttpResponseMessage missing = await running.Client.GetAsync("/otel/trace/" + Spans.NewTraceId().ToHexString());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // The dashboard's own requests are not traced (watching would fill what is watched).
+        Assert.DoesNotContain(Tracing.Ring.Snapshot(), s => s.Kind == SpanKind.Server && s.Str("url.path").StartsWith("/otel", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metrics_page_is_prometheus_text_with_per_route_counts()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        TraceId traceId = Spans.NewTraceId();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/fail");
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+        (await blog.Client.SendAsync(request)).Dispose();
+        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+
+        using HttpResponseMessage response = await blog.Client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("# TYPE otelgen_http_server_requests_total counter", text);
+        Assert.Matches("otelgen_http_server_errors_total\\{http_request_method=\"GET\",http_route=\"/blogs/fail\"\\} [1-9][0-9]*\n", text);
+        Assert.Contains("otelgen_http_server_request_duration_seconds{http_request_method=\"GET\",http_route=\"/blogs/fail\",quantile=\"0.99\"}", text);
+    }
+
+    [Fact]
+    public void Trace_rows_escape_span_names()
+    {
+        var root = new SpanRecord { TraceId = Spans.NewTraceId(), SpanId = SpanId.NewRandom(), Name = "<img src=x onerror=alert(1)>", Kind = SpanKind.Server, StartUnixNano = 1_700_000_000_000_000_000, EndUnixNano = 1_700_000_000_002_000_000 };
+        string row = DashboardHtml.Row(new TraceView(1, root, new System.Collections.Generic.List<SpanRecord> { root }));
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", row);
+        Assert.DoesNotContain("<img", row);
+        Assert.Contains("2.0 ms", row);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", false, true)]
+    [InlineData("::1", false, true)]
+    [InlineData("::ffff:127.0.0.1", false, true)]
+    [InlineData("10.1.2.3", false, false)]
+    [InlineData("2001:db8::1", false, false)]
+    [InlineData("10.1.2.3", true, true)]
+    public void Dashboard_answers_loopback_only_unless_remote_is_opted_in(string address, bool allowRemote, bool allowed)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(address);
+        Assert.Equal(allowed, DashboardEndpoints.IsAllowed(context, new OtelGenAspNetCoreOptions { DashboardAllowRemote = allowRemote }));
+    }
+
+    [Fact]
+    public void Remote_dashboard_opt_in_reads_the_environment()
+    {
+        Environment.SetEnvironmentVariable("OTELGEN_DASHBOARD_ALLOW_REMOTE", "true");
+        try
+        {
+            Assert.True(new OtelGenAspNetCoreOptions().DashboardAllowRemote);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OTELGEN_DASHBOARD_ALLOW_REMOTE", null);
+        }
+        Assert.False(new OtelGenAspNetCoreOptions().DashboardAllowRemote);
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        int count = 0;
+        for (int i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+}

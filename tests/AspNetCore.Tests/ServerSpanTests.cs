@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading.Tasks;
+using OtelGen.Spans;
+using Xunit;
+
+namespace OtelGen.AspNetCore.Tests;
+
+/// <summary>BlogServer on real Kestrel: each request is one SERVER root and the trace tree is what the code says.</summary>
+public sealed class ServerSpanTests
+{
+    [Fact]
+    public async Task Blog_post_request_records_the_expected_trace_tree()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        TraceId traceId = Spans.NewTraceId();
+        SpanId remoteParent = SpanId.NewRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/7");
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, remoteParent));
+        using HttpResponseMessage response = await blog.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Post 7", await response.Content.ReadAsStringAsync());
+
+        SpanRecord root = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Name == "GET /blogs/posts/{id:int}");
+        List<SpanRecord> spans = Spans.OfTrace(traceId);
+
+        // The root continues the caller's context: same trace, remote parent, SERVER, semconv attributes.
+        Assert.Equal(SpanKind.Server, root.Kind);
+        Assert.Equal(remoteParent, root.ParentSpanId);
+        Assert.True(root.ParentIsRemote);
+        Assert.Equal(SpanStatusCode.Unset, root.StatusCode);
+        Assert.Equal("GET", root.Str("http.request.method"));
+        Assert.Equal("/blogs/posts/{id:int}", root.Str("http.route"));
+        Assert.Equal("200", root.Str("http.response.status_code"));
+        Assert.Equal("/blogs/posts/7", root.Str("url.path"));
+        Assert.Equal("http", root.Str("url.scheme"));
+        Assert.Equal("127.0.0.1", root.Str("server.address"));
+        Assert.Equal(new Uri(blog.BaseUrl).Port.ToString(), root.Str("server.port"));
+        Assert.Equal("1.1", root.Str("network.protocol.version"));
+        Assert.Equal("127.0.0.1", root.Str("client.address"));
+        Assert.False(root.Has("error.type"));
+
+        // Exactly one span of ours answers the caller.
+        Assert.Single(spans, s => s.Kind == SpanKind.Server && s.ParentSpanId == remoteParent);
+
+        SpanRecord ChildOf(SpanRecord parent, string name) => Assert.Single(spans, s => s.ParentSpanId == parent.SpanId && s.Name == name);
+        SpanRecord loadPost = ChildOf(root, "step.load_post");
+        SpanRecord loadAuthor = ChildOf(root, "step.load_author");
+        SpanRecord render = ChildOf(root, "step.render");
+        Assert.True(loadPost.StartUnixNano <= loadAuthor.StartUnixNano && loadAuthor.StartUnixNano <= render.StartUnixNano);
+
+        SpanRecord db = ChildOf(loadPost, "db.get blog_post");
+        Assert.Equal(SpanKind.Client, db.Kind);
+        Assert.Equal("blog_post", db.Str("db.collection.name"));
+        Assert.Equal(new[] { "enqueued", "taken", "started" }, db.Events.Take(db.EventCount).Select(e => e.Name).ToArray());
+
+        SpanRecord comments = ChildOf(loadPost, "http.get comments");
+        SpanRecord client = ChildOf(comments, "GET");
+        Assert.Equal(SpanKind.Client, client.Kind);
+        Assert.Equal("200", client.Str("http.response.status_code"));
+        SpanRecord stub = ChildOf(client, "GET /stub/comments/{id:int}");
+        Assert.Equal(SpanKind.Server, stub.Kind);
+        Assert.True(stub.ParentIsRemote);
+
+        SpanRecord cache = ChildOf(loadAuthor, "cache.get author");
+        Assert.Equal("2", cache.Str("app.author.id"));
+        Assert.Equal("7", db.Str("app.post.id"));
+
+        Assert.Equal(9, spans.Count);
+        // Every span starts inside the request. (An async span ends in a continuation of its task, which
+        // may run just after the awaiting parent moved on, so end times are not compared.)
+        Assert.All(spans, s => Assert.True(s.StartUnixNano >= root.StartUnixNano && s.StartUnixNano <= root.EndUnixNano, s.Name + " starts within the request"));
+    }
+
+    [Fact]
+    public async Task Unknown_post_is_404_with_unset_status()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        TraceId traceId = Spans.NewTraceId();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/4242");
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+        using HttpResponseMessage response = await blog.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+
+        SpanRecord root = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+        Assert.Equal("GET /blogs/posts/{id:int}", root.Name);
+        Assert.Equal("404", root.Str("http.response.status_code"));
+        Assert.Equal(SpanStatusCode.Unset, root.StatusCode);
+        Assert.False(root.Has("error.type"));
+        Assert.DoesNotContain(Spans.OfTrace(traceId), s => s.Name == "step.render");
+    }
+
+    [Fact]
+    public async Task Failing_route_is_500_with_error_status_and_the_exception()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        TraceId traceId = Spans.NewTraceId();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/fail");
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+        using HttpResponseMessage response = await blog.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+
+        SpanRecord root = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+        Assert.Equal("GET /blogs/fail", root.Name);
+        Assert.Equal(SpanStatusCode.Error, root.StatusCode);
+        Assert.Equal("500", root.Str("http.response.status_code"));
+        Assert.Equal("System.InvalidOperationException", root.Str("error.type"));
+        Assert.Contains(root.Events.Take(root.EventCount), e => e.Name == "exception");
+    }
+
+    [Fact]
+    public async Task Request_without_a_route_is_named_by_its_method()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        string probe = Guid.NewGuid().ToString("N");
+        using HttpResponseMessage response = await blog.Client.GetAsync("/no/such/page?probe=" + probe);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe);
+        Assert.Equal("GET", root.Name);
+        Assert.False(root.Has("http.route"));
+        Assert.Equal(SpanStatusCode.Unset, root.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("00-00000000000000000000000000000000-b7ad6b7169203331-01")] // all-zero trace id
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01")] // all-zero parent id
+    [InlineData("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")] // forbidden version
+    [InlineData("00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01")] // uppercase hex
+    [InlineData("garbage")]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra")] // version 00 with more fields
+    public async Task Invalid_traceparent_starts_a_new_trace_drops_tracestate_and_never_fails(string traceparent)
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        string probe = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/3?probe=" + probe);
+        request.Headers.TryAddWithoutValidation("traceparent", traceparent);
+        request.Headers.TryAddWithoutValidation("tracestate", "congo=t61rcWkgMzE");
+        request.Headers.TryAddWithoutValidation("baggage", "not a valid baggage header;;;=");
+        using HttpResponseMessage response = await blog.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe);
+        Assert.False(root.ParentSpanId.IsValid);
+        Assert.True(root.TraceId.IsValid);
+        Assert.NotEqual("0af7651916cd43dd8448eb211c80319c", root.TraceId.ToHexString());
+        Assert.Null(root.TraceState);
+        // The new trace is whole: the stub call below it carries the new context, not the dropped one.
+        List<SpanRecord> spans = await Spans.WaitForTraceAsync(root.TraceId, 9);
+        SpanRecord stub = Assert.Single(spans, s => s.Name == "GET /stub/comments/{id:int}");
+        Assert.Null(stub.TraceState);
+    }
+
+    [Fact]
+    public async Task Two_traceparent_headers_are_invalid_and_start_a_new_trace()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        TraceId traceId = Spans.NewTraceId();
+        string probe = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/3?probe=" + probe);
+        request.Headers.TryAddWithoutValidation("traceparent", new[] { Spans.TraceParent(traceId, SpanId.NewRandom()), Spans.TraceParent(traceId, SpanId.NewRandom()) });
+        using HttpResponseMessage response = await blog.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe);
+        Assert.NotEqual(traceId, root.TraceId);
+        Assert.False(root.ParentSpanId.IsValid);
+    }
+
+    [Fact]
+    public async Task Tracestate_is_carried_through_the_process_to_the_next_hop()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        TraceId traceId = Spans.NewTraceId();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/8");
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+        request.Headers.Add("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+        using HttpResponseMessage response = await blog.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        List<SpanRecord> spans = await Spans.WaitForTraceAsync(traceId, 9);
+        Assert.Equal(9, spans.Count);
+        Assert.All(spans, s => Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", s.TraceState));
+    }
+
+    [Fact]
+    public async Task Tracing_off_records_nothing_and_serves_normally()
+    {
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        TraceId traceId = Spans.NewTraceId();
+        Tracing.Disable();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/posts/9");
+            request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
+            using HttpResponseMessage response = await blog.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        finally
+        {
+            Tracing.Enable();
+        }
+        Assert.Empty(Spans.OfTrace(traceId));
+    }
+}

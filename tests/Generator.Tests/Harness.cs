@@ -1,0 +1,64 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using OtelGen.Generator;
+
+namespace OtelGen.Generator.Tests;
+
+/// <summary>Runs the generator through CSharpGeneratorDriver over in-memory sources, against the real OtelGen runtime.</summary>
+internal static class Harness
+{
+    public static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default
+        .WithLanguageVersion(LanguageVersion.Preview)
+        .WithFeatures(new[] { new KeyValuePair<string, string>("InterceptorsNamespaces", "OtelGen.Generated") });
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .ToList();
+        paths.Add(typeof(OtelGen.Tracing).Assembly.Location);
+        return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    });
+
+    public static CSharpCompilation Compile(params (string Path, string Text)[] sources) =>
+        CSharpCompilation.Create(
+            "Sample",
+            sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, path: s.Path, encoding: Encoding.UTF8)),
+            s_references.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+
+    public static GeneratorDriver Driver(CSharpParseOptions? parseOptions = null) =>
+        CSharpGeneratorDriver.Create(
+            new[] { new TracingGenerator().AsSourceGenerator() },
+            parseOptions: parseOptions ?? ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public sealed record Run(GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, string? Generated)
+    {
+        /// <summary>Every warning or error of the compiled result (input plus generated code).</summary>
+        public IReadOnlyList<Diagnostic> CompileProblems =>
+            Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+    }
+
+    public static Run Generate(params (string Path, string Text)[] sources) => Generate(Compile(sources));
+
+    public static Run Generate(Compilation compilation, GeneratorDriver? driver = null)
+    {
+        driver = (driver ?? Driver()).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        string? generated = result.GeneratedTrees.FirstOrDefault(t => t.FilePath.EndsWith(Emitter.HintName, StringComparison.Ordinal))?.ToString();
+        return new Run(driver, output, diagnostics, generated);
+    }
+
+    public static string Describe(IEnumerable<Diagnostic> diagnostics) =>
+        string.Join("\n", diagnostics.Select(d => d.ToString()));
+
+    public static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}

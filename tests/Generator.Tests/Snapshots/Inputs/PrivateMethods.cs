@@ -1,0 +1,25 @@
+using OtelGen;
+
+namespace MyApp;
+
+public class Ledger
+{
+    private long _balance;
+
+    public long Deposit(long amount) => Apply(amount) + Audit(amount);
+
+    // Private and protected targets are called through [UnsafeAccessor] (.NET 8+).
+    [Traced]
+    private long Apply(long amount) => _balance += amount;
+
+    [Traced]
+    private static long Audit(long amount) => amount;
+
+    [Traced]
+    protected void Reset() => _balance = 0;
+}
+
+public sealed class SavingsLedger : Ledger
+{
+    public void Close() => Reset();
+}

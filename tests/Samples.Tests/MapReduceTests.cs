@@ -1,0 +1,167 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using OtelGen.Samples.MapReduce;
+using Xunit;
+
+namespace OtelGen.Samples.Tests;
+
+/// <summary>The map/reduce sample as a user runs it: `dotnet MapReduce.dll job`, agents as child processes, spans at a real OTLP listener.</summary>
+public sealed class MapReduceTests
+{
+    private static async Task<(int ExitCode, string Output, JobSummary Summary)> RunJobAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        (Process process, StringBuilder output) = SampleProcess.Start(SampleProcess.StartInfo("MapReduce.dll", new[] { "job" }.Concat(args), environment));
+        using (process)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new Xunit.Sdk.XunitException("the job did not finish in 5 minutes:\n" + output);
+            }
+            process.WaitForExit(); // drains the redirected output
+            string text;
+            lock (output)
+            {
+                text = output.ToString();
+            }
+            string? line = text.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith(Job.SummaryPrefix, StringComparison.Ordinal));
+            Assert.True(line is not null, "the job printed no summary:\n" + text);
+            return (process.ExitCode, text, JsonSerializer.Deserialize<JobSummary>(line![Job.SummaryPrefix.Length..])!);
+        }
+    }
+
+    private static Dictionary<string, string> Exporting(OtlpTraceListener listener) => new()
+    {
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = listener.Endpoint,
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json",
+        ["OTEL_SERVICE_NAME"] = "mapreduce-test",
+    };
+
+    /// <summary>
+    /// What a 25,000-span burst per process needs to reach the collector whole. At the defaults (ring 8192,
+    /// OTEL_BSP_MAX_QUEUE_SIZE 2048, exit flush bounded by OTEL_EXPORTER_OTLP_TIMEOUT 10 s) each agent
+    /// exported 2,560 of its 25,001 spans and counted the rest as dropped (see docs/benchmarks/samples.md):
+    /// the queue must hold an agent's whole burst, and the exit flush needs time to send it.
+    /// </summary>
+    private static Dictionary<string, string> ExportingWholeBursts(OtlpTraceListener listener) => new(Exporting(listener))
+    {
+        ["OTELGEN_RING_CAPACITY"] = "32768",
+        ["OTEL_BSP_MAX_QUEUE_SIZE"] = "32768",
+        ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "60000",
+    };
+
+    [Fact]
+    public async Task Agents_JoinTheJobsTrace_ThroughTheirEnvironmentOnly_AndLogLinesCarryTheIds()
+    {
+        (int exit, string output, JobSummary summary) = await RunJobAsync(new[] { "--items", "300", "--agents", "3", "--work", "10", "--poison", "7" });
+
+        Assert.Equal(2, exit); // finished, with a failed item
+        Assert.NotNull(summary.TraceId);
+        Assert.Equal(3, summary.AgentResults.Count);
+        foreach (AgentResult agent in summary.AgentResults)
+        {
+            // Each agent was started with the map phase's context in TRACEPARENT, and its map task continued it.
+            Assert.Equal($"00-{summary.TraceId}-{summary.MapSpan}-01", agent.Parent);
+            Assert.StartsWith($"00-{summary.TraceId}-", agent.Task);
+            Assert.Null(agent.Error);
+            Assert.Equal(100, agent.Items);
+        }
+        Assert.Equal(new List<long> { 7 }, summary.FailedItemIds);
+        long expected = Enumerable.Range(0, 300).Where(i => i != 7).Sum(i => Agent.Map(i, 10, new HashSet<long>()));
+        Assert.Equal(expected, summary.Result);
+
+        // Logs through Microsoft.Extensions.Logging carry the ids: the job's lines, and an agent's failure line.
+        Assert.Contains($"trace_id={summary.TraceId} span_id={summary.JobSpan} job starts", output);
+        Assert.Contains($"trace_id={summary.TraceId} span_id={summary.JobSpan} job done", output);
+        string failure = Assert.Single(output.Split('\n'), l => l.Contains("item 7 failed"));
+        Assert.Contains($"trace_id={summary.TraceId} span_id=", failure);
+        string agentZeroTask = summary.AgentResults.Single(a => a.Agent == 0).Task!.Split('-')[2];
+        Assert.Contains($"trace_id={summary.TraceId} span_id={agentZeroTask} agent 0 maps items", output);
+    }
+
+    [Fact]
+    public async Task AJobOfAHundredThousandSpans_ExportsEverySpan_ToARealOtlpListener_WithAQueueThatHoldsTheBurst()
+    {
+        using var listener = new OtlpTraceListener();
+        (int exit, string output, JobSummary summary) = await RunJobAsync(new[] { "--items", "100000", "--agents", "4", "--work", "10", "--quiet" }, ExportingWholeBursts(listener));
+        Assert.Equal(0, exit);
+
+        // Every span each process recorded (the ring's write count) must arrive: job + agents.
+        long recorded = summary.Spans + summary.AgentResults.Sum(a => a.Spans);
+        Assert.True(recorded >= 100_000 + 3 + 4, $"recorded {recorded}");
+        int received = listener.WaitFor(recorded, TimeSpan.FromSeconds(60));
+        Assert.True(listener.Refused == 0, $"the listener refused {listener.Refused} requests:\n{listener.Refusals}");
+        Assert.True(received == recorded, $"recorded {recorded} spans, the listener received {received} in {listener.Requests} requests ({listener.HungUp} hung up before the answer)\n{Tail(output)}");
+
+        List<CollectedSpan> spans = listener.Spans;
+        Assert.All(spans, s => Assert.Equal(summary.TraceId, s.TraceId));
+        Assert.Equal(spans.Count, spans.Select(s => s.SpanId).Distinct().Count());
+        Assert.Equal(100_000, spans.Count(s => s.Name == "mapreduce.agent.execute"));
+        CollectedSpan job = Assert.Single(spans, s => s.Name == "mapreduce.job.execute");
+        CollectedSpan map = Assert.Single(spans, s => s.Name == "mapreduce.phase.map");
+        CollectedSpan reduce = Assert.Single(spans, s => s.Name == "mapreduce.phase.reduce");
+        List<CollectedSpan> tasks = spans.Where(s => s.Name == "mapreduce.map.task").ToList();
+        Assert.Equal(4, tasks.Count);
+        Assert.Equal(job.SpanId, map.ParentSpanId);
+        Assert.Equal(job.SpanId, reduce.ParentSpanId);
+        Assert.All(tasks, t => Assert.Equal(map.SpanId, t.ParentSpanId));
+        var taskIds = tasks.Select(t => t.SpanId).ToHashSet();
+        Assert.All(spans.Where(s => s.Name == "mapreduce.agent.execute"), s => Assert.Contains(s.ParentSpanId, taskIds));
+        Assert.Equal(taskIds, reduce.Links.Select(l => l.SpanId).ToHashSet());
+        Assert.All(reduce.Links, l => Assert.Equal(summary.TraceId, l.TraceId));
+    }
+
+    [Fact]
+    public async Task AFailingItemAndAFailingAgent_AreErrorSpans_AndTheJobGoesOnAndReportsThem()
+    {
+        using var listener = new OtlpTraceListener();
+        var environment = Exporting(listener);
+        // The job itself continues a trace it was handed (as a CI step or a scheduler would).
+        string callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        environment["TRACEPARENT"] = $"00-{callerTrace}-00f067aa0ba902b7-01";
+        environment["BAGGAGE"] = "run=nightly";
+        (int exit, string output, JobSummary summary) = await RunJobAsync(new[] { "--items", "200", "--agents", "2", "--work", "10", "--poison", "5", "--crash-agent", "1" }, environment);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(callerTrace, summary.TraceId);
+        Assert.Equal(new List<int> { 1 }, summary.FailedAgents);
+        Assert.Equal(new List<long> { 5 }, summary.FailedItemIds);
+        Assert.Contains("agent 1 failed", output);
+        AgentResult crashed = summary.AgentResults.Single(a => a.Agent == 1);
+        Assert.Contains("lost its input", crashed.Error);
+
+        long recorded = summary.Spans + summary.AgentResults.Sum(a => a.Spans);
+        int received = listener.WaitFor(recorded, TimeSpan.FromSeconds(30));
+        Assert.True(received == recorded, $"recorded {recorded} spans, the listener received {received}\n{Tail(output)}");
+        List<CollectedSpan> spans = listener.Spans;
+
+        CollectedSpan job = Assert.Single(spans, s => s.Name == "mapreduce.job.execute");
+        Assert.Equal("00f067aa0ba902b7", job.ParentSpanId);
+        CollectedSpan poisoned = Assert.Single(spans, s => s.Name == "mapreduce.agent.execute" && s.Attributes.GetValueOrDefault("mapreduce.item.id") == "5");
+        Assert.Equal(2, poisoned.StatusCode);
+        Assert.Contains("exception", poisoned.EventNames);
+        Assert.Equal("System.InvalidOperationException", poisoned.Attributes["error.type"]);
+        CollectedSpan failedTask = Assert.Single(spans, s => s.Name == "mapreduce.map.task" && s.Attributes.GetValueOrDefault("mapreduce.agent.id") == "1");
+        Assert.Equal(2, failedTask.StatusCode);
+        Assert.Contains("exception", failedTask.EventNames);
+        CollectedSpan map = Assert.Single(spans, s => s.Name == "mapreduce.phase.map");
+        Assert.Contains("mapreduce.agent.failed", map.EventNames);
+        CollectedSpan reduce = Assert.Single(spans, s => s.Name == "mapreduce.phase.reduce");
+        CollectedSpan goodTask = Assert.Single(spans, s => s.Name == "mapreduce.map.task" && s.Attributes.GetValueOrDefault("mapreduce.agent.id") == "0");
+        Assert.Equal(new[] { goodTask.SpanId }, reduce.Links.Select(l => l.SpanId).ToArray());
+        Assert.Equal(0, spans.Count(s => s.StatusCode == 2 && s.Name is "mapreduce.job.execute" or "mapreduce.phase.reduce"));
+    }
+
+    private static string Tail(string output) => output.Length > 4000 ? output[^4000..] : output;
+}
