@@ -110,7 +110,10 @@ internal static class Emitter
             // A private or protected method: the runtime binds this extern to it by name (no reflection at call time).
             callTarget = name + "_Call";
             receiverArgument = target.Accessor == AccessorKind.Method ? "@this" : "null";
-            var accessorParameters = new List<string> { target.DeclaringType + (target.Accessor == AccessorKind.Method ? " target" : "? type") };
+            string typeParameter = target.AccessorTypeName.Length > 0
+                ? "[global::System.Runtime.CompilerServices.UnsafeAccessorType(" + Literal(target.AccessorTypeName) + ")] object? type"
+                : target.DeclaringType + (target.Accessor == AccessorKind.Method ? " target" : "? type");
+            var accessorParameters = new List<string> { typeParameter };
             accessorParameters.AddRange(target.Parameters.Select(p => p.Declaration));
             w.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind." + target.Accessor + ", Name = " + Literal(target.MethodName) + ")]");
             w.Line("private static extern " + target.ReturnType + " " + callTarget + "(" + string.Join(", ", accessorParameters) + ");");

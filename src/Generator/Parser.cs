@@ -406,7 +406,7 @@ internal static class Parser
         {
             if (reason is "private" or "protected" && method.MethodKind == MethodKind.Ordinary)
             {
-                reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic type, using private types, or a target before .NET 8)";
+                reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic or static class, using private types, or a target before .NET 8)";
             }
             return (Diagnostics.Inaccessible, new[] { name, reason });
         }
@@ -415,14 +415,16 @@ internal static class Parser
 
     /// <summary>
     /// Whether a private or protected method can be called through <c>[UnsafeAccessor]</c> (.NET 8+): a
-    /// non-virtual, non-generic method of a non-generic class whose signature only uses types visible
+    /// non-virtual, non-generic method of a non-generic, non-static class (the accessor names the class as
+    /// a parameter type, which a static class cannot be) whose signature only uses types visible
     /// assembly-wide. Anything else stays OTG1004.
     /// </summary>
     private static bool CanUseAccessor(IMethodSymbol method, Compilation compilation)
     {
         if (method.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
             || method.MethodKind != MethodKind.Ordinary || method.IsGenericMethod || method.IsExtensionMethod
-            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType.TypeKind != TypeKind.Class)
+            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType.TypeKind != TypeKind.Class
+            || method.ContainingType.IsStatic)
         {
             return false;
         }
@@ -435,6 +437,12 @@ internal static class Parser
         }
         if (compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is not { } accessor
             || !compilation.IsSymbolAccessibleWithin(accessor, compilation.Assembly))
+        {
+            return false;
+        }
+        // A static class cannot be a parameter type: its methods are named through [UnsafeAccessorType] (.NET 10+).
+        if (method.ContainingType.IsStatic
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorTypeAttribute") is null)
         {
             return false;
         }
@@ -650,10 +658,26 @@ internal static class Parser
             CallTarget: callTarget,
             Accessor: accessor,
             DeclaringType: type.ToDisplayString(s_typeFormat),
+            AccessorTypeName: accessor != AccessorKind.None && type.IsStatic ? RuntimeTypeName(type, compilation) : string.Empty,
             Flow: flow,
             Span: span,
             Captures: new EquatableArray<CaptureModel>(captures),
             ReturnCapture: returnCapture);
+    }
+
+    /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>
+    private static string RuntimeTypeName(INamedTypeSymbol type, Compilation compilation)
+    {
+        string name = type.MetadataName;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            name = outer.MetadataName + "+" + name;
+        }
+        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            name = ns.ToDisplayString() + "." + name;
+        }
+        return name + ", " + compilation.AssemblyName;
     }
 
     private static string Identifier(string name) =>
@@ -888,7 +912,8 @@ internal static class Parser
             {
                 bool candidate = node switch
                 {
-                    InvocationExpressionSyntax invocation => s_forkMethods.Contains(CalledName(invocation)),
+                    InvocationExpressionSyntax invocation => IsForkName(CalledName(invocation)),
+                    MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } => true,
                     ObjectCreationExpressionSyntax creation => RightmostName(creation.Type) == "Thread",
                     ImplicitObjectCreationExpressionSyntax => true,
                     _ => false,
@@ -907,10 +932,19 @@ internal static class Parser
         return false;
     }
 
+    // Names worth a semantic look: the fork APIs, and what sync-over-async code calls (x.Wait(), GetAwaiter(), *Async()).
+    private static bool IsForkName(string name) =>
+        s_forkMethods.Contains(name) || name is "Wait" or "WaitAll" or "WaitAny" or "GetAwaiter" || name.EndsWith("Async", StringComparison.Ordinal);
+
     private static bool IsFork(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
     {
         SymbolInfo info = model.GetSymbolInfo(node, cancellationToken);
         ISymbol? symbol = info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
+        if (symbol is IPropertySymbol property)
+        {
+            // task.Result: the task's work may resume on another thread while this one blocks.
+            return IsTaskType(property.ContainingType);
+        }
         if (symbol is not IMethodSymbol called)
         {
             // A call we cannot resolve that looks like a fork: assume it is one.
@@ -921,8 +955,17 @@ internal static class Parser
         {
             return typeName == "System.Threading.Thread";
         }
-        return s_forkMethods.Contains(called.Name) && s_forkTypes.Contains(typeName);
+        if (s_forkMethods.Contains(called.Name) && s_forkTypes.Contains(typeName))
+        {
+            return true;
+        }
+        // Sync over async: a call that starts asynchronous work (returns a task) or waits for one. Its
+        // continuations run on other threads and must find this span through the async flow.
+        return IsTaskType(called.ReturnType) || IsTaskType(called.ContainingType);
     }
+
+    private static bool IsTaskType(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { } ns } && ns.ToDisplayString() == "System.Threading.Tasks";
 
     private static string MetadataName(INamedTypeSymbol type) =>
         (type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." : string.Empty) + type.MetadataName;

@@ -65,7 +65,7 @@ public class ModelTests
             "M:A.B", "B", "M", ReceiverKind.Reference, "global::A.B", "int", ReturnShape.Value, "int",
             EquatableArray<TypeParameterModel>.Empty,
             new EquatableArray<ParameterModel>(new[] { new ParameterModel("x", "int x", "x") }),
-            "@this.M", AccessorKind.None, "global::A.B", false,
+            "@this.M", AccessorKind.None, "global::A.B", "", false,
             new SpanModel("B.M", "Internal", false, new EquatableArray<ConstantAttribute>(new[] { new ConstantAttribute("code.function.name", "A.B.M") })),
             EquatableArray<CaptureModel>.Empty, null);
         Assert.Equal(Make(), Make());

@@ -15,75 +15,126 @@ using OtelGen.TestSupport;
 namespace OtelGen.Package.Tests;
 
 /// <summary>
-/// The real user path: pack the repository, build a small program against the package from a local
-/// folder feed, run it with OTLP export pointed at a real HTTP listener on 127.0.0.1, and check the
-/// span tree the listener received.
+/// Packs the repository once and builds a small program against the package from a local folder feed
+/// (a private NuGet package folder, so the fresh package is what restores): the real user path.
 /// </summary>
-public class PackageConsumerTests
+public sealed class PackedConsumer : IDisposable
 {
+    public PackedConsumer()
+    {
+        Work = Path.Combine(Path.GetTempPath(), "otelgen-consumer-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Work);
+        string feed = Path.Combine(Work, "feed");
+        Version = "0.0.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
+        Log += Process.Run("dotnet", $"pack \"{Path.Combine(RepoRoot(), "src", "Runtime", "OtelGen.Runtime.csproj")}\" -c Release -o \"{feed}\" -p:Version={Version}", RepoRoot());
+        Package = Path.Combine(feed, $"OtelGen.{Version}.nupkg");
+
+        App = Path.Combine(Work, "app");
+        Directory.CreateDirectory(App);
+        foreach (string file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Consumer")))
+        {
+            File.Copy(file, Path.Combine(App, Path.GetFileName(file)));
+        }
+        File.WriteAllText(Path.Combine(App, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        Environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Work, "packages") };
+        Log += Process.Run("dotnet", $"build -c Release -p:OtelGenVersion={Version}", App, Environment);
+    }
+
+    public string Work { get; }
+    public string Version { get; }
+    public string Package { get; }
+    public string App { get; }
+    public Dictionary<string, string> Environment { get; }
+    public string Log { get; } = "";
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Work, recursive: true); } catch (IOException) { }
+    }
+
+    private static string RepoRoot()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "OtelGen.slnx")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        return dir ?? throw new InvalidOperationException("OtelGen.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>
+/// Runs the program built against the packed package with OTLP export pointed at a real HTTP listener
+/// on 127.0.0.1, and checks the span tree the listener received, in both OTLP encodings.
+/// </summary>
+public class PackageConsumerTests : IClassFixture<PackedConsumer>
+{
+    private readonly PackedConsumer _consumer;
     private readonly ITestOutputHelper _output;
 
-    public PackageConsumerTests(ITestOutputHelper output) => _output = output;
+    public PackageConsumerTests(PackedConsumer consumer, ITestOutputHelper output)
+    {
+        _consumer = consumer;
+        _output = output;
+    }
+
+    [Fact]
+    public void The_package_holds_the_runtime_the_generator_the_analyzers_and_the_interceptor_props()
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(_consumer.Package);
+        var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+        Assert.Contains("lib/net8.0/OtelGen.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/OtelGen.Generator.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/OtelGen.Analyzers.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/OtelGen.Analyzers.CodeFixes.dll", entries);
+        Assert.Contains("build/OtelGen.props", entries);
+        Assert.Contains("buildTransitive/OtelGen.props", entries);
+        using var props = new StreamReader(zip.GetEntry("build/OtelGen.props")!.Open());
+        Assert.Contains("OtelGen.Generated", props.ReadToEnd());
+    }
 
     [Theory]
     [InlineData("http/json")]
     [InlineData("http/protobuf")]
-    public async Task A_program_built_against_the_package_exports_its_span_tree(string protocol)
+    public void A_program_built_against_the_package_exports_its_span_tree(string protocol)
     {
-        string work = Path.Combine(Path.GetTempPath(), "otelgen-consumer-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(work);
-        try
+        using var collector = new OtlpListener();
+        var env = new Dictionary<string, string>(_consumer.Environment)
         {
-            string feed = Path.Combine(work, "feed");
-            string version = "0.0.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            Run("dotnet", $"pack \"{Path.Combine(RepoRoot(), "src", "Runtime", "OtelGen.Runtime.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", RepoRoot());
-            Assert.True(File.Exists(Path.Combine(feed, $"OtelGen.{version}.nupkg")), "the package was not produced");
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
+            ["OTEL_SERVICE_NAME"] = "consumer-test",
+        };
+        string stdout = Process.Run("dotnet", $"run -c Release --no-build -p:OtelGenVersion={_consumer.Version}", _consumer.App, env);
+        _output.WriteLine(stdout);
+        Assert.Contains("total=9", stdout);
 
-            string app = Path.Combine(work, "app");
-            Directory.CreateDirectory(app);
-            foreach (string file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Consumer")))
-            {
-                File.Copy(file, Path.Combine(app, Path.GetFileName(file)));
-            }
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-            // A private package folder, so the freshly packed version is what restores.
-            var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(work, "packages") };
-            Run("dotnet", $"build -c Release -p:OtelGenVersion={version}", app, env);
-
-            using var collector = new OtlpListener();
-            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint;
-            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol;
-            env["OTEL_SERVICE_NAME"] = "consumer-test";
-            string stdout = Run("dotnet", $"run -c Release --no-build -p:OtelGenVersion={version}", app, env);
-            Assert.Contains("total=9", stdout);
-
-            List<ReceivedSpan> spans = collector.Spans;
-            Assert.All(spans, s => Assert.Equal("consumer-test", s.ServiceName));
-            ReceivedSpan root = Assert.Single(spans, s => s.Name == "Work.RunAsync");
-            Assert.Equal("", root.ParentSpanId);
-            Assert.Equal(3, spans.Count(s => s.Name == "Work.Step" && s.ParentSpanId == root.SpanId && s.TraceId == root.TraceId));
-            ReceivedSpan effect = Assert.Single(spans, s => s.Name == "db.get blog_post");
-            Assert.Equal(root.SpanId, effect.ParentSpanId);
-            Assert.Equal(3, effect.Kind); // CLIENT
-            Assert.Equal("blog_post", effect.Attributes["db.collection.name"]);
-            Assert.Equal("get", effect.Attributes["db.operation.name"]);
-            Assert.True(effect.EndNanos - effect.StartNanos >= 10_000_000, "the async span ends when the task completes");
-        }
-        finally
-        {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
-        }
+        List<ReceivedSpan> spans = collector.Spans;
+        Assert.Equal(5, spans.Count);
+        Assert.All(spans, s => Assert.Equal("consumer-test", s.ServiceName));
+        ReceivedSpan root = Assert.Single(spans, s => s.Name == "Work.RunAsync");
+        Assert.Equal("", root.ParentSpanId);
+        Assert.Equal(3, spans.Count(s => s.Name == "Work.Step" && s.ParentSpanId == root.SpanId && s.TraceId == root.TraceId));
+        ReceivedSpan effect = Assert.Single(spans, s => s.Name == "db.get blog_post");
+        Assert.Equal(root.SpanId, effect.ParentSpanId);
+        Assert.Equal(3, effect.Kind); // CLIENT
+        Assert.Equal("blog_post", effect.Attributes["db.collection.name"]);
+        Assert.Equal("get", effect.Attributes["db.operation.name"]);
+        Assert.True(effect.EndNanos - effect.StartNanos >= 10_000_000, "the async span ends when the task completes");
     }
+}
 
-    private string Run(string file, string arguments, string directory, Dictionary<string, string>? env = null)
+internal static class Process
+{
+    public static string Run(string file, string arguments, string directory, Dictionary<string, string>? env = null)
     {
         var info = new ProcessStartInfo(file, arguments)
         {
@@ -100,7 +151,7 @@ public class PackageConsumerTests
                 info.Environment[key] = value;
             }
         }
-        using Process process = Process.Start(info)!;
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(info)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
@@ -109,18 +160,7 @@ public class PackageConsumerTests
             throw new TimeoutException($"{file} {arguments} did not finish in 5 minutes");
         }
         string output = stdout.Result + stderr.Result;
-        _output.WriteLine($"$ {file} {arguments}\n{output}");
         Assert.True(process.ExitCode == 0, $"{file} {arguments} failed ({process.ExitCode}):\n{output}");
         return stdout.Result;
-    }
-
-    private static string RepoRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "OtelGen.slnx")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("OtelGen.slnx not found above " + AppContext.BaseDirectory);
     }
 }

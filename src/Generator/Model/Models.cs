@@ -102,6 +102,7 @@ internal sealed record TargetModel(
     string CallTarget,
     AccessorKind Accessor,
     string DeclaringType,
+    string AccessorTypeName,
     bool Flow,
     SpanModel Span,
     EquatableArray<CaptureModel> Captures,

@@ -71,9 +71,9 @@ public class OtlpWriterTests
         span.TraceState = "k=v";
         span.StatusCode = SpanStatusCode.Error;
         span.StatusMessage = "bad";
-        span.SetAttribute("d", 0.25);
+        span.SetAttribute("dbl", 0.25);
         span.SetAttribute("nan", double.NaN);
-        span.SetAttribute("b", false);
+        span.SetAttribute("flag", false);
         span.SetAttribute("al", AttributeValue.Of(new[] { 1L, -2L }));
         span.AddEvent("ev", 1_700_000_000_000_000_123, new KeyValue[] { new("x", 9L) });
         span.AddLink(new TraceId(1, 2), new SpanId(3), 1, null, default, isRemote: true);
@@ -102,9 +102,9 @@ public class OtlpWriterTests
         var attributes = s.GetProperty("attributes").EnumerateArray().ToDictionary(a => a.GetProperty("key").GetString()!, a => a.GetProperty("value"));
         Assert.Equal("postgresql", attributes["db.system.name"].GetProperty("stringValue").GetString());
         Assert.Equal("41", attributes["n"].GetProperty("intValue").GetString());
-        Assert.Equal(0.25, attributes["d"].GetProperty("doubleValue").GetDouble());
+        Assert.Equal(0.25, attributes["dbl"].GetProperty("doubleValue").GetDouble());
         Assert.Equal("NaN", attributes["nan"].GetProperty("doubleValue").GetString());
-        Assert.False(attributes["b"].GetProperty("boolValue").GetBoolean());
+        Assert.False(attributes["flag"].GetProperty("boolValue").GetBoolean());
         Assert.Equal(new[] { "1", "-2" }, attributes["al"].GetProperty("arrayValue").GetProperty("values").EnumerateArray().Select(v => v.GetProperty("intValue").GetString()));
         JsonElement e = s.GetProperty("events")[0];
         Assert.Equal("1700000000000000123", e.GetProperty("timeUnixNano").GetString());

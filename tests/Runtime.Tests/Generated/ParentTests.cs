@@ -38,6 +38,16 @@ public static class Family
 
     [Traced]
     public static int Root() => Leaf(5);
+
+    // Sync over async: the untraced async helper resumes on a pool thread, outside this thread's stack.
+    [Traced]
+    public static int SyncOverAsync() => UntracedAsync().GetAwaiter().GetResult();
+
+    private static async Task<int> UntracedAsync()
+    {
+        await Task.Yield();
+        return Leaf(6);
+    }
 }
 
 public class ParentTests
@@ -83,6 +93,17 @@ public class ParentTests
             Assert.Equal(parent.TraceId, leaf.TraceId);
             Assert.Equal(parent.SpanId, leaf.ParentSpanId);
         });
+    }
+
+    [Fact]
+    public void Work_resumed_by_an_untraced_async_helper_of_a_sync_method_is_its_child()
+    {
+        long before = Tracing.Ring.Written;
+        Assert.Equal(6, Family.SyncOverAsync());
+        SpanRecord parent = Recorded.Single("Family.SyncOverAsync", before);
+        SpanRecord leaf = Recorded.Single("Family.Leaf", before);
+        Assert.Equal(parent.TraceId, leaf.TraceId);
+        Assert.Equal(parent.SpanId, leaf.ParentSpanId);
     }
 
     [Fact]

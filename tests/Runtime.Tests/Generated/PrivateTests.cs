@@ -26,8 +26,25 @@ public sealed class SavingsLedger : Ledger
     public void Close() => Reset();
 }
 
+public static class Pricing
+{
+    public static decimal Total(decimal amount) => WithTax(amount);
+
+    [Traced]
+    private static decimal WithTax([Tag("app.amount")] decimal amount) => amount * 2m;
+}
+
 public class PrivateTests
 {
+    [Fact]
+    public void Private_methods_of_static_classes_are_traced_through_UnsafeAccessorType()
+    {
+        long before = Tracing.Ring.Written;
+        Assert.Equal(6m, Pricing.Total(3m));
+        SpanRecord span = Recorded.Single("Pricing.WithTax", before);
+        Assert.Equal(3.0, Recorded.Attribute(span, "app.amount").AsDouble());
+    }
+
     [Fact]
     public void Private_and_protected_methods_are_traced_through_UnsafeAccessor()
     {

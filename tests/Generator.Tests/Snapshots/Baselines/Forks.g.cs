@@ -19,6 +19,40 @@ namespace OtelGen.Generated
 {
     file static class Interceptors
     {
+        private static readonly global::OtelGen.Spans.SpanDescriptor Work_Blocks_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "Work.Blocks",
+            global::OtelGen.SpanKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.Work.Blocks"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        // Intercepts: Forks.cs(73,14): Work.Blocks()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9o8HAABGb3Jrcy5jcw==")]
+        public static int Work_Blocks()
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                return global::MyApp.Work.Blocks();
+            }
+            var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Blocks_Span);
+            try
+            {
+                var result = global::MyApp.Work.Blocks();
+                return result;
+            }
+            catch (global::System.Exception ex)
+            {
+                scope.RecordException(ex);
+                throw;
+            }
+            finally
+            {
+                scope.Dispose();
+            }
+        }
+
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Continues_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Continues",
             global::OtelGen.SpanKind.Internal,
@@ -28,8 +62,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Forks.cs(54,14): Work.Continues(Task.CompletedTask)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE9EEAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(71,14): Work.Continues(Task.CompletedTask)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9k0HAABGb3Jrcy5jcw==")]
         public static global::System.Threading.Tasks.Task Work_Continues(global::System.Threading.Tasks.Task first)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -50,6 +84,40 @@ namespace OtelGen.Generated
             return span.Track(task);
         }
 
+        private static readonly global::OtelGen.Spans.SpanDescriptor Work_NotAFork_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "Work.NotAFork",
+            global::OtelGen.SpanKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.Work.NotAFork"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        // Intercepts: Forks.cs(75,14): Work.NotAFork(new System.Text.StringBuilder(Work.LoadAsync()))
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9sIHAABGb3Jrcy5jcw==")]
+        public static string Work_NotAFork(global::System.Text.StringBuilder text)
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                return global::MyApp.Work.NotAFork(text);
+            }
+            var scope = global::OtelGen.Spans.SpanScope.Start(Work_NotAFork_Span);
+            try
+            {
+                var result = global::MyApp.Work.NotAFork(text);
+                return result;
+            }
+            catch (global::System.Exception ex)
+            {
+                scope.RecordException(ex);
+                throw;
+            }
+            finally
+            {
+                scope.Dispose();
+            }
+        }
+
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_ParallelLoop_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.ParallelLoop",
             global::OtelGen.SpanKind.Internal,
@@ -59,8 +127,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Forks.cs(50,14): Work.ParallelLoop()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE18EAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(67,14): Work.ParallelLoop()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9tsGAABGb3Jrcy5jcw==")]
         public static void Work_ParallelLoop()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -98,13 +166,13 @@ namespace OtelGen.Generated
         // Intercepts: Forks.cs(26,39): Plain(2)
         // Intercepts: Forks.cs(35,70): Plain(3)
         // Intercepts: Forks.cs(38,72): Plain(4)
-        // Intercepts: Forks.cs(48,14): Work.Plain(1)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHEzEBAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE68BAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHEyACAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHEwkDAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE2kDAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHEy8EAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(65,14): Work.Plain(1)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9jEBAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9q8BAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9iACAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9gkDAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9mkDAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9qsGAABGb3Jrcy5jcw==")]
         public static int Work_Plain(int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -137,8 +205,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Forks.cs(52,14): Work.Plinq(new[] { 1 })
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE5kEAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(69,14): Work.Plinq(new[] { 1 })
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9hUHAABGb3Jrcy5jcw==")]
         public static int Work_Plinq(int[] values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -171,8 +239,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Forks.cs(53,14): Work.Queues()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE7oEAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(70,14): Work.Queues()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9jYHAABGb3Jrcy5jcw==")]
         public static void Work_Queues()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -196,6 +264,40 @@ namespace OtelGen.Generated
             }
         }
 
+        private static readonly global::OtelGen.Spans.SpanDescriptor Work_ReadsResult_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "Work.ReadsResult",
+            global::OtelGen.SpanKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.Work.ReadsResult"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        // Intercepts: Forks.cs(74,14): Work.ReadsResult()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9qYHAABGb3Jrcy5jcw==")]
+        public static int Work_ReadsResult()
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                return global::MyApp.Work.ReadsResult();
+            }
+            var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_ReadsResult_Span);
+            try
+            {
+                var result = global::MyApp.Work.ReadsResult();
+                return result;
+            }
+            catch (global::System.Exception ex)
+            {
+                scope.RecordException(ex);
+                throw;
+            }
+            finally
+            {
+                scope.Dispose();
+            }
+        }
+
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_RunsTask_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.RunsTask",
             global::OtelGen.SpanKind.Internal,
@@ -205,8 +307,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Forks.cs(49,14): Work.RunsTask()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE0YEAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(66,14): Work.RunsTask()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9sIGAABGb3Jrcy5jcw==")]
         public static int Work_RunsTask()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -239,8 +341,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Forks.cs(51,14): Work.StartsThread()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE3wEAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(68,14): Work.StartsThread()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9vgGAABGb3Jrcy5jcw==")]
         public static void Work_StartsThread()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -273,8 +375,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Forks.cs(55,14): Work.Waits()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "SFrlJQPfH9Mx2s6YMVYHE/0EAABGb3Jrcy5jcw==")]
+        // Intercepts: Forks.cs(72,14): Work.Waits()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9nkHAABGb3Jrcy5jcw==")]
         public static void Work_Waits()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -282,7 +384,7 @@ namespace OtelGen.Generated
                 global::MyApp.Work.Waits();
                 return;
             }
-            var scope = global::OtelGen.Spans.SpanScope.Start(Work_Waits_Span);
+            var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Waits_Span);
             try
             {
                 global::MyApp.Work.Waits();

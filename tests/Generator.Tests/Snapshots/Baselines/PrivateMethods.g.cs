@@ -32,7 +32,7 @@ namespace OtelGen.Generated
         private static extern long Ledger_Apply_Call(global::MyApp.Ledger target, long amount);
 
         // Intercepts: PrivateMethods.cs(9,41): Apply(amount)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nyELfGWJGTsk6VBFa+/CHXwAAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsnwAAABQcml2YXRlTWV0aG9kcy5jcw==")]
         public static long Ledger_Apply(this global::MyApp.Ledger @this, long amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -69,7 +69,7 @@ namespace OtelGen.Generated
         private static extern long Ledger_Audit_Call(global::MyApp.Ledger? type, long amount);
 
         // Intercepts: PrivateMethods.cs(9,57): Audit(amount)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nyELfGWJGTsk6VBFa+/CHYwAAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsowAAABQcml2YXRlTWV0aG9kcy5jcw==")]
         public static long Ledger_Audit(long amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -106,7 +106,7 @@ namespace OtelGen.Generated
         private static extern void Ledger_Reset_Call(global::MyApp.Ledger target);
 
         // Intercepts: PrivateMethods.cs(24,28): Reset()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nyELfGWJGTsk6VBFa+/CHQECAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsgECAABQcml2YXRlTWV0aG9kcy5jcw==")]
         public static void Ledger_Reset(this global::MyApp.Ledger @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -118,6 +118,43 @@ namespace OtelGen.Generated
             try
             {
                 Ledger_Reset_Call(@this);
+            }
+            catch (global::System.Exception ex)
+            {
+                scope.RecordException(ex);
+                throw;
+            }
+            finally
+            {
+                scope.Dispose();
+            }
+        }
+
+        private static readonly global::OtelGen.Spans.SpanDescriptor Pricing_WithTax_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "Pricing.WithTax",
+            global::OtelGen.SpanKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.Pricing.WithTax"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = "WithTax")]
+        private static extern decimal Pricing_WithTax_Call([global::System.Runtime.CompilerServices.UnsafeAccessorType("MyApp.Pricing, Sample")] object? type, decimal amount);
+
+        // Intercepts: PrivateMethods.cs(29,52): WithTax(amount)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsl4CAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        public static decimal Pricing_WithTax(decimal amount)
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                return Pricing_WithTax_Call(null, amount);
+            }
+            var scope = global::OtelGen.Spans.SpanScope.Start(Pricing_WithTax_Span);
+            try
+            {
+                var result = Pricing_WithTax_Call(null, amount);
+                return result;
             }
             catch (global::System.Exception ex)
             {

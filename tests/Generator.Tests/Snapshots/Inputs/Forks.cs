@@ -37,8 +37,25 @@ public static class Work
     [Traced]
     public static Task Continues(Task first) { first.ContinueWith(_ => Plain(4)).Wait(); return Task.CompletedTask; }
 
+    // Sync over async: continuations of the awaited work run on other threads.
     [Traced]
     public static void Waits() => Task.Delay(1).Wait();
+
+    [Traced]
+    public static int Blocks() => ComputeAsync().GetAwaiter().GetResult();
+
+    [Traced]
+    public static int ReadsResult() => Compute().Result;
+
+    // Awaitable-looking names that start no asynchronous work stay local.
+    [Traced]
+    public static string NotAFork(System.Text.StringBuilder text) => text.Append(LoadAsync()).ToString();
+
+    public static string LoadAsync() => "not a task";
+
+    public static async Task<int> ComputeAsync() { await Task.Yield(); return 1; }
+
+    public static Task<int> Compute() => Task.FromResult(2);
 }
 
 public static class Program
@@ -53,5 +70,8 @@ public static class Program
         Work.Queues();
         Work.Continues(Task.CompletedTask);
         Work.Waits();
+        Work.Blocks();
+        Work.ReadsResult();
+        Work.NotAFork(new System.Text.StringBuilder(Work.LoadAsync()));
     }
 }

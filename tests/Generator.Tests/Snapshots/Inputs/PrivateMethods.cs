@@ -23,3 +23,12 @@ public sealed class SavingsLedger : Ledger
 {
     public void Close() => Reset();
 }
+
+public static class Pricing
+{
+    public static decimal Total(decimal amount) => WithTax(amount);
+
+    // A static class cannot be a parameter type: named through [UnsafeAccessorType] (.NET 10+).
+    [Traced]
+    private static decimal WithTax(decimal amount) => amount * 1.2m;
+}
