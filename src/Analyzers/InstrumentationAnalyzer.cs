@@ -40,7 +40,7 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            var state = new CoverageState(attributes, start.Compilation.Assembly);
+            var state = new CoverageState(attributes);
             start.RegisterOperationAction(c => state.OnInvocation(c), OperationKind.Invocation);
             start.RegisterOperationAction(c => state.OnMethodReference(c), OperationKind.MethodReference);
             start.RegisterSymbolAction(c => CheckMethod(c, attributes), SymbolKind.Method);
@@ -52,16 +52,11 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
     private sealed class CoverageState
     {
         private readonly OtelGenAttributes _attributes;
-        private readonly IAssemblySymbol _assembly;
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _instrumented = new(SymbolEqualityComparer.Default);
         private int _total;
         private int _reached;
 
-        public CoverageState(OtelGenAttributes attributes, IAssemblySymbol assembly)
-        {
-            _attributes = attributes;
-            _assembly = assembly;
-        }
+        public CoverageState(OtelGenAttributes attributes) => _attributes = attributes;
 
         public int Total => Volatile.Read(ref _total);
 
@@ -70,13 +65,6 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
         private bool IsInstrumented(IMethodSymbol method)
         {
             method = (method.ReducedFrom ?? method).OriginalDefinition;
-
-            // The generator sees this compilation's methods; calls into other assemblies are theirs to instrument.
-            if (!SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _assembly))
-            {
-                return false;
-            }
-
             return _instrumented.GetOrAdd(method, m => _attributes.IsInstrumented(m));
         }
 
@@ -96,6 +84,33 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
                     invocation.Syntax.GetLocation(),
                     invocation.TargetMethod.Name,
                     "it is inside an expression tree, which is data handed to a LINQ provider, not a call an interceptor can replace"));
+                return;
+            }
+
+            if (invocation.Syntax is not InvocationExpressionSyntax call)
+            {
+                // Collection-initializer Add, query clauses (Select, Where, ...): the compiler writes these calls.
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.NotInstrumentedUse,
+                    invocation.Syntax.GetLocation(),
+                    invocation.TargetMethod.Name,
+                    "the compiler makes this call implicitly (collection initializer, query clause), and only calls written by name can be intercepted"));
+                return;
+            }
+
+            // The generator intercepts calls by name (a.M(), M(), M<T>(), a?.M()) and reports base.M() itself (OTG1007).
+            if (call.Expression is not (MemberAccessExpressionSyntax or IdentifierNameSyntax or GenericNameSyntax or MemberBindingExpressionSyntax)
+                || call.Expression is MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax })
+            {
+                if (call.Expression is not MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax })
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.NotInstrumentedUse,
+                        invocation.Syntax.GetLocation(),
+                        invocation.TargetMethod.Name,
+                        "the method is not called by name here, and only calls written by name can be intercepted"));
+                }
+
                 return;
             }
 
@@ -223,21 +238,15 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
             string? problem = null;
             if (target.Trim().Length == 0)
             {
-                problem = "is empty: name what the operation acts on (e.g. Target = \"blog_post\") or a captured parameter (Target = \"{table}\")";
+                problem = "is empty: name what the operation acts on (Target = \"blog_post\"), or leave Target out and capture the parameter that holds it ([Tag(\"db.collection.name\")])";
             }
-            else if (target.Length > 2 && target[0] == '{' && target[target.Length - 1] == '}')
+            else if (target.IndexOf('{') >= 0 && target.IndexOf('}') > target.IndexOf('{'))
             {
-                string name = target.Substring(1, target.Length - 2);
-                bool found = false;
-                foreach (IParameterSymbol p in method.Parameters)
-                {
-                    found |= p.Name == name;
-                }
-
-                if (!found)
-                {
-                    problem = "'" + target + "' names no parameter of '" + method.Name + "'";
-                }
+                problem = "'" + target + "' is recorded as written: the generator does not substitute parameters; leave Target out and capture the parameter ([Tag(\"db.collection.name\")])";
+            }
+            else if (IsNameOfParameter(attribute, method, context.CancellationToken))
+            {
+                problem = "nameof(" + target + ") records the parameter's name, not its value; leave Target out and capture the parameter ([Tag(\"db.collection.name\")])";
             }
 
             if (problem is not null)
@@ -246,6 +255,32 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.EffectTarget, location, problem));
             }
         }
+    }
+
+    private static bool IsNameOfParameter(AttributeData attribute, IMethodSymbol method, System.Threading.CancellationToken cancellationToken)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax { ArgumentList: { } list })
+        {
+            return false;
+        }
+
+        foreach (AttributeArgumentSyntax argument in list.Arguments)
+        {
+            if (argument.NameEquals?.Name.Identifier.ValueText == "Target"
+                && argument.Expression is InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" }, ArgumentList.Arguments.Count: 1 } nameOf
+                && nameOf.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax name)
+            {
+                foreach (IParameterSymbol p in method.Parameters)
+                {
+                    if (p.Name == name.Identifier.ValueText)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>&lt;system&gt;.&lt;operation&gt;</c>: two or more lowercase snake_case parts separated by dots.</summary>

@@ -42,9 +42,11 @@ internal sealed class KeySinks
     private readonly INamedTypeSymbol? _tagsCollection;
     private readonly INamedTypeSymbol? _keyValuePair;
     private readonly INamedTypeSymbol? _keyValuePairStatic;
+    private readonly IAssemblySymbol _self;
 
     public KeySinks(Compilation compilation)
     {
+        _self = compilation.Assembly;
         _activity = compilation.GetTypeByMetadataName("System.Diagnostics.Activity");
         _tagList = compilation.GetTypeByMetadataName("System.Diagnostics.TagList");
         _tagsCollection = compilation.GetTypeByMetadataName("System.Diagnostics.ActivityTagsCollection");
@@ -63,7 +65,7 @@ internal sealed class KeySinks
             return false;
         }
 
-        if (IsOtelGen(type))
+        if (IsOtelGenApi(type))
         {
             // Attribute constructors ([Tag("key")]) are checked with their symbol, where the parameter type is known.
             if (IsAttribute(type))
@@ -88,7 +90,7 @@ internal sealed class KeySinks
 
         bool pair = method.MethodKind == MethodKind.Constructor && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, _keyValuePair)
             || method.Name == "Create" && SymbolEqualityComparer.Default.Equals(type, _keyValuePairStatic);
-        if (pair && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_String && FlowsIntoTagSink(operation))
+        if (pair && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_String && FlowsIntoTagSink(operation, _self))
         {
             return Positional(arguments, out key, out value);
         }
@@ -197,6 +199,21 @@ internal sealed class KeySinks
         return false;
     }
 
+    /// <summary>
+    /// A type of the OtelGen libraries (assembly OtelGen or OtelGen.*, namespace OtelGen or nested), referenced
+    /// by this compilation, not one of its own: a test project's helpers in namespace OtelGen.Tests are not API.
+    /// </summary>
+    private bool IsOtelGenApi(INamedTypeSymbol type) => IsOtelGenApi(type, _self);
+
+    private static bool IsOtelGenApi(INamedTypeSymbol type, IAssemblySymbol self)
+    {
+        IAssemblySymbol? assembly = type.ContainingAssembly;
+        return assembly is not null
+            && !SymbolEqualityComparer.Default.Equals(assembly, self)
+            && (assembly.Name == "OtelGen" || assembly.Name.StartsWith("OtelGen.", StringComparison.Ordinal))
+            && IsOtelGen(type);
+    }
+
     public static bool IsOtelGen(INamedTypeSymbol type)
     {
         INamespaceSymbol? ns = type.ContainingNamespace;
@@ -217,7 +234,7 @@ internal sealed class KeySinks
     /// A <c>KeyValuePair&lt;string, T&gt;</c> is a tag only when it goes straight into a call of System.Diagnostics
     /// (Activity, TagList, metric instruments) or OtelGen: as an argument, a params element or a collection element.
     /// </summary>
-    private static bool FlowsIntoTagSink(IOperation operation)
+    private static bool FlowsIntoTagSink(IOperation operation, IAssemblySymbol self)
     {
         IOperation? current = operation.Parent;
         for (int depth = 0; current is not null && depth < 8; depth++, current = current.Parent)
@@ -225,9 +242,9 @@ internal sealed class KeySinks
             switch (current)
             {
                 case IInvocationOperation invocation:
-                    return IsTagSinkType(invocation.TargetMethod.ContainingType);
+                    return IsTagSinkType(invocation.TargetMethod.ContainingType, self);
                 case IObjectCreationOperation creation:
-                    return IsTagSinkType(creation.Type as INamedTypeSymbol);
+                    return IsTagSinkType(creation.Type as INamedTypeSymbol, self);
                 case IConversionOperation or IArgumentOperation or IArrayInitializerOperation or IArrayCreationOperation
                     or ICollectionExpressionOperation or IObjectOrCollectionInitializerOperation or ISpreadOperation:
                     continue;
@@ -239,14 +256,14 @@ internal sealed class KeySinks
         return false;
     }
 
-    private static bool IsTagSinkType(INamedTypeSymbol? type)
+    private static bool IsTagSinkType(INamedTypeSymbol? type, IAssemblySymbol self)
     {
         if (type is null)
         {
             return false;
         }
 
-        if (IsOtelGen(type))
+        if (IsOtelGenApi(type, self))
         {
             return true;
         }

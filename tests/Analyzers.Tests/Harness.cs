@@ -89,7 +89,7 @@ internal static class Harness
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult();
         return diagnostics
             .Where(d => d.Id.StartsWith("OTG", StringComparison.Ordinal) && (withSummary || d.Id != "OTG3005"))
-            .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id)
+            .OrderBy(d => d.Location == Location.None ? int.MaxValue : d.Location.SourceSpan.Start).ThenBy(d => d.Id)
             .ToArray();
     }
 

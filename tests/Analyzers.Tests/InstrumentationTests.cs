@@ -163,24 +163,101 @@ public class InstrumentationTests
             public class E
             {
                 [Effect("db.get", Target = "")] public void A() { }
-                [Effect("db.get", Target = "{tabel}")] public void B(string table) { }
+                [Effect("db.get", Target = "{table}")] public void B(string table) { }
+                [Effect("db.get", Target = nameof(table))] public void C(string table) { }
             }
             """);
-        Assert.Equal(new[] { "OTG3003", "OTG3003" }, all.Select(d => d.Id));
+        Assert.Equal(new[] { "OTG3003", "OTG3003", "OTG3003" }, all.Select(d => d.Id));
         Assert.Equal("\"\"", At(all[0]));
-        Assert.StartsWith("Effect target is empty", all[0].GetMessage());
-        Assert.Equal("Effect target '{tabel}' names no parameter of 'B'", all[1].GetMessage());
+        Assert.Equal("Effect target is empty: name what the operation acts on (Target = \"blog_post\"), or leave Target out and capture the parameter that holds it ([Tag(\"db.collection.name\")])", all[0].GetMessage());
+        Assert.Equal("Effect target '{table}' is recorded as written: the generator does not substitute parameters; leave Target out and capture the parameter ([Tag(\"db.collection.name\")])", all[1].GetMessage());
+        Assert.Equal("nameof(table)", At(all[2]));
+        Assert.StartsWith("Effect target nameof(table) records the parameter's name, not its value", all[2].GetMessage());
     }
 
     [Fact]
-    public void EffectTarget_LiteralOrParameter_IsNotFlagged() => None("""
+    public void EffectTarget_LiteralOrCapturedParameter_IsNotFlagged() => None("""
         public class E
         {
+            private const string Table = "blog_post";
             [Effect("db.get", Target = "blog_post")] public void A() { }
-            [Effect("db.get", Target = "{table}")] public void B(string table) { }
-            [Effect("db.get")] public void C() { }
+            [Effect("db.get", Target = Table)] public void B() { }
+            [Effect("db.get")] public void C([Tag("db.collection.name")] string table) { }
         }
         """);
+
+    [Fact]
+    public void ImplicitAndUnnamedCalls_AreNotInstrumented_BaseCallsAreLeftToTheGenerator()
+    {
+        Diagnostic[] all = Analyze(Work + """
+            [Traced]
+            public class Bag : System.Collections.IEnumerable
+            {
+                public void Add(int x) { }
+                System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => Array.Empty<int>().GetEnumerator();
+            }
+            public class Base { [Traced] public virtual void Run() { } }
+            public class Derived : Base { public override void Run() => base.Run(); }
+            public class Caller
+            {
+                public void M(Work w)
+                {
+                    var bag = new Bag { 1 };
+                    _ = ((w.Step))(1);
+                }
+            }
+            """, withSummary: true);
+        Assert.Equal(new[] { "OTG3001", "OTG3001", "OTG3005" }, all.Select(d => d.Id));
+        Assert.Equal("1", At(all[0]));
+        Assert.Equal("This use of 'Add' is not instrumented: the compiler makes this call implicitly (collection initializer, query clause), and only calls written by name can be intercepted", all[0].GetMessage());
+        Assert.Equal("((w.Step))(1)", At(all[1]));
+        Assert.Equal("This use of 'Step' is not instrumented: the method is not called by name here, and only calls written by name can be intercepted", all[1].GetMessage());
+        Assert.Equal("OtelGen instrumented 0 of 3 call sites of [Traced]/[Effect] methods in this compilation", all[2].GetMessage());
+    }
+
+    [Fact]
+    public void TracedNamespaceRule_InstrumentsMatchingPublicMethods()
+    {
+        // Declared here until the runtime ships the attribute; the analyzer binds it by metadata name.
+        string attribute = typeof(TracedAttribute).Assembly.GetType("OtelGen.TracedNamespaceAttribute") is null
+            ? """
+              namespace OtelGen
+              {
+                  [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+                  public sealed class TracedNamespaceAttribute : Attribute
+                  {
+                      public TracedNamespaceAttribute(string @namespace) { }
+                      public bool IncludeSubnamespaces { get; set; } = true;
+                      public string? TypeNames { get; set; }
+                  }
+              }
+              """
+            : string.Empty;
+        Diagnostic[] all = Analyze("""
+            [assembly: TracedNamespace("Shop.Data", TypeNames = "*Repository")]
+            namespace Shop.Data
+            {
+                public class OrderRepository { public int Load(int id) => id; public override string ToString() => ""; }
+                public class Helper { public int Load(int id) => id; }
+            }
+            namespace Shop
+            {
+                public class Caller
+                {
+                    public void M(Shop.Data.OrderRepository r, Shop.Data.Helper h)
+                    {
+                        Func<int, int> a = r.Load;
+                        Func<int, int> b = h.Load;
+                        Func<string> c = r.ToString;
+                        r.Load(1);
+                    }
+                }
+            }
+            """ + attribute, withSummary: true);
+        Assert.Equal(new[] { "OTG3001", "OTG3005" }, all.Select(d => d.Id));
+        Assert.Equal("r.Load", At(all[0]));
+        Assert.Equal("OtelGen instrumented 1 of 2 call sites of [Traced]/[Effect] methods in this compilation", all[1].GetMessage());
+    }
 
     [Fact]
     public void SensitiveCapture_IsFlagged()

@@ -239,6 +239,19 @@ public class SemanticConventionTests
         """);
 
     [Fact]
+    public void HelpersOfTheUsersOwnOtelGenNamespace_AreNotTheOtelGenApi() => None("""
+        namespace OtelGen.Runtime.Tests
+        {
+            public static class Kit
+            {
+                public static string? Attr(SpanRecord span, string key) => null;
+                public static void SetAttribute(string key, string value) { }
+                public static void M(SpanRecord r) { Attr(r, "http.method"); SetAttribute("http.status_code", "x"); }
+            }
+        }
+        """);
+
+    [Fact]
     public void KeysTheRuntimeItselfWrites_AreNotFlagged() => None(InMethod("""
         r.SetAttribute("code.function.name", "M"); r.SetAttribute("code.file.path", "a.cs"); r.SetAttribute("code.line.number", 3);
         r.SetAttribute("db.operation.name", "get"); r.SetAttribute("db.collection.name", "blog_post"); r.SetAttribute("error.type", "System.TimeoutException");
