@@ -53,8 +53,8 @@ public static class Job
         long total = 0;
         {
             using SpanScope job = SpanScope.Start(s_job);
-            job.SetAttribute("mapreduce.items", args.Items);
-            job.SetAttribute("mapreduce.agents", args.Agents);
+            job.SetAttribute("mapreduce.job.items", args.Items);
+            job.SetAttribute("mapreduce.job.agents", args.Agents);
             traceId = job.IsRecording ? job.Context.TraceId.ToHexString() : null;
             jobSpan = job.IsRecording ? job.Context.SpanId.ToHexString() : null;
             log.LogInformation("job starts: {Items} items on {Agents} agents", args.Items, args.Agents);
@@ -66,7 +66,7 @@ public static class Job
                 foreach (AgentResult result in results.Where(r => r.Error is not null))
                 {
                     failedAgents.Add(result.Agent);
-                    Tracer.CurrentSpan.AddEvent("mapreduce.agent.failed", new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("error.message", result.Error!) });
+                    Tracer.CurrentSpan.AddEvent("mapreduce.agent.failed", new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.error", result.Error!) });
                     log.LogWarning("agent {Agent} failed ({Error}); the job goes on without its items", result.Agent, result.Error);
                 }
                 map.SetAttribute("mapreduce.agents.failed", failedAgents.Count);
@@ -83,7 +83,7 @@ public static class Job
                     // The reduce consumes each agent's map result: link to the map task that produced it.
                     if (TraceParent.TryParse(result.Task, null, out SpanContext task))
                     {
-                        Tracer.CurrentSpan.AddLink(task, new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.items", result.Items) });
+                        Tracer.CurrentSpan.AddLink(task, new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.items", result.Items) });
                     }
                 }
                 reduce.SetAttribute("mapreduce.results.consumed", consumed);

@@ -406,7 +406,7 @@ internal static class Parser
         {
             if (reason is "private" or "protected" && method.MethodKind == MethodKind.Ordinary)
             {
-                reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic type, using private types, or a target before .NET 8)";
+                reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic or static class, using private types, or a target before .NET 8)";
             }
             return (Diagnostics.Inaccessible, new[] { name, reason });
         }
@@ -415,14 +415,16 @@ internal static class Parser
 
     /// <summary>
     /// Whether a private or protected method can be called through <c>[UnsafeAccessor]</c> (.NET 8+): a
-    /// non-virtual, non-generic method of a non-generic class whose signature only uses types visible
+    /// non-virtual, non-generic method of a non-generic, non-static class (the accessor names the class as
+    /// a parameter type, which a static class cannot be) whose signature only uses types visible
     /// assembly-wide. Anything else stays OTG1004.
     /// </summary>
     private static bool CanUseAccessor(IMethodSymbol method, Compilation compilation)
     {
         if (method.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
             || method.MethodKind != MethodKind.Ordinary || method.IsGenericMethod || method.IsExtensionMethod
-            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType.TypeKind != TypeKind.Class)
+            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType.TypeKind != TypeKind.Class
+            || method.ContainingType.IsStatic)
         {
             return false;
         }

@@ -133,6 +133,15 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void OTG1004_private_methods_of_a_static_class_are_errors_because_an_accessor_cannot_name_the_class()
+    {
+        var run = Generate("public static class Functions { [Traced] private static int Price(int x) => x; public static int Use() => Price(1); }");
+        var found = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "OTG1004");
+        Assert.Contains("static class", found.GetMessage());
+        Assert.Null(run.Generated);
+    }
+
+    [Fact]
     public void OTG1004_not_reported_for_private_methods_reached_through_UnsafeAccessor()
     {
         var run = Generate("public class C { [Traced] private int Hidden() => 1; [Traced] protected static int Family() => 2; int Use() => Hidden() + Family(); }");

@@ -83,7 +83,7 @@ public class MetricsTests
         Counter<long> c = meter.CreateCounter<long>("app.hits");
         for (int i = 0; i < 10; i++)
         {
-            c.Add(1, new KeyValuePair<string, object?>("user", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            c.Add(1, new KeyValuePair<string, object?>("app.user", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
         MetricData data = collector.Collect().Find("app.hits")!;
         Assert.Equal(4, data.Points.Count);
