@@ -489,9 +489,11 @@ public sealed class OtlpExporter : IDisposable
             {
                 ExportBatch(count, replayed: false);
             }
-            if (_abort.IsCancellationRequested)
+            // Report progress batch by batch, so that a flush ends even while spans keep coming.
+            UpdateProcessed();
+            if (_abort.IsCancellationRequested || (_stopping && Interlocked.Read(ref _processed) >= Interlocked.Read(ref _stopTarget)))
             {
-                return;
+                break;
             }
         }
         if (_stage is not null)
@@ -549,6 +551,11 @@ public sealed class OtlpExporter : IDisposable
     {
         DateTime deadline = DateTime.UtcNow + _options.BatchDeadline;
         long shutdown = Interlocked.Read(ref _shutdownDeadlineTicks);
+        if (shutdown != DateTime.MaxValue.Ticks && _spool is not null)
+        {
+            // Leave a moment before the shutdown deadline to write a failed batch to the spool.
+            shutdown -= TimeSpan.TicksPerMillisecond * 250;
+        }
         return shutdown < deadline.Ticks ? new DateTime(shutdown, DateTimeKind.Utc) : deadline;
     }
 
@@ -561,7 +568,7 @@ public sealed class OtlpExporter : IDisposable
         ExportResult result = _sender.Send(_body.WrittenMemory, Deadline(), _abort.Token, retry: !probeOnly);
         if (Tally(result, count, replayed) == ExportOutcome.RetryableFailure)
         {
-            if (_spool is not null && !_abort.IsCancellationRequested && _spool.TrySave(_body.WrittenSpan, count, out long evicted))
+            if (_spool is not null && _spool.TrySave(_body.WrittenSpan, count, out long evicted))
             {
                 Interlocked.Add(ref _spooled, count);
                 Interlocked.Add(ref _failed, evicted);

@@ -30,6 +30,7 @@ internal sealed class LoopbackCollector : IDisposable
     {
         Port = port ?? FreePort();
         _reply = reply ?? (_ => new CollectorReply(200));
+        UniqueTracesUrl = new Uri($"http://127.0.0.1:{Port}/{Guid.NewGuid():N}/v1/traces");
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _thread = new Thread(Serve) { IsBackground = true, Name = "loopback collector" };
@@ -39,6 +40,12 @@ internal sealed class LoopbackCollector : IDisposable
     public int Port { get; }
 
     public Uri TracesUrl => new($"http://127.0.0.1:{Port}/v1/traces");
+
+    /// <summary>
+    /// A traces URL no other test uses: stderr warnings are said once per process per message, and
+    /// ephemeral ports come back, so tests that assert on a warning need a URL of their own.
+    /// </summary>
+    public Uri UniqueTracesUrl { get; } = null!;
 
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
 

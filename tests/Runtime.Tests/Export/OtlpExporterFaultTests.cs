@@ -43,14 +43,15 @@ public class OtlpExporterFaultTests
     public void Collector_not_started_then_started_loses_nothing()
     {
         int port = LoopbackCollector.FreePort();
+        string unique = Guid.NewGuid().ToString("N");
         SpanRing ring = ExportTestKit.RingWith(250);
         OtlpExporter exporter = null!;
         string warnings = ExportTestKit.CaptureStderr(() =>
         {
-            exporter = new OtlpExporter(ring, ExportTestKit.Options(new Uri($"http://127.0.0.1:{port}/v1/traces")));
+            exporter = new OtlpExporter(ring, ExportTestKit.Options(new Uri($"http://127.0.0.1:{port}/{unique}/v1/traces")));
             Assert.True(LoopbackCollector.WaitUntil(() => exporter.Statistics.Retries >= 3, Limit));
         });
-        Assert.Contains($"cannot export to the OTLP endpoint http://127.0.0.1:{port}/v1/traces", warnings);
+        Assert.Contains($"cannot export to the OTLP endpoint http://127.0.0.1:{port}/{unique}/v1/traces", warnings);
 
         using var collector = new LoopbackCollector(port: port);
         Assert.True(exporter.ForceFlush(Limit));
@@ -125,7 +126,7 @@ public class OtlpExporterFaultTests
         OtlpExporter? exporter = null;
         string warnings = ExportTestKit.CaptureStderr(() =>
         {
-            exporter = new OtlpExporter(ring, ExportTestKit.Options(collector.TracesUrl));
+            exporter = new OtlpExporter(ring, ExportTestKit.Options(collector.UniqueTracesUrl));
             Assert.True(exporter.Shutdown(Limit));
         });
 
@@ -150,7 +151,7 @@ public class OtlpExporterFaultTests
         OtlpExporter? exporter = null;
         string warnings = ExportTestKit.CaptureStderr(() =>
         {
-            exporter = new OtlpExporter(ring, ExportTestKit.Options(collector.TracesUrl));
+            exporter = new OtlpExporter(ring, ExportTestKit.Options(collector.UniqueTracesUrl));
             Assert.True(exporter.Shutdown(Limit));
         });
         ExporterStatistics s = exporter!.Statistics;
@@ -173,7 +174,7 @@ public class OtlpExporterFaultTests
         OtlpExporter? exporter = null;
         string warnings = ExportTestKit.CaptureStderr(() =>
         {
-            exporter = new OtlpExporter(ring, ExportTestKit.Options(collector.TracesUrl));
+            exporter = new OtlpExporter(ring, ExportTestKit.Options(collector.UniqueTracesUrl));
             Assert.True(exporter.Shutdown(Limit));
         });
         ExporterStatistics s = exporter!.Statistics;
@@ -189,7 +190,7 @@ public class OtlpExporterFaultTests
     {
         using var collector = new LoopbackCollector(i => i == 0 ? new CollectorReply(401, Encoding.UTF8.GetBytes("{\"message\":\"bad token\"}"), "application/json") : new CollectorReply(200));
         SpanRing ring = ExportTestKit.RingWith(30);
-        OtlpExporterOptions options = ExportTestKit.Options(collector.TracesUrl);
+        OtlpExporterOptions options = ExportTestKit.Options(collector.UniqueTracesUrl);
         options.Protocol = OtlpProtocol.HttpJson;
         options.Gzip = true;
         options.Headers.Add(new("Authorization", "Bearer s3cr3t-t0ken"));

@@ -49,6 +49,32 @@ public class OtlpExporterSpoolAndFileTests
     }
 
     [Fact]
+    public void Shutdown_with_the_collector_down_spools_what_it_could_not_send()
+    {
+        string spool = ExportTestKit.UniqueTempDirectory();
+        try
+        {
+            int port = LoopbackCollector.FreePort();
+            OtlpExporterOptions options = ExportTestKit.Options(new Uri($"http://127.0.0.1:{port}/v1/traces"));
+            options.ScheduleDelay = TimeSpan.FromHours(1);
+            options.SpoolDirectory = spool;
+            var ring = new SpanRing(1024);
+            var exporter = new OtlpExporter(ring, options);
+            ExportTestKit.Write(ring, 0, 20);
+            exporter.Shutdown(TimeSpan.FromSeconds(1.5));
+            ExporterStatistics s = exporter.Statistics;
+            Assert.Equal(20, s.Spooled);
+            Assert.Equal(0, s.Dropped);
+            Assert.Single(Directory.GetFiles(spool, "*.otlpbatch"));
+            ExportTestKit.AssertAccounted(exporter, 20);
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_corrupt_spool_file_is_skipped_and_reported_and_the_exporter_goes_on()
     {
         string spool = ExportTestKit.UniqueTempDirectory();
