@@ -139,6 +139,7 @@ internal static class ProposedInterceptor
 /// stage to judge). dotnet run -c Release --project tests/Benchmarks -- --filter '*SamplingSpanCost*'
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn, MedianColumn]
 public class SamplingSpanCostBenchmarks
 {
     private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);

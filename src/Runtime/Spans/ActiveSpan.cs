@@ -65,7 +65,8 @@ public sealed class ActiveSpan
         Optional = descriptor is not null && (descriptor.Flags & SpanFlags.Optional) != 0;
         Recording = recording;
         Baggage = baggage;
-        record.StartUnixNano = SpanClock.NowUnixNanos();
+        // A span that is not recorded needs ids (children and outgoing headers use them) but no times.
+        record.StartUnixNano = recording ? SpanClock.NowUnixNanos() : 0;
         IsOpen = true;
     }
 
@@ -75,9 +76,9 @@ public sealed class ActiveSpan
         {
             return;
         }
-        Record.EndUnixNano = SpanClock.NowUnixNanos();
         if (Recording)
         {
+            Record.EndUnixNano = SpanClock.NowUnixNanos();
             Tracing.OnEnd(Record);
         }
         IsOpen = false;
