@@ -261,6 +261,12 @@ public sealed class OtlpExporter : IDisposable
                 cursor = previous.HandOver();
                 s_started.Remove(previous);
             }
+            if (options.Stage is null && OtelGen.Sampling.TailSamplingStage.FromSettings(OtelGen.Sampling.SamplingSettings.Current) is { } tail)
+            {
+                // Tail sampling is on (OTELGEN_SAMPLER or SamplingSettings): this exporter gets a stage of its own.
+                options = options.Clone();
+                options.Stage = tail;
+            }
             var exporter = new OtlpExporter(ring, options, null, cursor);
             s_started.Add(exporter);
             if (replaceCurrent)

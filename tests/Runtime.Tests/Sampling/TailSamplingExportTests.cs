@@ -56,4 +56,28 @@ public class TailSamplingExportTests
         Assert.Equal(1, stage.Sampler.ExpiredTraces);
         Assert.Equal(1, stage.Sampler.DroppedTraces);
     }
+
+    [Fact]
+    public void An_exporter_started_while_tail_sampling_is_configured_gets_a_stage_of_its_own()
+    {
+        using var collector = new LoopbackCollector();
+        SamplingSettings.Configure(new SamplingOptions { Spec = "tail:error" });
+        OtlpExporter? exporter = null;
+        try
+        {
+            exporter = OtlpExporter.Start(ExportTestKit.Options(collector.TracesUrl));
+            Assert.NotNull(exporter);
+            Tracing.Ring.Write(Span(0x51, 2, 1, "wired.failing.child", error: true));
+            Tracing.Ring.Write(Span(0x51, 1, 0, "wired.root.kept"));
+            Tracing.Ring.Write(Span(0x52, 1, 0, "wired.root.dropped"));
+            Assert.True(exporter!.Shutdown(TimeSpan.FromSeconds(20)));
+            var names = ExportTestKit.ReceivedSpanNames(collector).Where(n => n.StartsWith("wired.", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal);
+            Assert.Equal(new[] { "wired.failing.child", "wired.root.kept" }, names);
+            Assert.True(exporter.Statistics.DroppedFiltered >= 1);
+        }
+        finally
+        {
+            SamplingSettings.Reset();
+        }
+    }
 }
