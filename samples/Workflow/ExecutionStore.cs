@@ -244,7 +244,7 @@ public sealed class ExecutionStore : IAsyncDisposable
     public void RecordClaimSpan(ClaimedExecution execution, string workerId, long startedUnixNano)
     {
         using SpanScope span = SpanScope.Start(s_claim);
-        SpanAccess.SetStartTime(startedUnixNano);
+        span.Span.SetStartTime(startedUnixNano);
         WorkflowTelemetry.SetConnectionAttributes(span, Target);
         span.SetAttribute("workflow.execution.id", execution.Id);
         span.SetAttribute("workflow.execution.attempt", execution.Attempt);

@@ -101,6 +101,19 @@ internal static class Emitter
         w.Indent--;
     }
 
+    private static void EmitConstraints(Writer w, TargetModel target)
+    {
+        w.Indent++;
+        foreach (TypeParameterModel typeParameter in target.TypeParameters)
+        {
+            if (typeParameter.Constraints.Length > 0)
+            {
+                w.Line(typeParameter.Constraints);
+            }
+        }
+        w.Indent--;
+    }
+
     private static void EmitInterceptor(Writer w, TargetModel target, string name, string descriptor, List<CallSiteModel> sites)
     {
         string callTarget = target.CallTarget;
@@ -144,16 +157,11 @@ internal static class Emitter
         }
         parameters.AddRange(target.Parameters.Select(p => p.Declaration));
         string typeParameters = target.TypeParameters.Count == 0 ? string.Empty : "<" + string.Join(", ", target.TypeParameters.Select(t => t.Name)) + ">";
+        // The interceptor itself only checks the switch, so the JIT inlines it into the caller and a
+        // disabled site costs one branch; the span code (whose try/finally blocks inlining) is out of line.
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         w.Line("public static " + target.ReturnType + " " + name + typeParameters + "(" + string.Join(", ", parameters) + ")");
-        w.Indent++;
-        foreach (TypeParameterModel typeParameter in target.TypeParameters)
-        {
-            if (typeParameter.Constraints.Length > 0)
-            {
-                w.Line(typeParameter.Constraints);
-            }
-        }
-        w.Indent--;
+        EmitConstraints(w, target);
         w.Open();
 
         var taken = new HashSet<string>(target.Parameters.Select(p => p.Name.TrimStart('@')), StringComparer.Ordinal);
@@ -187,6 +195,30 @@ internal static class Emitter
             w.Line("return;");
         }
         w.Close();
+        var forwarded = new List<string>();
+        switch (target.Receiver)
+        {
+            case ReceiverKind.Reference:
+                forwarded.Add(receiverName);
+                break;
+            case ReceiverKind.StructRef:
+                forwarded.Add("ref " + receiverName);
+                break;
+            case ReceiverKind.StructIn:
+                forwarded.Add("in " + receiverName);
+                break;
+        }
+        forwarded.AddRange(target.Parameters.Select(p => p.Argument));
+        string traced = name + "_Traced" + typeParameters + "(" + string.Join(", ", forwarded) + ")";
+        w.Line(returnsValue ? "return " + traced + ";" : traced + ";");
+        w.Close();
+        w.Line();
+
+        var tracedParameters = parameters.Select(p => p.StartsWith("this ", StringComparison.Ordinal) ? p.Substring("this ".Length) : p);
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        w.Line("private static " + target.ReturnType + " " + name + "_Traced" + typeParameters + "(" + string.Join(", ", tracedParameters) + ")");
+        EmitConstraints(w, target);
+        w.Open();
 
         string ex = Local("ex");
         if (target.Shape is ReturnShape.Void or ReturnShape.Value)

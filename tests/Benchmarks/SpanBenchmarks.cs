@@ -53,8 +53,11 @@ internal sealed class NoopProcessor : BaseProcessor<Activity>
 [MemoryDiagnoser]
 public class SyncSpanBenchmarks
 {
-    private static readonly ActivitySource ActivityAnchor = new("OtelGen.Benchmarks.Activity");
-    private static readonly ActivitySource SdkAnchor = new("OtelGen.Benchmarks.Sdk");
+    // Names as constants: a listener's filter runs while ActivitySources are being constructed, so it
+    // must not read the static fields that hold them.
+    private const string ActivityName = "OtelGen.Benchmarks.Activity", SdkName = "OtelGen.Benchmarks.Sdk";
+    private static readonly ActivitySource ActivityAnchor = new(ActivityName);
+    private static readonly ActivitySource SdkAnchor = new(SdkName);
     private readonly Work _work = new();
     private readonly SpanRecord _floorRecord = new() { Name = "Work.Step" };
     private readonly SpanRing _floorRing = new(8192);
@@ -66,11 +69,11 @@ public class SyncSpanBenchmarks
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == ActivityAnchor.Name,
+            ShouldListenTo = source => source.Name == ActivityName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(_listener);
-        _sdk = Sdk.CreateTracerProviderBuilder().AddSource(SdkAnchor.Name).SetSampler(new AlwaysOnSampler()).AddProcessor(new NoopProcessor()).Build();
+        _sdk = Sdk.CreateTracerProviderBuilder().AddSource(SdkName).SetSampler(new AlwaysOnSampler()).AddProcessor(new NoopProcessor()).Build();
     }
 
     [GlobalCleanup]
@@ -143,7 +146,8 @@ public class SyncSpanBenchmarks
 [MemoryDiagnoser]
 public class AsyncSpanBenchmarks
 {
-    private static readonly ActivitySource ActivityAnchor = new("OtelGen.Benchmarks.AsyncActivity");
+    private const string ActivityName = "OtelGen.Benchmarks.AsyncActivity";
+    private static readonly ActivitySource ActivityAnchor = new(ActivityName);
     private readonly Work _work = new();
     private ActivityListener? _listener;
 
@@ -152,7 +156,7 @@ public class AsyncSpanBenchmarks
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == ActivityAnchor.Name,
+            ShouldListenTo = source => source.Name == ActivityName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(_listener);

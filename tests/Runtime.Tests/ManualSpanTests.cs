@@ -105,4 +105,18 @@ public class ManualSpanTests
         }
         Assert.False(Single(Trace(trace), "short-lived").TryGetAttribute("late", out _));
     }
+
+    [Fact]
+    public void A_start_time_can_move_back_but_never_forward()
+    {
+        TraceId trace;
+        long earlier;
+        using (var span = Tracer.StartSpan("claimed"))
+        {
+            trace = span.Context.TraceId;
+            earlier = SpanClock.NowUnixNanos() - 5_000_000;
+            span.Span.SetStartTime(earlier).SetStartTime(earlier + 10_000_000_000);
+        }
+        Assert.Equal(earlier, Single(Trace(trace), "claimed").StartUnixNano);
+    }
 }

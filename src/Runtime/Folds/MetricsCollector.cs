@@ -27,6 +27,24 @@ public sealed class MetricsCollectorOptions
 
     /// <summary>Only OtelGen's own meter (<see cref="RuntimeMetrics.MeterName"/>).</summary>
     public static MetricsCollectorOptions OtelGenOnly() => new() { Filter = static i => i.Meter.Name == RuntimeMetrics.MeterName };
+
+    /// <summary>OtelGen's meter plus the named ones (<c>*</c>: every meter).</summary>
+    public static MetricsCollectorOptions ForMeters(IEnumerable<string> meters)
+    {
+        var names = new HashSet<string>(meters, StringComparer.Ordinal) { RuntimeMetrics.MeterName };
+        bool all = names.Contains("*");
+        return new() { Filter = i => all || names.Contains(i.Meter.Name) };
+    }
+
+    /// <summary>
+    /// OtelGen's meter plus the application's meters named in <c>OTELGEN_METRICS_METERS</c> (comma
+    /// separated, <c>*</c> for every meter): the one knob for both the Prometheus page and OTLP metrics.
+    /// </summary>
+    public static MetricsCollectorOptions FromEnvironment() => ForMeters(MetersFromEnvironment());
+
+    /// <summary>The meter names in <c>OTELGEN_METRICS_METERS</c>.</summary>
+    public static IReadOnlyList<string> MetersFromEnvironment() =>
+        (OtelGen.Export.EnvironmentSettings.Get("OTELGEN_METRICS_METERS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 /// <summary>

@@ -91,7 +91,7 @@ public sealed class OtlpMetricsExporterOptions
         {
             Diagnostics.Warn($"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE={temporality} is not supported by OtelGen; metrics are sent cumulative.");
         }
-        foreach (string meter in (EnvironmentSettings.Get("OTELGEN_METRICS_METERS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (string meter in MetricsCollectorOptions.MetersFromEnvironment())
         {
             options.Meters.Add(meter);
         }
@@ -151,9 +151,7 @@ public sealed class OtlpMetricsExporter : IDisposable
         }
         else
         {
-            var meters = new HashSet<string>(options.Meters, StringComparer.Ordinal) { RuntimeMetrics.MeterName };
-            bool all = meters.Contains("*");
-            _collector = new MetricsCollector(new MetricsCollectorOptions { Filter = i => all || meters.Contains(i.Meter.Name) });
+            _collector = new MetricsCollector(MetricsCollectorOptions.ForMeters(options.Meters));
             _ownsCollector = true;
         }
         if (options.ExportOnProcessExit)

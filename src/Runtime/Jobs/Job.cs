@@ -143,31 +143,17 @@ public struct Job
     /// run is a new child segment <c>step.{name}.resume</c>. Starts or resumes the job if needed.
     /// Synchronous code only (a ref struct); an async body uses <see cref="RunInFlow"/>.
     /// </summary>
-    public JobRun Run()
-    {
-        if (_state is JobState.Queued or JobState.Taken)
-        {
-            Started();
-        }
-        else if (_state == JobState.Parked)
-        {
-            Resumed();
-        }
-        ActiveSpan? span = Live;
-        if (span is null || _state != JobState.Running)
-        {
-            return default;
-        }
-        SpanDescriptor? segment = _resumeSegmentNext && !JobNames.IsEffect(_descriptor!) ? JobNames.Resume(_descriptor!) : null;
-        _resumeSegmentNext = false;
-        return new JobRun(span, segment);
-    }
+    public JobRun Run() => EnterRun(out ActiveSpan? span, out SpanDescriptor? segment) ? new JobRun(span!, segment) : default;
 
     /// <summary>
     /// Like <see cref="Run"/>, for a body that awaits or forks: the job's span (or, after a park, its
     /// <c>step.{name}.resume</c> segment) is current for the async flow until the scope is disposed.
     /// </summary>
-    public JobFlowScope RunInFlow()
+    public JobFlowScope RunInFlow() => EnterRun(out ActiveSpan? span, out SpanDescriptor? segment) ? new JobFlowScope(span!, segment) : default;
+
+    // Starts or resumes the job, and says which span the run is current under: the job's own, or after a
+    // park a step.{name}.resume segment. False when the job is not running (ended, or tracing off).
+    private bool EnterRun(out ActiveSpan? span, out SpanDescriptor? segment)
     {
         if (_state is JobState.Queued or JobState.Taken)
         {
@@ -177,14 +163,15 @@ public struct Job
         {
             Resumed();
         }
-        ActiveSpan? span = Live;
+        span = Live;
+        segment = null;
         if (span is null || _state != JobState.Running)
         {
-            return default;
+            return false;
         }
-        SpanDescriptor? segment = _resumeSegmentNext && !JobNames.IsEffect(_descriptor!) ? JobNames.Resume(_descriptor!) : null;
+        segment = _resumeSegmentNext && !JobNames.IsEffect(_descriptor!) ? JobNames.Resume(_descriptor!) : null;
         _resumeSegmentNext = false;
-        return new JobFlowScope(span, segment);
+        return true;
     }
 
     /// <summary>

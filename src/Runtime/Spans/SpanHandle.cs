@@ -111,6 +111,20 @@ public readonly struct SpanHandle
         return this;
     }
 
+    /// <summary>
+    /// Moves the span's start back to <paramref name="startUnixNano"/> (never forward): for work whose
+    /// trace is known only after it began, such as a queue claim that learns its trace from the row it
+    /// claimed. Times are Unix nanoseconds from <see cref="SpanClock.NowUnixNanos"/>.
+    /// </summary>
+    public SpanHandle SetStartTime(long startUnixNano)
+    {
+        if (Live is { } span && startUnixNano > 0 && startUnixNano < span.Record.StartUnixNano)
+        {
+            span.Record.StartUnixNano = startUnixNano;
+        }
+        return this;
+    }
+
     /// <summary>Renames the span (e.g. once the route is known).</summary>
     public SpanHandle UpdateName(string name)
     {

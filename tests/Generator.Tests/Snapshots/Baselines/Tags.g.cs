@@ -30,12 +30,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(55,28): checkout.CountAsync("q")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0o8HAABUYWdzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.Task<int> Checkout_CountAsync(this global::MyApp.Checkout @this, string query)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.CountAsync(query);
             }
+            return Checkout_CountAsync_Traced(@this, query);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.Task<int> Checkout_CountAsync_Traced(global::MyApp.Checkout @this, string query)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Checkout_CountAsync_Span);
             if (query is var tagged_query && tagged_query is not null)
             {
@@ -77,12 +84,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(56,28): checkout.ExistsAsync(5)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0rsHAABUYWdzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static global::System.Threading.Tasks.ValueTask<bool> Checkout_ExistsAsync(this global::MyApp.Checkout @this, long id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.ExistsAsync(id);
             }
+            return Checkout_ExistsAsync_Traced(@this, id);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Threading.Tasks.ValueTask<bool> Checkout_ExistsAsync_Traced(global::MyApp.Checkout @this, long id)
+        {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Checkout_ExistsAsync_Span);
             span.SetAttribute("db.query.parameter.id", (long)id);
             global::System.Threading.Tasks.ValueTask<bool> task;
@@ -116,12 +130,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(58,22): checkout.Length("abc".AsSpan())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0hUIAABUYWdzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Checkout_Length(this global::MyApp.Checkout @this, global::System.ReadOnlySpan<char> text)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Length(text);
             }
+            return Checkout_Length_Traced(@this, text);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Checkout_Length_Traced(global::MyApp.Checkout @this, global::System.ReadOnlySpan<char> text)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Checkout_Length_Span);
             try
             {
@@ -151,12 +172,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(53,22): checkout.Total(1, 2, 0.5f, true, null, Tier.Pro, Tier.Free, 3, new Customer()...
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0qcGAABUYWdzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static decimal Checkout_Total(this global::MyApp.Checkout @this, int items, ulong big, float ratio, bool express, string? coupon, global::MyApp.Tier tier, global::MyApp.Tier tierName, int? discount, global::MyApp.Customer? customer, global::System.DateTime when, long[] ids, int[] sizes, string[] names, string?[] notes, float[] weights, global::MyApp.Customer notTagged)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Total(items, big, ratio, express, coupon, tier, tierName, discount, customer, when, ids, sizes, names, notes, weights, notTagged);
             }
+            return Checkout_Total_Traced(@this, items, big, ratio, express, coupon, tier, tierName, discount, customer, when, ids, sizes, names, notes, weights, notTagged);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static decimal Checkout_Total_Traced(global::MyApp.Checkout @this, int items, ulong big, float ratio, bool express, string? coupon, global::MyApp.Tier tier, global::MyApp.Tier tierName, int? discount, global::MyApp.Customer? customer, global::System.DateTime when, long[] ids, int[] sizes, string[] names, string?[] notes, float[] weights, global::MyApp.Customer notTagged)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Checkout_Total_Span);
             try
             {
@@ -225,12 +253,19 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(57,22): checkout.TryParse("12", out int parsed)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0uAHAABUYWdzLmNz")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static bool Checkout_TryParse(this global::MyApp.Checkout @this, string input, out int value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.TryParse(input, out value);
             }
+            return Checkout_TryParse_Traced(@this, input, out value);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static bool Checkout_TryParse_Traced(global::MyApp.Checkout @this, string input, out int value)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Checkout_TryParse_Span);
             try
             {

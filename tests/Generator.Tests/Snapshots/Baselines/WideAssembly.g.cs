@@ -30,6 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(71,36): new Data.CacheWarmer().Warm()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI1QFAABXaWRlQXNzZW1ibHkuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void CacheWarmer_Warm(this global::MyApp.Data.CacheWarmer @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -37,6 +38,12 @@ namespace OtelGen.Generated
                 @this.Warm();
                 return;
             }
+            CacheWarmer_Warm_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void CacheWarmer_Warm_Traced(global::MyApp.Data.CacheWarmer @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(CacheWarmer_Warm_Span);
             try
             {
@@ -64,12 +71,19 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(70,43): new Data.UserRepository().Load(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzIygFAABXaWRlQXNzZW1ibHkuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string UserRepository_Load(this global::MyApp.Data.UserRepository @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Load(id);
             }
+            return UserRepository_Load_Traced(@this, id);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string UserRepository_Load_Traced(global::MyApp.Data.UserRepository @this, int id)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(UserRepository_Load_Span);
             try
             {
@@ -98,12 +112,19 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(69,49): new Services.Billing.Invoices().Count()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI/UEAABXaWRlQXNzZW1ibHkuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int Invoices_Count(this global::MyApp.Services.Billing.Invoices @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Count();
             }
+            return Invoices_Count_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int Invoices_Count_Traced(global::MyApp.Services.Billing.Invoices @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Invoices_Count_Span);
             try
             {
@@ -132,12 +153,19 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(67,39): new Services.Mailer().Preview()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI4sEAABXaWRlQXNzZW1ibHkuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string Mailer_Preview(this global::MyApp.Services.Mailer @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Preview();
             }
+            return Mailer_Preview_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string Mailer_Preview_Traced(global::MyApp.Services.Mailer @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Mailer_Preview_Span);
             try
             {
@@ -166,6 +194,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(66,35): new Services.Mailer().Send("a")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI1oEAABXaWRlQXNzZW1ibHkuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Mailer_Send(this global::MyApp.Services.Mailer @this, string to)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -173,6 +202,12 @@ namespace OtelGen.Generated
                 @this.Send(to);
                 return;
             }
+            Mailer_Send_Traced(@this, to);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Mailer_Send_Traced(global::MyApp.Services.Mailer @this, string to)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Mailer_Send_Span);
             try
             {

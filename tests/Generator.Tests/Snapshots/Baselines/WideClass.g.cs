@@ -30,6 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(50,24): new Listener().Handle()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtGkDAABXaWRlQ2xhc3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Listener_Handle(this global::MyApp.Listener @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -37,6 +38,12 @@ namespace OtelGen.Generated
                 @this.Handle();
                 return;
             }
+            Listener_Handle_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Listener_Handle_Traced(global::MyApp.Listener @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Listener_Handle_Span);
             try
             {
@@ -64,6 +71,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(46,17): service.Cancel()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtPECAABXaWRlQ2xhc3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void OrderService_Cancel(this global::MyApp.OrderService @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -71,6 +79,12 @@ namespace OtelGen.Generated
                 @this.Cancel();
                 return;
             }
+            OrderService_Cancel_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void OrderService_Cancel_Traced(global::MyApp.OrderService @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(OrderService_Cancel_Span);
             try
             {
@@ -98,12 +112,19 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(44,17): service.Place(2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtLMCAABXaWRlQ2xhc3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static int OrderService_Place(this global::MyApp.OrderService @this, int quantity)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return @this.Place(quantity);
             }
+            return OrderService_Place_Traced(@this, quantity);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int OrderService_Place_Traced(global::MyApp.OrderService @this, int quantity)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(OrderService_Place_Span);
             try
             {
@@ -132,12 +153,19 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(45,26): OrderService.Version()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtNYCAABXaWRlQ2xhc3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static string OrderService_Version()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 return global::MyApp.OrderService.Version();
             }
+            return OrderService_Version_Traced();
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static string OrderService_Version_Traced()
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(OrderService_Version_Span);
             try
             {
@@ -166,6 +194,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(52,21): new Quiet().Explicit()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtKYDAABXaWRlQ2xhc3MuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void Quiet_Explicit(this global::MyApp.Quiet @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -173,6 +202,12 @@ namespace OtelGen.Generated
                 @this.Explicit();
                 return;
             }
+            Quiet_Explicit_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Quiet_Explicit_Traced(global::MyApp.Quiet @this)
+        {
             var scope = global::OtelGen.Spans.SpanScope.Start(Quiet_Explicit_Span);
             try
             {
