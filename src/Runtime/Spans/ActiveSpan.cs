@@ -251,10 +251,17 @@ internal sealed class SpanStack
     }
 }
 
-/// <summary>A small per-thread pool of spans for async scopes, which outlive the stack frame that started them.</summary>
+/// <summary>
+/// Spans for async scopes, which outlive the stack frame that started them. A per-thread pool first; an
+/// async span usually ends on another thread than it started on, so what a thread returns beyond its own
+/// share goes to a shared lock-free queue, where threads that only start spans find it.
+/// </summary>
 internal static class ActiveSpanPool
 {
     private const int MaxPerThread = 32;
+    private const int MaxShared = 1024;
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<ActiveSpan> s_shared = new();
+    private static int s_sharedCount;
 
     [ThreadStatic]
     private static ActiveSpan?[]? t_free;
@@ -270,6 +277,11 @@ internal static class ActiveSpanPool
             ActiveSpan span = free[index]!;
             free[index] = null;
             return span;
+        }
+        if (Volatile.Read(ref s_sharedCount) > 0 && s_shared.TryDequeue(out ActiveSpan? shared))
+        {
+            Interlocked.Decrement(ref s_sharedCount);
+            return shared;
         }
         return new ActiveSpan();
     }
@@ -289,6 +301,14 @@ internal static class ActiveSpanPool
         if (t_count < MaxPerThread)
         {
             free[t_count++] = span;
+        }
+        else if (Interlocked.Increment(ref s_sharedCount) <= MaxShared)
+        {
+            s_shared.Enqueue(span);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_sharedCount);
         }
     }
 }
