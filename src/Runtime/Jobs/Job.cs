@@ -74,7 +74,7 @@ public struct Job
         if (Tracing.IsEnabled && descriptor is not null)
         {
             SpanContext parent = SpanContexts.ResolveParent(SpanStack.Current, out _, out _, out Baggage baggage);
-            ActiveSpan span = JobSpanPool.Rent();
+            ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(descriptor, descriptor.Name, descriptor.Kind, parent, baggage);
             span.Record.StartUnixNano = now;
             span.Record.SetAttribute("job.queue", job._queue);
@@ -260,7 +260,7 @@ public struct Job
             }
         }
         span.End();
-        JobSpanPool.Return(span);
+        ActiveSpanPool.Return(span);
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public readonly struct JobFlowScope : IDisposable
         _segmentGeneration = 0;
         if (segment is not null)
         {
-            ActiveSpan span = JobSpanPool.Rent();
+            ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(segment, segment.Name, segment.Kind, job.Context, job.Baggage);
             _segment = span;
             _segmentGeneration = span.Generation;
@@ -60,7 +60,7 @@ public readonly struct JobFlowScope : IDisposable
         if (_segment is { } segment && segment.Generation == _segmentGeneration && segment.IsOpen)
         {
             segment.End();
-            JobSpanPool.Return(segment);
+            ActiveSpanPool.Return(segment);
         }
         // Restoring the captured context costs nothing when nothing else changed it; otherwise only our
         // async-local is reset, keeping what the body set (culture, logging scopes).

@@ -252,9 +252,10 @@ internal sealed class SpanStack
 }
 
 /// <summary>
-/// Spans for async scopes, which outlive the stack frame that started them. A per-thread pool first; an
-/// async span usually ends on another thread than it started on, so what a thread returns beyond its own
-/// share goes to a shared lock-free queue, where threads that only start spans find it.
+/// Spans for async scopes, jobs and request spans, which outlive the stack frame that started them. A
+/// per-thread pool first; such a span usually ends on another thread than it started on (a job is
+/// enqueued on one thread and completed on another), so what a thread returns beyond its own share goes
+/// to a shared lock-free queue, where threads that only start spans find it.
 /// </summary>
 internal static class ActiveSpanPool
 {
@@ -288,10 +289,11 @@ internal static class ActiveSpanPool
 
     public static void Return(ActiveSpan span)
     {
-        if (span.OnStack)
+        if (span.OnStack || span.IsOpen)
         {
             return;
         }
+        span.Baggage = Baggage.Empty;
         span.Flow = null;
         span.PreviousFlow = null;
         span.RestoreTo = null;

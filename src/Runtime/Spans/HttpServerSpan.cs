@@ -79,7 +79,7 @@ public readonly struct HttpServerSpan : IDisposable
         try
         {
             SpanContext current = SpanContexts.ResolveParent(SpanStack.Current, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
-            ActiveSpan span = JobSpanPool.Rent();
+            ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, parent.IsValid || !orCurrent ? parent : current, baggage);
             if (span.Recording)
             {
@@ -158,7 +158,7 @@ public readonly struct HttpServerSpan : IDisposable
             }
             SpanContexts.RestoreFlow(span);
             span.End();
-            JobSpanPool.Return(span);
+            ActiveSpanPool.Return(span);
         }
         catch
         {
