@@ -105,46 +105,10 @@ public sealed class OtlpExporterOptions
     {
         var options = new OtlpExporterOptions();
         options.Endpoint = TracesEndpoint();
-        string? protocol = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_PROTOCOL");
-        if (protocol is not null)
-        {
-            switch (protocol.ToLowerInvariant())
-            {
-                case "http/protobuf":
-                    options.Protocol = OtlpProtocol.HttpProtobuf;
-                    break;
-                case "http/json":
-                    options.Protocol = OtlpProtocol.HttpJson;
-                    break;
-                case "grpc":
-                    Diagnostics.Warn("OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported by OtelGen; using http/protobuf (collectors listen for it on port 4318).");
-                    break;
-                default:
-                    EnvironmentSettings.Warn("OTEL_EXPORTER_OTLP_PROTOCOL", protocol, "http/protobuf or http/json", "http/protobuf");
-                    break;
-            }
-        }
-        foreach (string variable in new[] { "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS" })
-        {
-            foreach (KeyValuePair<string, string> header in OtlpResource.ParseKeyValueList(EnvironmentSettings.Get(variable), variable, hideValues: true))
-            {
-                SetHeader(options.Headers, header);
-            }
-        }
-        string? compression = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION") ?? EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_COMPRESSION");
-        if (compression is not null)
-        {
-            if (compression.Equals("gzip", StringComparison.OrdinalIgnoreCase))
-            {
-                options.Gzip = true;
-            }
-            else if (!compression.Equals("none", StringComparison.OrdinalIgnoreCase))
-            {
-                EnvironmentSettings.Warn("OTEL_EXPORTER_OTLP_COMPRESSION", compression, "gzip or none", "none");
-            }
-        }
-        string timeoutName = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") is null ? "OTEL_EXPORTER_OTLP_TIMEOUT" : "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
-        options.Timeout = Milliseconds(timeoutName, options.Timeout);
+        options.Protocol = OtlpSignalSettings.Protocol("TRACES", options.Protocol);
+        OtlpSignalSettings.Headers("TRACES", options.Headers);
+        options.Gzip = OtlpSignalSettings.Gzip("TRACES");
+        options.Timeout = OtlpSignalSettings.Timeout("TRACES", options.Timeout);
         options.ScheduleDelay = Milliseconds("OTEL_BSP_SCHEDULE_DELAY", options.ScheduleDelay);
         options.ExportTimeout = Milliseconds("OTEL_BSP_EXPORT_TIMEOUT", options.ExportTimeout);
         options.MaxExportBatchSize = EnvironmentSettings.GetPositiveInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", options.MaxExportBatchSize);
@@ -176,16 +140,7 @@ public sealed class OtlpExporterOptions
     /// The traces URL from the environment: <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c> as is, else
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> + <c>/v1/traces</c>; null (with one warning) when unset or not an http(s) URL.
     /// </summary>
-    public static Uri? TracesEndpoint()
-    {
-        string? traces = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-        if (traces is not null)
-        {
-            return ParseEndpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces, null);
-        }
-        string? generic = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_ENDPOINT");
-        return generic is null ? null : ParseEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", generic, "v1/traces");
-    }
+    public static Uri? TracesEndpoint() => OtlpSignalSettings.Endpoint("TRACES", "v1/traces");
 
     /// <summary>
     /// Parses an endpoint variable; <paramref name="signalPath"/> (e.g. <c>v1/metrics</c>) is appended to a
@@ -216,17 +171,4 @@ public sealed class OtlpExporterOptions
 
     private static TimeSpan Milliseconds(string name, TimeSpan fallback) =>
         TimeSpan.FromMilliseconds(EnvironmentSettings.GetNonNegativeDouble(name, fallback.TotalMilliseconds));
-
-    private static void SetHeader(IList<KeyValuePair<string, string>> headers, KeyValuePair<string, string> header)
-    {
-        for (int i = 0; i < headers.Count; i++)
-        {
-            if (string.Equals(headers[i].Key, header.Key, StringComparison.OrdinalIgnoreCase))
-            {
-                headers[i] = header;
-                return;
-            }
-        }
-        headers.Add(header);
-    }
 }

@@ -45,34 +45,11 @@ public sealed class OtlpMetricsExporterOptions
     public static OtlpMetricsExporterOptions FromEnvironment()
     {
         var options = new OtlpMetricsExporterOptions();
-        string? specific = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
-        string? generic = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_ENDPOINT");
-        options.Endpoint = specific is not null
-            ? OtlpExporterOptions.ParseEndpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", specific, null)
-            : generic is not null ? OtlpExporterOptions.ParseEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", generic, "v1/metrics") : null;
-        string? protocol = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL") ?? EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_PROTOCOL");
-        if (protocol is not null)
-        {
-            if (protocol.Equals("http/json", StringComparison.OrdinalIgnoreCase))
-            {
-                options.Protocol = OtlpProtocol.HttpJson;
-            }
-            else if (!protocol.Equals("http/protobuf", StringComparison.OrdinalIgnoreCase))
-            {
-                EnvironmentSettings.Warn("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", protocol, "http/protobuf or http/json", "http/protobuf");
-            }
-        }
-        foreach (string variable in new[] { "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS" })
-        {
-            foreach (KeyValuePair<string, string> header in OtlpResource.ParseKeyValueList(EnvironmentSettings.Get(variable), variable, hideValues: true))
-            {
-                SetHeader(options.Headers, header);
-            }
-        }
-        string? compression = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION") ?? EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_COMPRESSION");
-        options.Gzip = compression is not null && compression.Equals("gzip", StringComparison.OrdinalIgnoreCase);
-        string timeout = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT") is null ? "OTEL_EXPORTER_OTLP_TIMEOUT" : "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT";
-        options.Timeout = TimeSpan.FromMilliseconds(EnvironmentSettings.GetNonNegativeDouble(timeout, options.Timeout.TotalMilliseconds));
+        options.Endpoint = OtlpSignalSettings.Endpoint("METRICS", "v1/metrics");
+        options.Protocol = OtlpSignalSettings.Protocol("METRICS", options.Protocol);
+        OtlpSignalSettings.Headers("METRICS", options.Headers);
+        options.Gzip = OtlpSignalSettings.Gzip("METRICS");
+        options.Timeout = OtlpSignalSettings.Timeout("METRICS", options.Timeout);
         options.Interval = TimeSpan.FromMilliseconds(Math.Max(100, EnvironmentSettings.GetNonNegativeDouble("OTEL_METRIC_EXPORT_INTERVAL", options.Interval.TotalMilliseconds)));
         string? aggregation = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION");
         if (aggregation is not null)
@@ -97,19 +74,6 @@ public sealed class OtlpMetricsExporterOptions
         }
         options.ServiceName = EnvironmentSettings.Get("OTEL_SERVICE_NAME");
         return options;
-    }
-
-    private static void SetHeader(IList<KeyValuePair<string, string>> headers, KeyValuePair<string, string> header)
-    {
-        for (int i = 0; i < headers.Count; i++)
-        {
-            if (string.Equals(headers[i].Key, header.Key, StringComparison.OrdinalIgnoreCase))
-            {
-                headers[i] = header;
-                return;
-            }
-        }
-        headers.Add(header);
     }
 }
 
