@@ -228,17 +228,21 @@ public sealed class SpanRecord
         EndUnixNano = 0;
         StatusCode = SpanStatusCode.Unset;
         StatusMessage = null;
-        Array.Clear(Attributes, 0, AttributeCount);
-        AttributeCount = 0;
+        // Most spans have none of these: skip the calls, not just the work (this runs for every span).
+        if ((AttributeCount | EventCount | LinkCount | NestedAttributeCount) != 0)
+        {
+            Array.Clear(Attributes, 0, AttributeCount);
+            Array.Clear(Events, 0, EventCount);
+            Array.Clear(Links, 0, LinkCount);
+            Array.Clear(NestedAttributes, 0, NestedAttributeCount);
+            AttributeCount = 0;
+            EventCount = 0;
+            LinkCount = 0;
+            NestedAttributeCount = 0;
+        }
         DroppedAttributes = 0;
-        Array.Clear(Events, 0, EventCount);
-        EventCount = 0;
         DroppedEvents = 0;
-        Array.Clear(Links, 0, LinkCount);
-        LinkCount = 0;
         DroppedLinks = 0;
-        Array.Clear(NestedAttributes, 0, NestedAttributeCount);
-        NestedAttributeCount = 0;
     }
 
     /// <summary>
@@ -295,7 +299,11 @@ public sealed class SpanRecord
 
     private static int CopyRange<T>(T[] source, int count, ref T[] destination, int max)
     {
-        count = Math.Clamp(count, 0, Math.Min(source.Length, max));
+        if (count <= 0)
+        {
+            return 0;
+        }
+        count = Math.Min(count, Math.Min(source.Length, max));
         if (destination.Length < count)
         {
             Grow(ref destination, count, max);
