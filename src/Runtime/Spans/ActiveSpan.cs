@@ -31,8 +31,8 @@ public sealed class ActiveSpan
     internal FlowNode? PreviousFlow;
     internal ExecutionContext? RestoreTo;
     internal ExecutionContext? AfterSet;
-    private Action? _endWhenTaskCompletes;
-    private Task? _trackedTask;
+    // Ends a tracked span when its task completes (the span is the state): one delegate for all spans.
+    private static readonly Action<Task, object?> s_endTracked = static (task, span) => ((ActiveSpan)span!).EndWith(task);
 
     internal ActiveSpan() { }
 
@@ -134,19 +134,11 @@ public sealed class ActiveSpan
             EndWith(task);
             return;
         }
-        _trackedTask = task;
-        // One cached delegate per (pooled) span: tracking a task allocates only the continuation entry.
-        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_endWhenTaskCompletes ??= EndTracked);
-    }
-
-    private void EndTracked()
-    {
-        Task? task = _trackedTask;
-        _trackedTask = null;
-        if (task is not null)
-        {
-            EndWith(task);
-        }
+        // A synchronous ContinueWith, not an await-style callback: a task runs only its first await-style
+        // continuation inline and queues the others to the thread pool, so a callback registered here
+        // would push the caller's own await onto another thread, one thread-pool hop per awaited traced
+        // call. Synchronous ContinueWith continuations run inline and in order, this one first.
+        task.ContinueWith(s_endTracked, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private void EndWith(Task task)
