@@ -125,7 +125,7 @@ internal sealed class ServerSpanMiddleware
             Scheme = request.Scheme,
             Path = request.Path.HasValue ? request.Path.Value : "/",
             Query = request.QueryString.HasValue ? request.QueryString.Value!.Substring(1) : null,
-            ServerAddress = request.Host.HasValue ? request.Host.Host : null,
+            ServerAddress = request.Host.HasValue ? HostName(request.Host) : null,
             ServerPort = request.Host.Port ?? 0,
             ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
             UserAgent = headers.UserAgent.Count > 0 ? headers.UserAgent.ToString() : null,
@@ -140,6 +140,30 @@ internal sealed class ServerSpanMiddleware
         // The span takes the scope's context as its parent (or, with no span id, its trace id) and baggage.
         remote = TraceContext.Continue(scoped, baggage);
         return HttpServerSpan.Start(attributes);
+    }
+
+    // The last Host header seen and its host part: HostString.Host makes a new string on each call, and
+    // spans keep their attribute strings alive in the ring, so a per-request string there survives
+    // collections (the ring is old) and costs far more than its allocation.
+    private static HostEntry? s_lastHost;
+
+    private sealed class HostEntry(string value, string host)
+    {
+        public readonly string Value = value;
+        public readonly string Host = host;
+    }
+
+    private static string HostName(HostString host)
+    {
+        string value = host.Value!;
+        HostEntry? last = s_lastHost;
+        if (last is not null && (ReferenceEquals(last.Value, value) || string.Equals(last.Value, value, StringComparison.Ordinal)))
+        {
+            return last.Host;
+        }
+        last = new HostEntry(value, host.Host);
+        s_lastHost = last;
+        return last.Host;
     }
 
     private static void Finish(HttpServerSpan span, HttpContext context, Exception? failure)
