@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -91,8 +92,6 @@ internal sealed class ServerSpanMiddleware
     {
         HttpRequest request = context.Request;
         IHeaderDictionary headers = request.Headers;
-        string? traceparent = null;
-        string? tracestate = null;
         SpanContext parent = default;
         if (Propagators.TraceContext)
         {
@@ -100,10 +99,8 @@ internal sealed class ServerSpanMiddleware
             // Two traceparent headers are invalid (the spec allows one); tracestate may be split over several.
             if (traceparents.Count == 1)
             {
-                traceparent = traceparents[0];
                 StringValues tracestates = headers.TraceState;
-                tracestate = tracestates.Count == 0 ? null : tracestates.ToString();
-                TraceParent.TryParse(traceparent, tracestate, out parent);
+                TraceParent.TryParse(traceparents[0], tracestates.Count == 0 ? null : tracestates.ToString(), out parent);
             }
         }
         Baggage baggage = Baggage.Empty;
@@ -135,7 +132,7 @@ internal sealed class ServerSpanMiddleware
         {
             remote = default;
             // Absent or invalid headers start a new trace, never the ambient context.
-            return HttpServerSpan.Start(attributes, parent.IsValid ? traceparent : null, tracestate);
+            return HttpServerSpan.StartRemote(attributes, parent);
         }
         // The span takes the scope's context as its parent (or, with no span id, its trace id) and baggage.
         remote = TraceContext.Continue(scoped, baggage);
@@ -166,12 +163,31 @@ internal sealed class ServerSpanMiddleware
         return last.Host;
     }
 
+    // Route templates written without a leading slash ("api/items"), with one: made once per template.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_slashed = new(StringComparer.Ordinal);
+
+    private static int s_slashedCount;
+
+    private static string Slashed(string route)
+    {
+        if (s_slashed.TryGetValue(route, out string? slashed))
+        {
+            return slashed;
+        }
+        slashed = "/" + route;
+        if (Volatile.Read(ref s_slashedCount) < 1024 && s_slashed.TryAdd(route, slashed))
+        {
+            Interlocked.Increment(ref s_slashedCount);
+        }
+        return slashed;
+    }
+
     private static void Finish(HttpServerSpan span, HttpContext context, Exception? failure)
     {
         string? route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
         if (!string.IsNullOrEmpty(route))
         {
-            span.SetRoute(route[0] == '/' ? route : "/" + route);
+            span.SetRoute(route[0] == '/' ? route : Slashed(route));
         }
         if (failure is not null)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using OtelGen.Context;
 using OtelGen.Export;
@@ -20,6 +21,10 @@ public readonly struct HttpServerSpan : IDisposable
 {
     private const int MaxCachedNames = 2048;
     private static readonly ConcurrentDictionary<(string Method, string Route), string> s_names = new();
+    // In front of s_names: the last names made, found by the route string's identity. Servers pass the
+    // same route object (the endpoint's template) on every request, so a hit costs no string hashing.
+    private static readonly NameEntry?[] s_recentNames = new NameEntry?[64];
+    private static int s_nameCount;
     private static int s_emitOld = -1;
 
     private readonly ActiveSpan? _span;
@@ -70,7 +75,14 @@ public readonly struct HttpServerSpan : IDisposable
         return Start(request, parent, orCurrent: false);
     }
 
-    private static HttpServerSpan Start(in HttpServerRequest request, SpanContext parent, bool orCurrent)
+    /// <summary>
+    /// Like <see cref="Start(in HttpServerRequest, string?, string?)"/> for headers the caller already parsed
+    /// (<see cref="TraceParent.TryParse(string?, string?, out SpanContext)"/>): continues <paramref name="remoteParent"/>,
+    /// or starts a new trace when it is not valid, never the ambient context.
+    /// </summary>
+    public static HttpServerSpan StartRemote(in HttpServerRequest request, in SpanContext remoteParent) => Start(request, remoteParent, orCurrent: false);
+
+    private static HttpServerSpan Start(in HttpServerRequest request, in SpanContext parent, bool orCurrent)
     {
         if (!Tracing.IsEnabled)
         {
@@ -78,9 +90,25 @@ public readonly struct HttpServerSpan : IDisposable
         }
         try
         {
-            SpanContext current = SpanContexts.ResolveParent(SpanStack.Current, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+            SpanContext resolved;
+            ExecutionContext? executionContext;
+            FlowNode? node;
+            Baggage baggage;
+            if (parent.IsValid || !orCurrent)
+            {
+                // The parent came with the request: only the flow to restore and its baggage are needed, not
+                // the ambient parent (looking that up reads a host Activity's ids, a cost on every request).
+                executionContext = ExecutionContext.Capture();
+                node = FlowNode.Current.Value;
+                baggage = node?.Baggage ?? Baggage.Empty;
+                resolved = parent;
+            }
+            else
+            {
+                resolved = SpanContexts.ResolveParent(SpanStack.Current, out executionContext, out node, out baggage);
+            }
             ActiveSpan span = ActiveSpanPool.Rent();
-            span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, parent.IsValid || !orCurrent ? parent : current, baggage);
+            span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, resolved, baggage);
             if (span.Recording)
             {
                 ApplyRequest(span.Record, request);
@@ -224,16 +252,43 @@ public readonly struct HttpServerSpan : IDisposable
         {
             return known;
         }
-        if (s_names.TryGetValue((known, route), out string? name))
+        // known is one of NormalizeMethod's literals, so its identity stands for its value.
+        int slot = (RuntimeHelpers.GetHashCode(route) ^ RuntimeHelpers.GetHashCode(known)) & (s_recentNames.Length - 1);
+        NameEntry? recent = Volatile.Read(ref s_recentNames[slot]);
+        if (recent is not null && ReferenceEquals(recent.Route, route) && ReferenceEquals(recent.Method, known))
         {
-            return name;
+            return recent.Name;
         }
-        name = known + " " + route;
-        if (s_names.Count < MaxCachedNames)
+        bool added = false;
+        if (!s_names.TryGetValue((known, route), out string? name))
         {
-            s_names.TryAdd((known, route), name);
+            name = known + " " + route;
+            // A counter, not s_names.Count (which takes every bucket's lock).
+            if (Volatile.Read(ref s_nameCount) >= MaxCachedNames)
+            {
+                // Not templates (too many distinct routes): remember none of them.
+                return name;
+            }
+            if (s_names.TryAdd((known, route), name))
+            {
+                Interlocked.Increment(ref s_nameCount);
+                added = true;
+            }
+        }
+        // Only a new name or a free slot takes an entry: a caller passing an equal but new route string each
+        // time, or two routes sharing a slot, must not allocate an entry per call.
+        if (added || recent is null)
+        {
+            Volatile.Write(ref s_recentNames[slot], new NameEntry(known, route, name));
         }
         return name;
+    }
+
+    private sealed class NameEntry(string method, string route, string name)
+    {
+        public readonly string Method = method;
+        public readonly string Route = route;
+        public readonly string Name = name;
     }
 
     /// <summary>
