@@ -83,6 +83,8 @@ public sealed class SpanRing
         Pending,
         /// <summary>Overwritten by a newer span: lost to this reader.</summary>
         Overwritten,
+        /// <summary>Read, and not wanted by the reader's filter: nothing was copied.</summary>
+        Skipped,
     }
 
     /// <summary>Copies the span with sequence number <paramref name="seq"/> into <paramref name="target"/>.</summary>
@@ -98,6 +100,42 @@ public sealed class SpanRing
         slot.Record.CopyTo(target);
         Interlocked.MemoryBarrier();
         return Volatile.Read(ref slot.Version) == expected ? ReadResult.Read : ReadResult.Overwritten;
+    }
+
+    /// <summary>
+    /// Like <see cref="TryRead"/>, but copies the span only when <paramref name="wanted"/> accepts it. The
+    /// filter sees the slot in place (it may be mid-overwrite: the version check then discards the answer),
+    /// so it must only read fields; a reader that wants few spans then touches little of the ring.
+    /// </summary>
+    public ReadResult TryReadIf(long seq, SpanRecord target, Func<SpanRecord, bool> wanted)
+    {
+        Slot slot = _slots[seq & _mask];
+        long expected = 2 * seq + 2;
+        long before = Volatile.Read(ref slot.Version);
+        if (before != expected)
+        {
+            return before > expected ? ReadResult.Overwritten : ReadResult.Pending;
+        }
+        bool copy;
+        try
+        {
+            copy = wanted(slot.Record);
+            if (copy)
+            {
+                slot.Record.CopyTo(target);
+            }
+        }
+        catch
+        {
+            // A torn slot can confuse a filter; the version check below tells whether it was.
+            copy = false;
+        }
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref slot.Version) != expected)
+        {
+            return ReadResult.Overwritten;
+        }
+        return copy ? ReadResult.Read : ReadResult.Skipped;
     }
 
     /// <summary>
@@ -151,7 +189,13 @@ public sealed class SpanRingCursor
     /// at a span still being written; one that stays unwritten for <paramref name="pendingGiveUpNanos"/>
     /// (its writer lost a collision) is skipped and counted lost.
     /// </summary>
-    public int Read(Span<SpanRecord> into, long nowNanos, long pendingGiveUpNanos = 100_000_000)
+    public int Read(Span<SpanRecord> into, long nowNanos, long pendingGiveUpNanos = 100_000_000) => Read(into, nowNanos, null, pendingGiveUpNanos);
+
+    /// <summary>
+    /// Like <see cref="Read(Span{SpanRecord}, long, long)"/>, copying only the spans <paramref name="wanted"/>
+    /// accepts (see <see cref="SpanRing.TryReadIf"/>); the others are passed over without being copied.
+    /// </summary>
+    public int Read(Span<SpanRecord> into, long nowNanos, Func<SpanRecord, bool>? wanted, long pendingGiveUpNanos = 100_000_000)
     {
         int count = 0;
         long end = _ring.Written;
@@ -163,10 +207,14 @@ public sealed class SpanRingCursor
         }
         while (count < into.Length && _position < end)
         {
-            switch (_ring.TryRead(_position, into[count]))
+            switch (wanted is null ? _ring.TryRead(_position, into[count]) : _ring.TryReadIf(_position, into[count], wanted))
             {
                 case SpanRing.ReadResult.Read:
                     count++;
+                    _position++;
+                    _stuckSince = -1;
+                    break;
+                case SpanRing.ReadResult.Skipped:
                     _position++;
                     _stuckSince = -1;
                     break;
