@@ -114,14 +114,40 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
         }
         if (request.RequestUri is { IsAbsoluteUri: true } uri)
         {
-            span.SetAttribute("server.address", uri.Host);
+            UrlStrings url = UrlStringsOf(uri);
+            span.SetAttribute("server.address", url.Host);
             span.SetAttribute("server.port", uri.Port);
-            span.SetAttribute("url.full", Redact(uri));
+            span.SetAttribute("url.full", url.Full);
         }
         if (request.Version.Major > 0)
         {
             span.SetAttribute("network.protocol.version", request.Version.Major == 1 ? (request.Version.Minor == 0 ? "1.0" : "1.1") : request.Version.Major.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
+    }
+
+    // The attribute strings of the last URL called. Uri.Host and Uri.AbsoluteUri make new strings for each
+    // new Uri (a client makes one per request), and the span ring keeps them alive past collections; a
+    // client that calls the same URL again reuses them.
+    private static UrlStrings? s_lastUrl;
+
+    private sealed class UrlStrings(string original, string full, string host)
+    {
+        public readonly string Original = original;
+        public readonly string Full = full;
+        public readonly string Host = host;
+    }
+
+    private static UrlStrings UrlStringsOf(Uri uri)
+    {
+        string original = uri.OriginalString;
+        UrlStrings? last = s_lastUrl;
+        if (last is not null && string.Equals(last.Original, original, StringComparison.Ordinal))
+        {
+            return last;
+        }
+        last = new UrlStrings(original, Redact(uri), uri.Host);
+        s_lastUrl = last;
+        return last;
     }
 
     // Credentials in a URL never go into telemetry (semconv: url.full must not carry user info).
