@@ -61,6 +61,11 @@ public static class BlogApp
 
         app.MapGet("/blogs/fail", IResult () => throw new InvalidOperationException("The blog database is on fire (this route always fails)."));
 
+        if (Environment.GetEnvironmentVariable("BLOG_RUNTIME_STATS") == "true")
+        {
+            // For load-check.sh: bytes allocated so far, read around each measurement (allocations per request).
+            app.MapGet("/debug/allocated", () => Results.Text(GC.GetTotalAllocatedBytes(precise: false).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         app.MapOtelGenDashboard();
         app.MapTraceContextTestEndpoint();
         return app;

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Throughput of BlogServer with OtelGen on and off, in one run: rounds alternate off/on so that load from
-# other processes hits both alike. Loopback only, bounded (about 2-3 minutes), ends by itself.
+# other processes hits both alike. Loopback only, bounded, ends by itself.
 #   samples/BlogServer/load-check.sh [rounds=3] [seconds=8] [connections=32]
+# Each route is warmed up until the JIT is done (the runtime's tiered-compilation thread used no CPU for
+# two 2-second slices in a row; at most LOADCHECK_MAX_WARMUP seconds, default 60): a short fixed warm-up
+# measures the JIT instead of the server, and more so with OtelGen on (more methods to tier up).
 # The server is stopped with SIGTERM (a background job in a script ignores SIGINT), a graceful shutdown.
 # Needs wrk (Debian: apt-get install -y wrk). Prints a Markdown table for docs/benchmarks/aspnetcore.md.
 set -euo pipefail
@@ -10,6 +13,7 @@ rounds=${1:-3}
 seconds=${2:-8}
 connections=${3:-32}
 port=${LOADCHECK_PORT:-5097}
+max_warmup=${LOADCHECK_MAX_WARMUP:-60}
 url="http://127.0.0.1:$port"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
 
@@ -24,25 +28,51 @@ start() { # $1 = on|off
   if [ "$1" = off ]; then export OTEL_SDK_DISABLED=true; else unset OTEL_SDK_DISABLED; fi
   # No artificial database delay: the check is CPU-bound, which is where tracing overhead shows.
   # Enough effect workers that the queue is not the bottleneck: throughput then follows CPU cost.
-  BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "$server" >/dev/null 2>&1 &
+  BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "$server" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && return 0; sleep 0.1; done
   echo "server did not start" >&2; exit 1
 }
 stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 
-cpu_ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
+# CPU clock ticks (10 ms) used so far by the process, or by its tiered-compilation thread.
+cpu_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12+$13}'; }
+jit_ticks() {
+  local t total=0
+  for t in /proc/"$pid"/task/*; do
+    if grep -q "Tiered" "$t/comm" 2>/dev/null; then total=$((total + $(sed 's/.*) //' "$t/stat" | awk '{print $12+$13}'))); fi
+  done
+  echo "$total"
+}
+allocated() { curl -sf "$url/debug/allocated"; }
+
+warm_up() { # $1 path; prints the seconds it took
+  local waited=0 quiet=0 j0 j1
+  while [ "$waited" -lt "$max_warmup" ]; do
+    j0=$(jit_ticks)
+    wrk -t2 -c"$connections" -d2s "$url$1" >/dev/null 2>&1
+    j1=$(jit_ticks)
+    waited=$((waited + 2))
+    if [ $((j1 - j0)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    if [ "$quiet" -ge 2 ] && [ "$waited" -ge 4 ]; then break; fi
+  done
+  echo "$waited"
+}
+
 measure() { # $1 mode, $2 route name, $3 path
-  wrk -t2 -c"$connections" -d2s "$url$3" >/dev/null 2>&1      # warm-up (JIT, pools)
+  w=$(warm_up "$3")
+  a0=$(allocated)
   c0=$(cpu_ticks)
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" "$url$3")
   c1=$(cpu_ticks)
+  a1=$(allocated)
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   # Server CPU time per request (utime+stime, clock ticks of 10 ms): steadier than req/s on a shared machine.
   us=$(awk -v t=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.1f", t * 10000 / n }')
-  echo "$2 $1 $rps $us" >> "$results"
-  echo "  $2 $1: $rps req/s, $us us CPU/request" >&2
+  bytes=$(awk -v a="$((a1 - a0))" -v n="$n" 'BEGIN { printf "%.0f", a / n }')
+  echo "$2 $1 $rps $us $bytes" >> "$results"
+  echo "  $2 $1: $rps req/s, $us us CPU/request, $bytes B/request (warm-up ${w}s, load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
 
 for round in $(seq 1 "$rounds"); do
@@ -56,17 +86,15 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-echo "| route | off: req/s | on: req/s | throughput change | off: CPU µs/req | on: CPU µs/req | CPU change |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| route | off: req/s | on: req/s | throughput change | off: CPU µs/req | on: CPU µs/req | CPU change | off: B/req | on: B/req |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for route in post stub; do
-  off=$(awk -v r="$route" '$1==r && $2=="off" {print $3}' "$results" | median)
-  on=$(awk -v r="$route" '$1==r && $2=="on" {print $3}' "$results" | median)
-  coff=$(awk -v r="$route" '$1==r && $2=="off" {print $4}' "$results" | median)
-  con=$(awk -v r="$route" '$1==r && $2=="on" {print $4}' "$results" | median)
+  col() { awk -v r="$route" -v m="$1" -v c="$2" '$1==r && $2==m {print $c}' "$results" | median; }
   path=$([ "$route" = post ] && echo "GET /blogs/posts/1 (9 spans, 2 requests)" || echo "GET /stub/comments/1 (1 span)")
-  awk -v p="$path" -v off="$off" -v on="$on" -v coff="$coff" -v con="$con" 'BEGIN { printf "| %s | %.0f | %.0f | %+.1f%% | %.1f | %.1f | %+.1f%% |\n", p, off, on, (on - off) / off * 100, coff, con, (con - coff) / coff * 100 }'
+  awk -v p="$path" -v off="$(col off 3)" -v on="$(col on 3)" -v coff="$(col off 4)" -v con="$(col on 4)" -v boff="$(col off 5)" -v bon="$(col on 5)" \
+    'BEGIN { printf "| %s | %.0f | %.0f | %+.1f%% | %.1f | %.1f | %+.1f%% | %d | %d |\n", p, off, on, (on - off) / off * 100, coff, con, (con - coff) / coff * 100, boff, bon }'
 done
 echo
-echo "All rounds (route mode req/s cpu-us/req), medians above:"
+echo "All rounds (route mode req/s cpu-us/req bytes/req), medians above:"
 cat "$results"
