@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OtelGen.Spans;
 
@@ -84,15 +85,22 @@ public sealed class OtlpTraceEncoder
         public SiteBytes(SpanDescriptor descriptor)
         {
             Name = descriptor.Name;
+            Kind = descriptor.Kind;
             using var scratch = new PooledBuffer(256);
             var writer = new ProtobufWriter(scratch);
             writer.WriteString(SpanName, descriptor.Name);
-            NameField = scratch.WrittenSpan.ToArray();
+            if (descriptor.Kind != SpanKind.Unspecified)
+            {
+                writer.WriteEnum(SpanKindField, (int)descriptor.Kind);
+            }
+            NameAndKind = scratch.WrittenSpan.ToArray();
             Attributes = OtlpProtobuf.EncodeKeyValues(SpanAttributes, descriptor.Attributes);
         }
 
         public readonly string Name;
-        public readonly byte[] NameField;
+        public readonly SpanKind Kind;
+        // Span fields 5 and 6, adjacent on the wire.
+        public readonly byte[] NameAndKind;
         public readonly byte[] Attributes;
 
         // The keys this site's spans set, by position: generated code sets the same literals in the same order.
@@ -102,6 +110,9 @@ public sealed class OtlpTraceEncoder
 
     private readonly SpanDescriptor?[] _recentDescriptors = new SpanDescriptor?[64];
     private readonly SiteBytes?[] _recentSites = new SiteBytes?[64];
+    // The last site looked up: batches come in runs of spans from the same site.
+    private SpanDescriptor? _lastDescriptor;
+    private SiteBytes? _lastSite;
     private Utf8JsonWriter? _json;
 
     /// <summary>An encoder for spans of <paramref name="resource"/> under the <c>OtelGen</c> scope.</summary>
@@ -149,7 +160,26 @@ public sealed class OtlpTraceEncoder
         writer.WriteRaw(_scopeField);
         foreach (SpanRecord span in spans)
         {
-            WriteSpan(writer, span);
+            WriteSpan(writer, output, span);
+        }
+        writer.EndMessage();
+        writer.EndMessage();
+    }
+
+    /// <summary>
+    /// The same request as <see cref="EncodeProtobuf"/>, written field by field without caches or raw
+    /// writes: the plain reference the fast encoding must match byte for byte (tests).
+    /// </summary>
+    internal void EncodeProtobufPlain(ReadOnlySpan<SpanRecord> spans, PooledBuffer output)
+    {
+        var writer = new ProtobufWriter(output);
+        writer.BeginMessage(RequestResourceSpans, 3);
+        OtlpProtobuf.WriteResource(writer, ResourceSpansResource, _resource);
+        writer.BeginMessage(ResourceSpansScopeSpans, 3);
+        OtlpProtobuf.WriteScope(writer, ScopeSpansScope, _scopeName, _scopeVersion);
+        foreach (SpanRecord span in spans)
+        {
+            WriteSpanPlain(writer, span);
         }
         writer.EndMessage();
         writer.EndMessage();
@@ -185,45 +215,84 @@ public sealed class OtlpTraceEncoder
     public static uint SpanFlags(SpanRecord span) =>
         span.TraceFlags | ContextHasIsRemoteMask | (span.ParentIsRemote ? ContextIsRemoteMask : 0);
 
-    private void WriteSpan(ProtobufWriter writer, SpanRecord span)
+    private void WriteSpan(ProtobufWriter writer, PooledBuffer output, SpanRecord span)
     {
-        writer.BeginMessage(ScopeSpansSpans, 2);
-        writer.WriteBigEndianId(SpanTraceId, span.TraceId.High, span.TraceId.Low, sixteenBytes: true);
-        writer.WriteBigEndianId(SpanSpanId, 0, span.SpanId.Value, sixteenBytes: false);
+        SpanDescriptor? descriptor = span.Descriptor;
+        SiteBytes? site = null;
+        if (descriptor is not null)
+        {
+            site = ReferenceEquals(descriptor, _lastDescriptor) ? _lastSite : Site(descriptor);
+        }
+
+        // Tag, two bytes kept for the length (a span is usually 128 bytes to 16 KiB), trace id, span id.
+        output.Ensure(3 + 18 + 10);
+        int start = output._length;
+        ref byte b = ref RawProtobuf.Start(output);
+        Unsafe.Add(ref b, start) = (ScopeSpansSpans << 3) | 2;
+        int p = start + 3;
+        Unsafe.Add(ref b, p) = (SpanTraceId << 3) | 2;
+        Unsafe.Add(ref b, p + 1) = 16;
+        RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 2), span.TraceId.High);
+        RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 10), span.TraceId.Low);
+        Unsafe.Add(ref b, p + 18) = (SpanSpanId << 3) | 2;
+        Unsafe.Add(ref b, p + 19) = 8;
+        RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 20), span.SpanId.Value);
+        output._length = p + 28;
         if (!string.IsNullOrEmpty(span.TraceState))
         {
             writer.WriteString(SpanTraceState, span.TraceState);
         }
-        if (span.ParentSpanId.IsValid)
+
+        if (site is not null && ReferenceEquals(site.Name, span.Name) && site.Kind == span.Kind)
         {
-            writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
-        }
-        SiteBytes? site = span.Descriptor is { } descriptor ? Site(descriptor) : null;
-        if (site is not null && ReferenceEquals(site.Name, span.Name))
-        {
-            writer.WriteRaw(site.NameField);
+            // The site's name and kind, the times, and the site's constant attributes: one run of known size.
+            byte[] head = site.NameAndKind;
+            byte[] constant = site.Attributes;
+            output.Ensure(10 + head.Length + 18 + constant.Length);
+            b = ref RawProtobuf.Start(output);
+            p = output._length;
+            if (span.ParentSpanId.IsValid)
+            {
+                Unsafe.Add(ref b, p) = (SpanParentSpanId << 3) | 2;
+                Unsafe.Add(ref b, p + 1) = 8;
+                RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 2), span.ParentSpanId.Value);
+                p += 10;
+            }
+            p = RawProtobuf.Copy(ref b, p, head);
+            Unsafe.Add(ref b, p) = (SpanStart << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 1), (ulong)span.StartUnixNano);
+            Unsafe.Add(ref b, p + 9) = (SpanEnd << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 10), (ulong)span.EndUnixNano);
+            output._length = RawProtobuf.Copy(ref b, p + 18, constant);
         }
         else
         {
+            if (span.ParentSpanId.IsValid)
+            {
+                writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
+            }
             writer.WriteString(SpanName, span.Name ?? string.Empty);
+            if (span.Kind != SpanKind.Unspecified)
+            {
+                writer.WriteEnum(SpanKindField, (int)span.Kind);
+            }
+            writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
+            writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
+            if (site is not null)
+            {
+                writer.WriteRaw(site.Attributes);
+            }
+            else if (descriptor is not null)
+            {
+                WriteKeyValues(writer, SpanAttributes, descriptor.Attributes);
+            }
         }
-        if (span.Kind != SpanKind.Unspecified)
+
+        KeyValue[] attributes = span.Attributes;
+        int count = Math.Min(span.AttributeCount, attributes.Length);
+        for (int i = 0; i < count; i++)
         {
-            writer.WriteEnum(SpanKindField, (int)span.Kind);
-        }
-        writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
-        writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
-        if (site is not null)
-        {
-            writer.WriteRaw(site.Attributes);
-        }
-        else if (span.Descriptor is { } uncached)
-        {
-            OtlpProtobuf.WriteKeyValues(writer, SpanAttributes, uncached.Attributes);
-        }
-        for (int i = 0; i < span.AttributeCount; i++)
-        {
-            ref readonly KeyValue attribute = ref span.Attributes[i];
+            ref readonly KeyValue attribute = ref attributes[i];
             byte[]? key;
             if (site is not null && i < site.OwnKeys.Length)
             {
@@ -242,14 +311,139 @@ public sealed class OtlpTraceEncoder
             {
                 key = KeyField(attribute.Key);
             }
-            if (key is not null)
-            {
-                OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, key, attribute.Value);
-            }
-            else
+            if (key is null || !RawProtobuf.TryWriteKeyValue(output, (SpanAttributes << 3) | 2, key, attribute.Value))
             {
                 OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, attribute);
             }
+        }
+
+        if ((span.DroppedAttributes | span.EventCount | span.DroppedEvents | span.LinkCount | span.DroppedLinks | (int)span.StatusCode) != 0)
+        {
+            WriteSpanTail(writer, span);
+        }
+
+        output.Ensure(6);
+        b = ref RawProtobuf.Start(output);
+        p = output._length;
+        Unsafe.Add(ref b, p) = (byte)((SpanFlagsField << 3) | 5);
+        Unsafe.Add(ref b, p + 1) = (byte)(((SpanFlagsField << 3) | 5) >> 7);
+        RawProtobuf.LittleEndian32(ref Unsafe.Add(ref b, p + 2), SpanFlags(span));
+        p += 6;
+        int length = p - (start + 3);
+        if ((uint)(length - 128) < 16384 - 128)
+        {
+            Unsafe.Add(ref b, start + 1) = (byte)(length | 0x80);
+            Unsafe.Add(ref b, start + 2) = (byte)(length >> 7);
+            output._length = p;
+        }
+        else
+        {
+            FitSpanLength(output, start, length);
+        }
+    }
+
+    /// <summary>Writes the length of a span whose body does not take the two bytes kept for it, moving the body.</summary>
+    private static void FitSpanLength(PooledBuffer output, int start, int length)
+    {
+        int needed = ProtobufWriter.VarintSize((ulong)length);
+        output.Ensure(Math.Max(0, needed - 2));
+        byte[] buffer = output._buffer;
+        buffer.AsSpan(start + 3, length).CopyTo(buffer.AsSpan(start + 1 + needed));
+        RawProtobuf.Varint(ref RawProtobuf.Start(output), start + 1, (ulong)length);
+        output._length = start + 1 + needed + length;
+    }
+
+    /// <summary>The rarer span fields between the attributes and the flags: drop counts, events, links, status.</summary>
+    private void WriteSpanTail(ProtobufWriter writer, SpanRecord span)
+    {
+        if (span.DroppedAttributes > 0)
+        {
+            writer.WriteUInt32(SpanDroppedAttributes, (uint)span.DroppedAttributes);
+        }
+        for (int i = 0; i < span.EventCount; i++)
+        {
+            ref readonly SpanEvent e = ref span.Events[i];
+            writer.BeginMessage(SpanEvents, 1);
+            writer.WriteFixed64(EventTime, (ulong)e.TimeUnixNano);
+            writer.WriteString(EventName, e.Name ?? string.Empty);
+            WriteKeyValues(writer, EventAttributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
+            writer.EndMessage();
+        }
+        if (span.DroppedEvents > 0)
+        {
+            writer.WriteUInt32(SpanDroppedEvents, (uint)span.DroppedEvents);
+        }
+        for (int i = 0; i < span.LinkCount; i++)
+        {
+            ref readonly SpanLink link = ref span.Links[i];
+            writer.BeginMessage(SpanLinks, 1);
+            writer.WriteBigEndianId(LinkTraceId, link.TraceId.High, link.TraceId.Low, sixteenBytes: true);
+            writer.WriteBigEndianId(LinkSpanId, 0, link.SpanId.Value, sixteenBytes: false);
+            if (!string.IsNullOrEmpty(link.TraceState))
+            {
+                writer.WriteString(LinkTraceState, link.TraceState);
+            }
+            WriteKeyValues(writer, LinkAttributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
+            writer.WriteFixed32(LinkFlags, LinkFlagsOf(link));
+            writer.EndMessage();
+        }
+        if (span.DroppedLinks > 0)
+        {
+            writer.WriteUInt32(SpanDroppedLinks, (uint)span.DroppedLinks);
+        }
+        if (span.StatusCode != SpanStatusCode.Unset)
+        {
+            writer.BeginMessage(SpanStatus, 1);
+            if (span.StatusCode == SpanStatusCode.Error && !string.IsNullOrEmpty(span.StatusMessage))
+            {
+                writer.WriteString(StatusMessage, span.StatusMessage);
+            }
+            writer.WriteEnum(StatusCode, (int)span.StatusCode);
+            writer.EndMessage();
+        }
+    }
+
+    /// <summary>Key-value entries with cached key bytes where the key is a known string instance.</summary>
+    private void WriteKeyValues(ProtobufWriter writer, int field, ReadOnlySpan<KeyValue> attributes)
+    {
+        foreach (ref readonly KeyValue attribute in attributes)
+        {
+            byte[]? key = KeyField(attribute.Key);
+            if (key is null || !RawProtobuf.TryWriteKeyValue(writer.Output, (byte)((field << 3) | 2), key, attribute.Value))
+            {
+                OtlpProtobuf.WriteKeyValue(writer, field, attribute);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The span written field by field through <see cref="ProtobufWriter"/>, without caches or raw writes:
+    /// the reference the fast path is tested against.
+    /// </summary>
+    private static void WriteSpanPlain(ProtobufWriter writer, SpanRecord span)
+    {
+        writer.BeginMessage(ScopeSpansSpans, 2);
+        writer.WriteBigEndianId(SpanTraceId, span.TraceId.High, span.TraceId.Low, sixteenBytes: true);
+        writer.WriteBigEndianId(SpanSpanId, 0, span.SpanId.Value, sixteenBytes: false);
+        if (!string.IsNullOrEmpty(span.TraceState))
+        {
+            writer.WriteString(SpanTraceState, span.TraceState);
+        }
+        if (span.ParentSpanId.IsValid)
+        {
+            writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
+        }
+        writer.WriteString(SpanName, span.Name ?? string.Empty);
+        if (span.Kind != SpanKind.Unspecified)
+        {
+            writer.WriteEnum(SpanKindField, (int)span.Kind);
+        }
+        writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
+        writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
+        int total = span.TotalAttributeCount;
+        for (int i = 0; i < total; i++)
+        {
+            OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, span.AttributeAt(i));
         }
         if (span.DroppedAttributes > 0)
         {
@@ -310,7 +504,8 @@ public sealed class OtlpTraceEncoder
         int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(descriptor) & (_recentDescriptors.Length - 1);
         if (ReferenceEquals(_recentDescriptors[slot], descriptor))
         {
-            return _recentSites[slot];
+            _lastDescriptor = descriptor;
+            return _lastSite = _recentSites[slot];
         }
         if (!_sites.TryGetValue(descriptor, out SiteBytes? site))
         {
@@ -323,7 +518,8 @@ public sealed class OtlpTraceEncoder
         }
         _recentDescriptors[slot] = descriptor;
         _recentSites[slot] = site;
-        return site;
+        _lastDescriptor = descriptor;
+        return _lastSite = site;
     }
 
     private byte[]? KeyField(string key)
