@@ -58,6 +58,15 @@ public class OtlpFastEncodingTests
         scalars.SetAttribute("s.ascii32", new string('a', 32));
         scalars.SetAttribute("s.ascii33", new string('b', 33));
         scalars.SetAttribute("s.late_unicode", new string('c', 20) + "é");
+        scalars.SetAttribute("s.ascii7", "abcdefg");
+        scalars.SetAttribute("s.ascii8", "abcdefgh");
+        scalars.SetAttribute("s.ascii16", "abcdefghijklmnop");
+        scalars.SetAttribute("s.ascii17", "abcdefghijklmnopq");
+        scalars.SetAttribute("s.mid_unicode", "abcdéfghij");
+        scalars.SetAttribute("s.end_unicode", "abcdefghijklmnoé");
+        scalars.SetAttribute("s.short_unicode", "aé");
+        scalars.SetAttribute("s.del", "abcdefgh\u007f");
+        scalars.SetAttribute("s.nul", "\0abcdefgh");
         scalars.SetAttribute("b.true", true);
         scalars.SetAttribute("b.false", false);
         scalars.SetAttribute("l.zero", 0L);
