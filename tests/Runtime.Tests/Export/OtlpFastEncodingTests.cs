@@ -277,6 +277,55 @@ public class OtlpFastEncodingTests
         Assert.Equal(plain, fast);
     }
 
+    /// <summary>The same span with the site's facts set on the span itself, and every string a fresh instance (no cache hits).</summary>
+    private static SpanRecord WithoutSite(SpanRecord span)
+    {
+        SpanRecord plain = span.Clone();
+        plain.Descriptor = null;
+        plain.AttributeCount = 0;
+        plain.Name = new string(span.Name.AsSpan());
+        plain.Attributes = new KeyValue[span.TotalAttributeCount];
+        for (int i = 0; i < span.TotalAttributeCount; i++)
+        {
+            KeyValue kv = span.AttributeAt(i);
+            plain.Attributes[plain.AttributeCount++] = new KeyValue(new string(kv.Key.AsSpan()), kv.Value);
+        }
+        return plain;
+    }
+
+    [Fact]
+    public void Json_with_cached_site_pieces_is_byte_for_byte_the_json_without_them()
+    {
+        var encoder = new OtlpTraceEncoder(OtlpResource.Create("json"));
+        using var cached = new PooledBuffer(64);
+        using var plain = new PooledBuffer(64);
+        List<SpanRecord> shapes = Shapes();
+        for (int round = 0; round < 2; round++)
+        {
+            foreach (SpanRecord span in shapes)
+            {
+                cached.Clear();
+                plain.Clear();
+                encoder.EncodeJson(new[] { span }, cached);
+                encoder.EncodeJson(new[] { WithoutSite(span) }, plain);
+                Assert.Equal(System.Text.Encoding.UTF8.GetString(plain.WrittenSpan), System.Text.Encoding.UTF8.GetString(cached.WrittenSpan));
+                using var document = System.Text.Json.JsonDocument.Parse(cached.WrittenMemory);
+                System.Text.Json.JsonElement decoded = document.RootElement.GetProperty("resourceSpans")[0].GetProperty("scopeSpans")[0].GetProperty("spans")[0];
+                Assert.Equal(span.Name, decoded.GetProperty("name").GetString());
+                Assert.Equal(span.TotalAttributeCount, decoded.TryGetProperty("attributes", out var a) ? a.GetArrayLength() : 0);
+                Assert.Equal(span.SpanId.ToHexString(), decoded.GetProperty("spanId").GetString());
+                Assert.Equal(span.TraceId.ToHexString(), decoded.GetProperty("traceId").GetString());
+
+                // And the protobuf of the span without its site is the fast protobuf of the span with it.
+                cached.Clear();
+                plain.Clear();
+                encoder.EncodeProtobuf(new[] { span }, cached);
+                encoder.EncodeProtobuf(new[] { WithoutSite(span) }, plain);
+                Assert.Equal(plain.WrittenSpan.ToArray(), cached.WrittenSpan.ToArray());
+            }
+        }
+    }
+
     private static IEnumerable<byte> Varint(ulong value)
     {
         while (value >= 0x80)

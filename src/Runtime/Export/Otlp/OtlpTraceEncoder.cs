@@ -79,6 +79,7 @@ public sealed class OtlpTraceEncoder
     private const int CacheLimit = 4096;
     private readonly System.Collections.Generic.Dictionary<SpanDescriptor, SiteBytes> _sites = new();
     private readonly System.Collections.Generic.Dictionary<string, byte[]> _keys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
+    private readonly System.Collections.Generic.Dictionary<string, JsonEncodedText> _jsonKeys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
 
     private sealed class SiteBytes
     {
@@ -95,6 +96,18 @@ public sealed class OtlpTraceEncoder
             }
             NameAndKind = scratch.WrittenSpan.ToArray();
             Attributes = OtlpProtobuf.EncodeKeyValues(SpanAttributes, descriptor.Attributes);
+
+            JsonName = JsonEncodedText.Encode(descriptor.Name, OtlpJsonWriter.Options.Encoder);
+            JsonAttributes = new byte[descriptor.Attributes.Length][];
+            using var json = new Utf8JsonWriter(scratch, OtlpJsonWriter.Options);
+            for (int i = 0; i < JsonAttributes.Length; i++)
+            {
+                scratch.Clear();
+                json.Reset(scratch);
+                OtlpJsonWriter.WriteKeyValue(json, descriptor.Attributes[i]);
+                json.Flush();
+                JsonAttributes[i] = scratch.WrittenSpan.ToArray();
+            }
         }
 
         public readonly string Name;
@@ -106,6 +119,12 @@ public sealed class OtlpTraceEncoder
         // The keys this site's spans set, by position: generated code sets the same literals in the same order.
         public readonly string?[] OwnKeys = new string?[8];
         public readonly byte[]?[] OwnKeyFields = new byte[]?[8];
+
+        // The same for OTLP/JSON: the escaped name, each constant KeyValue object, own keys by position.
+        public readonly JsonEncodedText JsonName;
+        public readonly byte[][] JsonAttributes;
+        public readonly string?[] OwnJsonKeys = new string?[8];
+        public readonly JsonEncodedText[] OwnJsonKeyTexts = new JsonEncodedText[8];
     }
 
     private readonly SpanDescriptor?[] _recentDescriptors = new SpanDescriptor?[64];
@@ -522,6 +541,21 @@ public sealed class OtlpTraceEncoder
         return _lastSite = site;
     }
 
+    private bool JsonKey(string key, out JsonEncodedText text)
+    {
+        if (_jsonKeys.TryGetValue(key, out text))
+        {
+            return true;
+        }
+        if (_jsonKeys.Count >= CacheLimit)
+        {
+            return false;
+        }
+        text = JsonEncodedText.Encode(key, OtlpJsonWriter.Options.Encoder);
+        _jsonKeys.Add(key, text);
+        return true;
+    }
+
     private byte[]? KeyField(string key)
     {
         if (_keys.TryGetValue(key, out byte[]? bytes))
@@ -537,8 +571,14 @@ public sealed class OtlpTraceEncoder
         return bytes;
     }
 
-    private static void WriteSpan(Utf8JsonWriter json, SpanRecord span)
+    private void WriteSpan(Utf8JsonWriter json, SpanRecord span)
     {
+        SpanDescriptor? descriptor = span.Descriptor;
+        SiteBytes? site = null;
+        if (descriptor is not null)
+        {
+            site = ReferenceEquals(descriptor, _lastDescriptor) ? _lastSite : Site(descriptor);
+        }
         json.WriteStartObject();
         OtlpJsonWriter.WriteTraceId(json, s_traceId, span.TraceId);
         OtlpJsonWriter.WriteSpanId(json, s_spanId, span.SpanId);
@@ -551,7 +591,14 @@ public sealed class OtlpTraceEncoder
             OtlpJsonWriter.WriteSpanId(json, s_parentSpanId, span.ParentSpanId);
         }
         json.WriteNumber(s_flags, SpanFlags(span));
-        json.WriteString(s_name, span.Name ?? string.Empty);
+        if (site is not null && ReferenceEquals(site.Name, span.Name))
+        {
+            json.WriteString(s_name, site.JsonName);
+        }
+        else
+        {
+            json.WriteString(s_name, span.Name ?? string.Empty);
+        }
         if (span.Kind != SpanKind.Unspecified)
         {
             json.WriteNumber(s_kind, (int)span.Kind);
@@ -562,9 +609,49 @@ public sealed class OtlpTraceEncoder
         if (total > 0)
         {
             json.WriteStartArray(s_attributes);
-            for (int i = 0; i < total; i++)
+            if (site is not null)
             {
-                OtlpJsonWriter.WriteKeyValue(json, span.AttributeAt(i));
+                foreach (byte[] constant in site.JsonAttributes)
+                {
+                    json.WriteRawValue(constant, skipInputValidation: true);
+                }
+            }
+            else if (descriptor is not null)
+            {
+                foreach (ref readonly KeyValue attribute in descriptor.Attributes.AsSpan())
+                {
+                    OtlpJsonWriter.WriteKeyValue(json, attribute);
+                }
+            }
+            KeyValue[] attributes = span.Attributes;
+            int count = Math.Min(span.AttributeCount, attributes.Length);
+            for (int i = 0; i < count; i++)
+            {
+                ref readonly KeyValue attribute = ref attributes[i];
+                JsonEncodedText key;
+                if (site is not null && i < site.OwnJsonKeys.Length)
+                {
+                    if (ReferenceEquals(site.OwnJsonKeys[i], attribute.Key))
+                    {
+                        key = site.OwnJsonKeyTexts[i];
+                    }
+                    else if (JsonKey(attribute.Key, out key))
+                    {
+                        site.OwnJsonKeys[i] = attribute.Key;
+                        site.OwnJsonKeyTexts[i] = key;
+                    }
+                    else
+                    {
+                        OtlpJsonWriter.WriteKeyValue(json, attribute);
+                        continue;
+                    }
+                }
+                else if (!JsonKey(attribute.Key, out key))
+                {
+                    OtlpJsonWriter.WriteKeyValue(json, attribute);
+                    continue;
+                }
+                OtlpJsonWriter.WriteKeyValue(json, key, attribute.Value);
             }
             json.WriteEndArray();
         }
