@@ -132,6 +132,9 @@ public sealed class OtlpTraceEncoder
     // The last site looked up: batches come in runs of spans from the same site.
     private SpanDescriptor? _lastDescriptor;
     private SiteBytes? _lastSite;
+    // Own-attribute key bytes by position for spans without a site.
+    private readonly string?[] _plainKeys = new string?[16];
+    private readonly byte[]?[] _plainKeyFields = new byte[]?[16];
     private Utf8JsonWriter? _json;
 
     /// <summary>An encoder for spans of <paramref name="resource"/> under the <c>OtelGen</c> scope.</summary>
@@ -286,17 +289,41 @@ public sealed class OtlpTraceEncoder
         }
         else
         {
+            // Name and kind of a span from code (or renamed): written here, with the same run of raw writes.
+            string name = span.Name ?? string.Empty;
+            output.Ensure(10 + 6 + name.Length * 3 + 11 + 18);
+            b = ref RawProtobuf.Start(output);
+            p = output._length;
             if (span.ParentSpanId.IsValid)
             {
-                writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
+                Unsafe.Add(ref b, p) = (SpanParentSpanId << 3) | 2;
+                Unsafe.Add(ref b, p + 1) = 8;
+                RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 2), span.ParentSpanId.Value);
+                p += 10;
             }
-            writer.WriteString(SpanName, span.Name ?? string.Empty);
+            Unsafe.Add(ref b, p) = (SpanName << 3) | 2;
+            if (name.Length <= 42)
+            {
+                // At most 126 bytes: the length takes one byte, written after the text.
+                int written = RawProtobuf.Utf8(name, output, p + 2);
+                Unsafe.Add(ref b, p + 1) = (byte)written;
+                p += 2 + written;
+            }
+            else
+            {
+                p = RawProtobuf.Varint(ref b, p + 1, (ulong)System.Text.Encoding.UTF8.GetByteCount(name));
+                p += RawProtobuf.Utf8(name, output, p);
+            }
             if (span.Kind != SpanKind.Unspecified)
             {
-                writer.WriteEnum(SpanKindField, (int)span.Kind);
+                Unsafe.Add(ref b, p) = SpanKindField << 3;
+                p = RawProtobuf.Varint(ref b, p + 1, (ulong)(long)(int)span.Kind);
             }
-            writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
-            writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
+            Unsafe.Add(ref b, p) = (SpanStart << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 1), (ulong)span.StartUnixNano);
+            Unsafe.Add(ref b, p + 9) = (SpanEnd << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 10), (ulong)span.EndUnixNano);
+            output._length = p + 18;
             if (site is not null)
             {
                 writer.WriteRaw(site.Attributes);
@@ -307,23 +334,26 @@ public sealed class OtlpTraceEncoder
             }
         }
 
+        // Own attributes: key bytes by position, from the site's memo (or the one for spans without a site).
+        string?[] memoKeys = site is not null ? site.OwnKeys : _plainKeys;
+        byte[]?[] memoFields = site is not null ? site.OwnKeyFields : _plainKeyFields;
         KeyValue[] attributes = span.Attributes;
         int count = Math.Min(span.AttributeCount, attributes.Length);
         for (int i = 0; i < count; i++)
         {
             ref readonly KeyValue attribute = ref attributes[i];
             byte[]? key;
-            if (site is not null && i < site.OwnKeys.Length)
+            if (i < memoKeys.Length)
             {
-                if (ReferenceEquals(site.OwnKeys[i], attribute.Key))
+                if (ReferenceEquals(memoKeys[i], attribute.Key))
                 {
-                    key = site.OwnKeyFields[i];
+                    key = memoFields[i];
                 }
                 else
                 {
                     key = KeyField(attribute.Key);
-                    site.OwnKeys[i] = key is null ? null : attribute.Key;
-                    site.OwnKeyFields[i] = key;
+                    memoKeys[i] = key is null ? null : attribute.Key;
+                    memoFields[i] = key;
                 }
             }
             else
