@@ -277,6 +277,29 @@ public class OtlpFastEncodingTests
         Assert.Equal(plain, fast);
     }
 
+    [Fact]
+    public void Every_span_shape_encodes_without_allocating_once_the_caches_are_warm()
+    {
+        var encoder = new OtlpTraceEncoder(OtlpResource.Create("alloc"));
+        SpanRecord[] shapes = Shapes().Concat(Shapes().Select(WithoutSite)).ToArray();
+        using var buffer = new PooledBuffer(64);
+        foreach (OtlpProtocol protocol in new[] { OtlpProtocol.HttpProtobuf, OtlpProtocol.HttpJson })
+        {
+            for (int warm = 0; warm < 3; warm++)
+            {
+                buffer.Clear();
+                encoder.Encode(shapes, buffer, protocol);
+            }
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+            {
+                buffer.Clear();
+                encoder.Encode(shapes, buffer, protocol);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
     /// <summary>The same span with the site's facts set on the span itself, and every string a fresh instance (no cache hits).</summary>
     private static SpanRecord WithoutSite(SpanRecord span)
     {
