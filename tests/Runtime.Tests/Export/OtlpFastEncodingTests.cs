@@ -67,6 +67,13 @@ public class OtlpFastEncodingTests
         scalars.SetAttribute("s.short_unicode", "aé");
         scalars.SetAttribute("s.del", "abcdefgh\u007f");
         scalars.SetAttribute("s.nul", "\0abcdefgh");
+        scalars.SetAttribute("s.printable", new string(Enumerable.Range(0x20, 0x5F).Select(c => (char)c).Where(c => c != '"' && c != '\\').ToArray()));
+        scalars.SetAttribute("s.quote", "say \"hi\"");
+        scalars.SetAttribute("s.backslash", "C:\\temp");
+        scalars.SetAttribute("s.tab", "a\tb");
+        scalars.SetAttribute("s.html", "<a href='x'>&amp;</a>");
+        scalars.SetAttribute("s.len200", new string('y', 200));
+        scalars.SetAttribute("s.len201", new string('z', 201));
         scalars.SetAttribute("b.true", true);
         scalars.SetAttribute("b.false", false);
         scalars.SetAttribute("l.zero", 0L);
@@ -317,7 +324,7 @@ public class OtlpFastEncodingTests
     }
 
     [Fact]
-    public void Json_with_cached_site_pieces_is_byte_for_byte_the_json_without_them()
+    public void Json_with_cached_pieces_is_byte_for_byte_the_plain_writers_json()
     {
         var encoder = new OtlpTraceEncoder(OtlpResource.Create("json"));
         using var cached = new PooledBuffer(64);
@@ -330,6 +337,9 @@ public class OtlpFastEncodingTests
                 cached.Clear();
                 plain.Clear();
                 encoder.EncodeJson(new[] { span }, cached);
+                encoder.EncodeJsonPlain(new[] { span }, plain);
+                Assert.Equal(System.Text.Encoding.UTF8.GetString(plain.WrittenSpan), System.Text.Encoding.UTF8.GetString(cached.WrittenSpan));
+                plain.Clear();
                 encoder.EncodeJson(new[] { WithoutSite(span) }, plain);
                 Assert.Equal(System.Text.Encoding.UTF8.GetString(plain.WrittenSpan), System.Text.Encoding.UTF8.GetString(cached.WrittenSpan));
                 using var document = System.Text.Json.JsonDocument.Parse(cached.WrittenMemory);

@@ -79,7 +79,21 @@ public sealed class OtlpTraceEncoder
     private const int CacheLimit = 4096;
     private readonly System.Collections.Generic.Dictionary<SpanDescriptor, SiteBytes> _sites = new();
     private readonly System.Collections.Generic.Dictionary<string, byte[]> _keys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
-    private readonly System.Collections.Generic.Dictionary<string, JsonEncodedText> _jsonKeys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
+    private readonly System.Collections.Generic.Dictionary<string, JsonKeyBytes> _jsonKeys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
+
+    /// <summary>An attribute key for OTLP/JSON: escaped, and as the opening of its KeyValue object.</summary>
+    private sealed class JsonKeyBytes
+    {
+        public JsonKeyBytes(string key)
+        {
+            Text = JsonEncodedText.Encode(key, OtlpJsonWriter.Options.Encoder);
+            // {"key":"<escaped>","value":{
+            Prefix = [.. "{\"key\":\""u8, .. Text.EncodedUtf8Bytes, .. "\",\"value\":{"u8];
+        }
+
+        public readonly JsonEncodedText Text;
+        public readonly byte[] Prefix;
+    }
 
     private sealed class SiteBytes
     {
@@ -124,7 +138,7 @@ public sealed class OtlpTraceEncoder
         public readonly JsonEncodedText JsonName;
         public readonly byte[][] JsonAttributes;
         public readonly string?[] OwnJsonKeys = new string?[8];
-        public readonly JsonEncodedText[] OwnJsonKeyTexts = new JsonEncodedText[8];
+        public readonly JsonKeyBytes?[] OwnJsonKeyBytes = new JsonKeyBytes?[8];
     }
 
     private readonly SpanDescriptor?[] _recentDescriptors = new SpanDescriptor?[64];
@@ -135,6 +149,10 @@ public sealed class OtlpTraceEncoder
     // Own-attribute key bytes by position for spans without a site.
     private readonly string?[] _plainKeys = new string?[16];
     private readonly byte[]?[] _plainKeyFields = new byte[]?[16];
+    private readonly string?[] _plainJsonKeys = new string?[16];
+    private readonly JsonKeyBytes?[] _plainJsonKeyBytes = new JsonKeyBytes?[16];
+    // A KeyValue object composed here and handed to the JSON writer whole.
+    private readonly byte[] _jsonScratch = new byte[512];
     private Utf8JsonWriter? _json;
 
     /// <summary>An encoder for spans of <paramref name="resource"/> under the <c>OtelGen</c> scope.</summary>
@@ -208,7 +226,17 @@ public sealed class OtlpTraceEncoder
     }
 
     /// <summary>Appends an OTLP/JSON <c>ExportTraceServiceRequest</c> for <paramref name="spans"/> to <paramref name="output"/> (one line).</summary>
-    public void EncodeJson(ReadOnlySpan<SpanRecord> spans, PooledBuffer output)
+    public void EncodeJson(ReadOnlySpan<SpanRecord> spans, PooledBuffer output) =>
+        EncodeJson(spans, output, plain: false);
+
+    /// <summary>
+    /// The same JSON as <see cref="EncodeJson(ReadOnlySpan{SpanRecord}, PooledBuffer)"/> written through
+    /// <see cref="Utf8JsonWriter"/> alone, without cached pieces: the reference for tests.
+    /// </summary>
+    internal void EncodeJsonPlain(ReadOnlySpan<SpanRecord> spans, PooledBuffer output) =>
+        EncodeJson(spans, output, plain: true);
+
+    private void EncodeJson(ReadOnlySpan<SpanRecord> spans, PooledBuffer output, bool plain)
     {
         Utf8JsonWriter json = _json ??= new Utf8JsonWriter(output, OtlpJsonWriter.Options);
         json.Reset(output);
@@ -222,7 +250,7 @@ public sealed class OtlpTraceEncoder
         json.WriteStartArray(s_spans);
         foreach (SpanRecord span in spans)
         {
-            WriteSpan(json, span);
+            WriteSpan(json, span, plain);
         }
         json.WriteEndArray();
         json.WriteEndObject();
@@ -571,18 +599,73 @@ public sealed class OtlpTraceEncoder
         return _lastSite = site;
     }
 
-    private bool JsonKey(string key, out JsonEncodedText text)
+    private JsonKeyBytes? JsonKey(string key)
     {
-        if (_jsonKeys.TryGetValue(key, out text))
+        if (_jsonKeys.TryGetValue(key, out JsonKeyBytes? bytes))
         {
-            return true;
+            return bytes;
         }
         if (_jsonKeys.Count >= CacheLimit)
         {
+            return null;
+        }
+        bytes = new JsonKeyBytes(key);
+        _jsonKeys.Add(key, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Writes a KeyValue object composed from the key's cached opening and the value, as one raw JSON
+    /// value: for integers, booleans and strings of printable ASCII without quotes or backslashes (which
+    /// the writer's encoder leaves as they are). False, nothing written, for anything else.
+    /// </summary>
+    private bool TryWriteRawKeyValue(Utf8JsonWriter json, byte[] prefix, in AttributeValue value)
+    {
+        byte[] scratch = _jsonScratch;
+        int at = prefix.Length;
+        if (at > 256)
+        {
             return false;
         }
-        text = JsonEncodedText.Encode(key, OtlpJsonWriter.Options.Encoder);
-        _jsonKeys.Add(key, text);
+        prefix.CopyTo(scratch, 0);
+        ReadOnlySpan<byte> close = "}}"u8;
+        switch (value.Type)
+        {
+            case AttributeType.Long:
+                "\"intValue\":\""u8.CopyTo(scratch.AsSpan(at));
+                at += 12;
+                System.Buffers.Text.Utf8Formatter.TryFormat(value.AsLong(), scratch.AsSpan(at), out int digits);
+                at += digits;
+                close = "\"}}"u8;
+                break;
+            case AttributeType.Bool:
+                ReadOnlySpan<byte> literal = value.AsBool() ? "\"boolValue\":true"u8 : "\"boolValue\":false"u8;
+                literal.CopyTo(scratch.AsSpan(at));
+                at += literal.Length;
+                break;
+            case AttributeType.String:
+                string text = value.AsString();
+                if (text.Length > 200)
+                {
+                    return false;
+                }
+                "\"stringValue\":\""u8.CopyTo(scratch.AsSpan(at));
+                at += 15;
+                foreach (char c in text)
+                {
+                    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+                    {
+                        return false;
+                    }
+                    scratch[at++] = (byte)c;
+                }
+                close = "\"}}"u8;
+                break;
+            default:
+                return false;
+        }
+        close.CopyTo(scratch.AsSpan(at));
+        json.WriteRawValue(scratch.AsSpan(0, at + close.Length), skipInputValidation: true);
         return true;
     }
 
@@ -601,11 +684,11 @@ public sealed class OtlpTraceEncoder
         return bytes;
     }
 
-    private void WriteSpan(Utf8JsonWriter json, SpanRecord span)
+    private void WriteSpan(Utf8JsonWriter json, SpanRecord span, bool plain)
     {
         SpanDescriptor? descriptor = span.Descriptor;
         SiteBytes? site = null;
-        if (descriptor is not null)
+        if (descriptor is not null && !plain)
         {
             site = ReferenceEquals(descriptor, _lastDescriptor) ? _lastSite : Site(descriptor);
         }
@@ -655,33 +738,40 @@ public sealed class OtlpTraceEncoder
             }
             KeyValue[] attributes = span.Attributes;
             int count = Math.Min(span.AttributeCount, attributes.Length);
+            string?[] memoKeys = site is not null ? site.OwnJsonKeys : _plainJsonKeys;
+            JsonKeyBytes?[] memoBytes = site is not null ? site.OwnJsonKeyBytes : _plainJsonKeyBytes;
             for (int i = 0; i < count; i++)
             {
                 ref readonly KeyValue attribute = ref attributes[i];
-                JsonEncodedText key;
-                if (site is not null && i < site.OwnJsonKeys.Length)
+                JsonKeyBytes? key = null;
+                if (plain)
                 {
-                    if (ReferenceEquals(site.OwnJsonKeys[i], attribute.Key))
+                }
+                else if (i < memoKeys.Length)
+                {
+                    if (ReferenceEquals(memoKeys[i], attribute.Key))
                     {
-                        key = site.OwnJsonKeyTexts[i];
-                    }
-                    else if (JsonKey(attribute.Key, out key))
-                    {
-                        site.OwnJsonKeys[i] = attribute.Key;
-                        site.OwnJsonKeyTexts[i] = key;
+                        key = memoBytes[i];
                     }
                     else
                     {
-                        OtlpJsonWriter.WriteKeyValue(json, attribute);
-                        continue;
+                        key = JsonKey(attribute.Key);
+                        memoKeys[i] = key is null ? null : attribute.Key;
+                        memoBytes[i] = key;
                     }
                 }
-                else if (!JsonKey(attribute.Key, out key))
+                else
+                {
+                    key = JsonKey(attribute.Key);
+                }
+                if (key is null)
                 {
                     OtlpJsonWriter.WriteKeyValue(json, attribute);
-                    continue;
                 }
-                OtlpJsonWriter.WriteKeyValue(json, key, attribute.Value);
+                else if (!TryWriteRawKeyValue(json, key.Prefix, attribute.Value))
+                {
+                    OtlpJsonWriter.WriteKeyValue(json, key.Text, attribute.Value);
+                }
             }
             json.WriteEndArray();
         }
