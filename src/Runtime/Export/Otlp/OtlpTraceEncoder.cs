@@ -743,9 +743,10 @@ public sealed class OtlpTraceEncoder
             for (int i = 0; i < count; i++)
             {
                 ref readonly KeyValue attribute = ref attributes[i];
-                JsonKeyBytes? key = null;
+                JsonKeyBytes? key;
                 if (plain)
                 {
+                    key = null;
                 }
                 else if (i < memoKeys.Length)
                 {
