@@ -66,6 +66,11 @@ internal static class Parser
         {
             if (IsCandidateInvocation(node, cancellationToken))
             {
+                // Only a call written with the name of an instrumented method can bind to one: skip the rest unbound.
+                if (!input.Names.Contains(CalledName((InvocationExpressionSyntax)node)))
+                {
+                    continue;
+                }
                 model ??= compilation.GetSemanticModel(input.Unit.SyntaxTree);
                 if (ParseCallSite((InvocationExpressionSyntax)node, model, cancellationToken) is { } result)
                 {
@@ -195,12 +200,12 @@ internal static class Parser
 
     // ---------------------------------------------------------------- which methods are instrumented
 
-    private static bool IsOtelGenAttribute(AttributeData attribute, string name) =>
+    internal static bool IsOtelGenAttribute(AttributeData attribute, string name) =>
         attribute.AttributeClass is { } type
         && type.Name == name
         && type.ContainingNamespace is { Name: "OtelGen", ContainingNamespace.IsGlobalNamespace: true };
 
-    private static AttributeData? Find(ImmutableArray<AttributeData> attributes, string name)
+    internal static AttributeData? Find(ImmutableArray<AttributeData> attributes, string name)
     {
         foreach (AttributeData attribute in attributes)
         {
@@ -283,7 +288,7 @@ internal static class Parser
         return true;
     }
 
-    private static bool NamespaceRuleMatches(AttributeData attribute, INamedTypeSymbol type)
+    internal static bool NamespaceRuleMatches(AttributeData attribute, INamedTypeSymbol type)
     {
         string wanted = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is string ns ? ns : string.Empty;
         bool includeNested = NamedBool(attribute, "IncludeSubnamespaces", true);
@@ -1002,7 +1007,7 @@ internal static class Parser
     private static string MetadataName(INamedTypeSymbol type) =>
         (type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." : string.Empty) + type.MetadataName;
 
-    private static string CalledName(InvocationExpressionSyntax invocation) => invocation.Expression switch
+    internal static string CalledName(InvocationExpressionSyntax invocation) => invocation.Expression switch
     {
         MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
         MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,

@@ -22,16 +22,20 @@ internal sealed class FileInput : IEquatable<FileInput>
 {
     private readonly WeakReference<Compilation> _compilation;
 
-    public FileInput(CompilationUnitSyntax unit, ProjectShape shape, CompilationRef compilation)
+    public FileInput(CompilationUnitSyntax unit, ProjectShape shape, TracedNames names, CompilationRef compilation)
     {
         Unit = unit;
         Shape = shape;
+        Names = names;
         _compilation = compilation.Reference;
     }
 
     public CompilationUnitSyntax Unit { get; }
 
     public ProjectShape Shape { get; }
+
+    /// <summary>Derived from the shape (declarations and references), so it adds no reason to bind again.</summary>
+    public TracedNames Names { get; }
 
     /// <summary>
     /// The compilation of the run that created this input. Read only while binding, which happens in that run
@@ -41,11 +45,34 @@ internal sealed class FileInput : IEquatable<FileInput>
         _compilation.TryGetTarget(out Compilation? compilation) ? compilation : throw new InvalidOperationException("The compilation of this run is gone.");
 
     // The compilation is left out on purpose: see the note at the top of this file.
-    public bool Equals(FileInput? other) => other is not null && ReferenceEquals(Unit, other.Unit) && Shape.Equals(other.Shape);
+    public bool Equals(FileInput? other) => other is not null && ReferenceEquals(Unit, other.Unit) && Shape.Equals(other.Shape) && Names.Equals(other.Names);
 
     public override bool Equals(object? obj) => Equals(obj as FileInput);
 
     public override int GetHashCode() => Unit.GetHashCode();
+}
+
+/// <summary>The project shape with a weak handle on the compilation, equal when the shape is: what the traced names are computed from.</summary>
+internal sealed class ShapeInput : IEquatable<ShapeInput>
+{
+    private readonly WeakReference<Compilation> _compilation;
+
+    public ShapeInput(ProjectShape shape, CompilationRef compilation)
+    {
+        Shape = shape;
+        _compilation = compilation.Reference;
+    }
+
+    public ProjectShape Shape { get; }
+
+    public Compilation Compilation =>
+        _compilation.TryGetTarget(out Compilation? compilation) ? compilation : throw new InvalidOperationException("The compilation of this run is gone.");
+
+    public bool Equals(ShapeInput? other) => other is not null && Shape.Equals(other.Shape);
+
+    public override bool Equals(object? obj) => Equals(obj as ShapeInput);
+
+    public override int GetHashCode() => Shape.GetHashCode();
 }
 
 /// <summary>A weak handle on the current compilation, new on every run (compared by reference).</summary>

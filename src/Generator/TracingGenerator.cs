@@ -19,6 +19,7 @@ public sealed class TracingGenerator : IIncrementalGenerator
     internal static class Steps
     {
         public const string Shapes = "OtelGen.Shapes";
+        public const string TracedNames = "OtelGen.TracedNames";
         public const string FileInputs = "OtelGen.FileInputs";
         public const string CallSites = "OtelGen.CallSites";
         public const string Interceptors = "OtelGen.Interceptors";
@@ -39,12 +40,21 @@ public sealed class TracingGenerator : IIncrementalGenerator
             .Combine(context.CompilationProvider.Select(static (compilation, _) => new CompilationShape(compilation)))
             .Select(static (input, _) => new ProjectShape(new EquatableArray<long>(input.Left.ToArray()), input.Right));
 
+        IncrementalValueProvider<CompilationRef> compilation = context.CompilationProvider
+            .Select(static (compilation, _) => new CompilationRef(compilation));
+
+        IncrementalValueProvider<TracedNames> names = shape
+            .Combine(compilation)
+            .Select(static (input, _) => new ShapeInput(input.Left, input.Right))
+            .Select(static (input, cancellationToken) => TracedNames.Of(input.Compilation, cancellationToken))
+            .WithTrackingName(Steps.TracedNames);
+
         // Per file, not per call: a provider with one entry per call site would cost the driver (and its step
         // tracking) work for every call on every run, even when all of them are cached.
         IncrementalValuesProvider<FileResult> bound = files
-            .Combine(shape)
-            .Combine(context.CompilationProvider.Select(static (compilation, _) => new CompilationRef(compilation)))
-            .Select(static (input, _) => new FileInput(input.Left.Left, input.Left.Right, input.Right))
+            .Combine(shape.Combine(names))
+            .Combine(compilation)
+            .Select(static (input, _) => new FileInput(input.Left.Left, input.Left.Right.Left, input.Left.Right.Right, input.Right))
             .WithTrackingName(Steps.FileInputs)
             .Select(Parser.ParseFile)
             .WithTrackingName(Steps.CallSites);
