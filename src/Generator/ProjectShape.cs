@@ -12,30 +12,62 @@ namespace OtelGen.Generator;
 // a step fed with it reruns for every file. What a call in file F binds to, and what the generator makes of
 // the method it binds to, depends only on F itself, on the declarations of the other files (types, member
 // signatures, attributes, usings: everything outside method bodies), on the fork calls and yields inside the
-// bodies of methods (the only body facts a target model reads) and on the references and options. The step
-// that binds F is therefore keyed on F's syntax tree and on that "shape" of the project; it carries the
-// compilation only weakly and leaves it out of its equality, so that an edit inside a method body, or in
-// comments, leaves every other file's binding Cached.
+// bodies of methods (the only body facts a target model reads) and on the references and options. Of the
+// other files' declarations, F can only reach those with a name F writes, plus a project-wide part that needs
+// no name in F (type attributes, base lists, partial type headers, conversions and operators, indexers,
+// members the language calls by pattern such as GetEnumerator, global usings, assembly attributes). The step
+// that binds F is therefore keyed on F's syntax tree and on a hash of exactly that (FileKey); it carries the
+// compilation only weakly and leaves it out of its equality, so that an edit inside a method body, in a
+// comment, or to declarations F cannot name leaves F's binding Cached.
 
-/// <summary>What a file's call-site binding depends on: the file, and the shape of the whole project.</summary>
-internal sealed class FileInput : IEquatable<FileInput>
+/// <summary>
+/// What a file's call-site binding depends on: the file itself, the declarations of the files that declare a
+/// name it refers to, the project-wide part of every file's declarations, references and options, and which of
+/// the traced names it refers to. Equal from run to run unless one of these changed.
+/// </summary>
+internal sealed class FileKey : IEquatable<FileKey>
 {
-    private readonly WeakReference<Compilation> _compilation;
-
-    public FileInput(CompilationUnitSyntax unit, ProjectShape shape, TracedNames names, CompilationRef compilation)
+    public FileKey(CompilationUnitSyntax unit, long dependencies, CompilationShape compilation, TracedNames names)
     {
         Unit = unit;
-        Shape = shape;
+        Dependencies = dependencies;
+        Compilation = compilation;
         Names = names;
-        _compilation = compilation.Reference;
     }
 
     public CompilationUnitSyntax Unit { get; }
 
-    public ProjectShape Shape { get; }
+    public long Dependencies { get; }
 
-    /// <summary>Derived from the shape (declarations and references), so it adds no reason to bind again.</summary>
+    public CompilationShape Compilation { get; }
+
+    /// <summary>The traced names this file refers to: only calls by these names are bound.</summary>
     public TracedNames Names { get; }
+
+    public bool Equals(FileKey? other) =>
+        other is not null && ReferenceEquals(Unit, other.Unit) && Dependencies == other.Dependencies && Compilation.Equals(other.Compilation) && Names.Equals(other.Names);
+
+    public override bool Equals(object? obj) => Equals(obj as FileKey);
+
+    public override int GetHashCode() => Unit.GetHashCode();
+}
+
+/// <summary>A file's key and the compilation of the run, equal when the keys are (see the note at the top).</summary>
+internal sealed class FileInput : IEquatable<FileInput>
+{
+    private readonly WeakReference<Compilation> _compilation;
+
+    public FileInput(FileKey key, CompilationRef compilation)
+    {
+        Key = key;
+        _compilation = compilation.Reference;
+    }
+
+    public FileKey Key { get; }
+
+    public CompilationUnitSyntax Unit => Key.Unit;
+
+    public TracedNames Names => Key.Names;
 
     /// <summary>
     /// The compilation of the run that created this input. Read only while binding, which happens in that run
@@ -45,11 +77,11 @@ internal sealed class FileInput : IEquatable<FileInput>
         _compilation.TryGetTarget(out Compilation? compilation) ? compilation : throw new InvalidOperationException("The compilation of this run is gone.");
 
     // The compilation is left out on purpose: see the note at the top of this file.
-    public bool Equals(FileInput? other) => other is not null && ReferenceEquals(Unit, other.Unit) && Shape.Equals(other.Shape) && Names.Equals(other.Names);
+    public bool Equals(FileInput? other) => other is not null && Key.Equals(other.Key);
 
     public override bool Equals(object? obj) => Equals(obj as FileInput);
 
-    public override int GetHashCode() => Unit.GetHashCode();
+    public override int GetHashCode() => Key.GetHashCode();
 }
 
 /// <summary>The project shape with a weak handle on the compilation, equal when the shape is: what the traced names are computed from.</summary>
@@ -83,8 +115,128 @@ internal sealed class CompilationRef
     public WeakReference<Compilation> Reference { get; }
 }
 
-/// <summary>The declaration shape of every file, in order, plus what the compilation adds (references, options).</summary>
-internal sealed record ProjectShape(EquatableArray<long> Files, CompilationShape Compilation);
+/// <summary>What other files can depend on in one file (see <see cref="DeclarationShape"/>).</summary>
+internal sealed record FileShape(long Declarations, long Global, EquatableArray<string> Declared, EquatableArray<string> Referenced);
+
+/// <summary>A file and its shape; the shape is derived from the file, so the file's identity is the equality.</summary>
+internal sealed class ShapedFile : IEquatable<ShapedFile>
+{
+    public ShapedFile(CompilationUnitSyntax unit, FileShape shape)
+    {
+        Unit = unit;
+        Shape = shape;
+    }
+
+    public CompilationUnitSyntax Unit { get; }
+
+    public FileShape Shape { get; }
+
+    public bool Equals(ShapedFile? other) => other is not null && ReferenceEquals(Unit, other.Unit);
+
+    public override bool Equals(object? obj) => Equals(obj as ShapedFile);
+
+    public override int GetHashCode() => Unit.GetHashCode();
+}
+
+/// <summary>The shape of every file plus what the compilation adds (references, options); equal across body edits.</summary>
+internal sealed class ProjectShape : IEquatable<ProjectShape>
+{
+    private readonly FileShape[] _files;
+    private Dictionary<string, List<int>>? _declaredBy;
+    private long _global;
+
+    public ProjectShape(FileShape[] files, CompilationShape compilation)
+    {
+        _files = files;
+        Compilation = compilation;
+    }
+
+    public CompilationShape Compilation { get; }
+
+    /// <summary>
+    /// A hash of what <paramref name="file"/>'s calls can depend on: the project-wide parts, and the declarations of
+    /// every file that declares a name the file refers to (in any order, so adding an unrelated file changes nothing).
+    /// </summary>
+    public long DependenciesOf(FileShape file)
+    {
+        if (_declaredBy is null)
+        {
+            Index();
+        }
+        var found = new List<long>();
+        var seen = new HashSet<int>();
+        foreach (string name in file.Referenced)
+        {
+            if (_declaredBy!.TryGetValue(name, out List<int>? files))
+            {
+                foreach (int index in files)
+                {
+                    if (seen.Add(index))
+                    {
+                        found.Add(_files[index].Declarations);
+                    }
+                }
+            }
+        }
+        found.Sort();
+        long hash = _global;
+        foreach (long declarations in found)
+        {
+            hash = unchecked(hash * 1099511628211L ^ declarations);
+        }
+        return hash;
+    }
+
+    private void Index()
+    {
+        var declaredBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var globals = new List<long>();
+        long empty = DeclarationShape.EmptyGlobal;
+        for (int i = 0; i < _files.Length; i++)
+        {
+            foreach (string name in _files[i].Declared)
+            {
+                if (!declaredBy.TryGetValue(name, out List<int>? files))
+                {
+                    declaredBy[name] = files = new List<int>();
+                }
+                files.Add(i);
+            }
+            if (_files[i].Global != empty)
+            {
+                globals.Add(_files[i].Global);
+            }
+        }
+        globals.Sort();
+        long global = 17;
+        foreach (long g in globals)
+        {
+            global = unchecked(global * 1099511628211L ^ g);
+        }
+        _global = global;
+        _declaredBy = declaredBy;
+    }
+
+    public bool Equals(ProjectShape? other)
+    {
+        if (other is null || _files.Length != other._files.Length || !Compilation.Equals(other.Compilation))
+        {
+            return false;
+        }
+        for (int i = 0; i < _files.Length; i++)
+        {
+            if (!_files[i].Equals(other._files[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public override bool Equals(object? obj) => Equals(obj as ProjectShape);
+
+    public override int GetHashCode() => _files.Length;
+}
 
 /// <summary>References (by identity), options and assembly name: equal from one keystroke to the next.</summary>
 internal sealed class CompilationShape : IEquatable<CompilationShape>
@@ -128,9 +280,24 @@ internal sealed class CompilationShape : IEquatable<CompilationShape>
 /// </summary>
 internal static class DeclarationShape
 {
-    public static long Of(CompilationUnitSyntax unit, CancellationToken cancellationToken)
+    /// <summary>The project-wide part of a file that has none.</summary>
+    public static readonly long EmptyGlobal = new Fnv().Value;
+
+    // Members the language calls without the caller writing their name (foreach, await, deconstruction, using,
+    // collection initializers, queries, ranges): a change to one can retype a receiver in any file.
+    private static readonly HashSet<string> s_patternNames = new(StringComparer.Ordinal)
+    {
+        "GetEnumerator", "GetAsyncEnumerator", "MoveNext", "MoveNextAsync", "Current", "GetAwaiter", "GetResult", "IsCompleted", "OnCompleted",
+        "UnsafeOnCompleted", "Deconstruct", "Dispose", "DisposeAsync", "Add", "Select", "SelectMany", "Where", "Join", "GroupJoin", "GroupBy",
+        "OrderBy", "OrderByDescending", "ThenBy", "ThenByDescending", "Cast", "Slice", "Length", "Count", "GetPinnableReference", "Create", "Invoke",
+    };
+
+    public static FileShape Of(CompilationUnitSyntax unit, CancellationToken cancellationToken)
     {
         var hash = new Fnv();
+        var global = new Fnv();
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
         foreach (SyntaxNodeOrToken item in unit.DescendantNodesAndTokens(static n => !IsBody(n) && n is not GlobalStatementSyntax))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -143,8 +310,9 @@ internal static class DeclarationShape
             if (node is GlobalStatementSyntax)
             {
                 // Top-level statements declare nothing other files can use; that they exist does (Program).
-                hash.Add('G');
+                global.Add('G');
                 AddDirectives(ref hash, node);
+                AddReferences(node, referenced);
             }
             else if (IsBody(node))
             {
@@ -154,9 +322,156 @@ internal static class DeclarationShape
                 {
                     AddBodyFacts(ref hash, node);
                 }
+                AddReferences(node, referenced);
+            }
+            else
+            {
+                AddDeclaration(node, declared, referenced, ref global);
             }
         }
-        return hash.Value;
+        return new FileShape(hash.Value, global.Value, Sorted(declared), Sorted(referenced));
+    }
+
+    private static EquatableArray<string> Sorted(HashSet<string> names)
+    {
+        string[] sorted = names.ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return new EquatableArray<string>(sorted);
+    }
+
+    /// <summary>
+    /// Sorts one node outside bodies: the names it declares, the names it refers to, and what goes to the
+    /// project-wide part (whatever another file can depend on without writing one of its names).
+    /// </summary>
+    private static void AddDeclaration(SyntaxNode node, HashSet<string> declared, HashSet<string> referenced, ref Fnv global)
+    {
+        switch (node)
+        {
+            case IdentifierNameSyntax or GenericNameSyntax when !IsNamespaceName(node):
+                string name = ((SimpleNameSyntax)node).Identifier.ValueText;
+                referenced.Add(name);
+                if (node.Parent is AttributeSyntax)
+                {
+                    referenced.Add(name + "Attribute");
+                }
+                break;
+            case BaseTypeDeclarationSyntax type:
+                declared.Add(type.Identifier.ValueText);
+                // Attributes ([Traced], [NoTrace]), base lists (inherited members) and partial headers reach
+                // members declared elsewhere: every file depends on them.
+                AddTokens(ref global, type.AttributeLists);
+                if (type.BaseList is { } baseList)
+                {
+                    global.Add(type.Identifier.ValueText);
+                    AddTokens(ref global, baseList);
+                }
+                if (type.Modifiers.Any(m => m.ValueText == "partial"))
+                {
+                    global.Add(type.Identifier.ValueText);
+                    foreach (SyntaxToken modifier in type.Modifiers)
+                    {
+                        global.Add(modifier.Text);
+                    }
+                    if (type is TypeDeclarationSyntax { ConstraintClauses.Count: > 0 } constrained)
+                    {
+                        AddTokens(ref global, constrained.ConstraintClauses);
+                    }
+                }
+                break;
+            case DelegateDeclarationSyntax d:
+                declared.Add(d.Identifier.ValueText);
+                break;
+            case MethodDeclarationSyntax method:
+                Declare(method.Identifier.ValueText, method, declared, ref global);
+                break;
+            case PropertyDeclarationSyntax property:
+                Declare(property.Identifier.ValueText, property, declared, ref global);
+                break;
+            case EventDeclarationSyntax e:
+                Declare(e.Identifier.ValueText, e, declared, ref global);
+                break;
+            case VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax fieldDeclaration } field:
+                Declare(field.Identifier.ValueText, fieldDeclaration, declared, ref global);
+                break;
+            case EnumMemberDeclarationSyntax member:
+                declared.Add(member.Identifier.ValueText);
+                break;
+            case OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax or IndexerDeclarationSyntax or DestructorDeclarationSyntax:
+                // Conversions and operators take part in any overload resolution, indexers in any element access.
+                AddTokensOutsideBodies(ref global, node);
+                break;
+            case UsingDirectiveSyntax { GlobalKeyword.RawKind: not 0 } globalUsing:
+                AddTokens(ref global, globalUsing);
+                break;
+            case AttributeListSyntax { Target: { } target } when target.Identifier.ValueText is "assembly" or "module":
+                AddTokens(ref global, node);
+                break;
+        }
+    }
+
+    private static void Declare(string name, SyntaxNode declaration, HashSet<string> declared, ref Fnv global)
+    {
+        declared.Add(name);
+        if (s_patternNames.Contains(name))
+        {
+            AddTokensOutsideBodies(ref global, declaration);
+        }
+    }
+
+    // namespace A.B { }: these names declare nothing another file could bind a call to.
+    private static bool IsNamespaceName(SyntaxNode node)
+    {
+        for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+        {
+            if (current is BaseNamespaceDeclarationSyntax ns)
+            {
+                return ns.Name.Span.Contains(node.Span);
+            }
+            if (current is not NameSyntax)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static void AddReferences(SyntaxNode body, HashSet<string> referenced)
+    {
+        foreach (SyntaxNode node in body.DescendantNodes())
+        {
+            if (node is SimpleNameSyntax simple)
+            {
+                referenced.Add(simple.Identifier.ValueText);
+                if (node.Parent is AttributeSyntax)
+                {
+                    referenced.Add(simple.Identifier.ValueText + "Attribute");
+                }
+            }
+        }
+    }
+
+    private static void AddTokens<TNode>(ref Fnv hash, SyntaxList<TNode> nodes) where TNode : SyntaxNode
+    {
+        foreach (TNode node in nodes)
+        {
+            AddTokens(ref hash, node);
+        }
+    }
+
+    private static void AddTokens(ref Fnv hash, SyntaxNode node)
+    {
+        foreach (SyntaxToken token in node.DescendantTokens())
+        {
+            hash.Add(token.Text);
+        }
+    }
+
+    private static void AddTokensOutsideBodies(ref Fnv hash, SyntaxNode node)
+    {
+        foreach (SyntaxToken token in node.DescendantTokens(static n => !IsBody(n)))
+        {
+            hash.Add(token.Text);
+        }
     }
 
     private static bool IsBody(SyntaxNode node) =>

@@ -29,6 +29,20 @@ internal sealed class TracedNames : IEquatable<TracedNames>
 
     public bool Contains(string name) => _set.Contains(name);
 
+    /// <summary>The names among <paramref name="referenced"/> (sorted, as a file's shape keeps them): what one file can call.</summary>
+    public TracedNames Within(EquatableArray<string> referenced)
+    {
+        List<string>? found = null;
+        foreach (string name in referenced)
+        {
+            if (_set.Contains(name))
+            {
+                (found ??= new List<string>()).Add(name);
+            }
+        }
+        return found is null ? None : new TracedNames(found.ToArray());
+    }
+
     public bool Equals(TracedNames? other) => other is not null && _sorted.Equals(other._sorted);
 
     public override bool Equals(object? obj) => Equals(obj as TracedNames);

@@ -33,12 +33,15 @@ public sealed class TracingGenerator : IIncrementalGenerator
         IncrementalValuesProvider<CompilationUnitSyntax> files = context.SyntaxProvider
             .CreateSyntaxProvider(static (node, _) => node is CompilationUnitSyntax, static (syntax, _) => (CompilationUnitSyntax)syntax.Node);
 
-        IncrementalValueProvider<ProjectShape> shape = files
-            .Select(static (unit, cancellationToken) => DeclarationShape.Of(unit, cancellationToken))
+        IncrementalValuesProvider<ShapedFile> shaped = files
+            .Select(static (unit, cancellationToken) => new ShapedFile(unit, DeclarationShape.Of(unit, cancellationToken)));
+
+        IncrementalValueProvider<ProjectShape> shape = shaped
+            .Select(static (file, _) => file.Shape)
             .WithTrackingName(Steps.Shapes)
             .Collect()
             .Combine(context.CompilationProvider.Select(static (compilation, _) => new CompilationShape(compilation)))
-            .Select(static (input, _) => new ProjectShape(new EquatableArray<long>(input.Left.ToArray()), input.Right));
+            .Select(static (input, _) => new ProjectShape(input.Left.ToArray(), input.Right));
 
         IncrementalValueProvider<CompilationRef> compilation = context.CompilationProvider
             .Select(static (compilation, _) => new CompilationRef(compilation));
@@ -51,10 +54,15 @@ public sealed class TracingGenerator : IIncrementalGenerator
 
         // Per file, not per call: a provider with one entry per call site would cost the driver (and its step
         // tracking) work for every call on every run, even when all of them are cached.
-        IncrementalValuesProvider<FileResult> bound = files
+        IncrementalValuesProvider<FileResult> bound = shaped
             .Combine(shape.Combine(names))
+            .Select(static (input, _) => new FileKey(
+                input.Left.Unit,
+                input.Right.Left.DependenciesOf(input.Left.Shape),
+                input.Right.Left.Compilation,
+                input.Right.Right.Within(input.Left.Shape.Referenced)))
             .Combine(compilation)
-            .Select(static (input, _) => new FileInput(input.Left.Left, input.Left.Right.Left, input.Left.Right.Right, input.Right))
+            .Select(static (input, _) => new FileInput(input.Left, input.Right))
             .WithTrackingName(Steps.FileInputs)
             .Select(Parser.ParseFile)
             .WithTrackingName(Steps.CallSites);

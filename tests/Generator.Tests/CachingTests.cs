@@ -246,4 +246,50 @@ public class CachingTests
         Assert.NotEqual(before, Generated(driver));
         AssertSameAsFreshRun(driver, edited);
     }
+
+    [Fact]
+    public void A_new_file_whose_names_no_file_refers_to_binds_no_other_file()
+    {
+        (Compilation compilation, GeneratorDriver driver) = Project();
+        Compilation added = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(
+            "namespace MyApp;\npublic static class Added\n{\n    public static int Twice(int x) => x * 2;\n}\n", Harness.ParseOptions, "Added.cs", System.Text.Encoding.UTF8));
+        driver = driver.RunGenerators(added);
+
+        Assert.Equal(
+            new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Cached, IncrementalStepRunReason.New },
+            CallSiteReasons(driver));
+        AssertOutputsCached(driver);
+    }
+
+    [Fact]
+    public void A_new_declaration_with_a_name_a_file_refers_to_rebinds_that_file_only()
+    {
+        (Compilation compilation, GeneratorDriver driver) = Project();
+        // CallerA refers to Compute; CallerB does not.
+        Compilation edited = Edit(compilation, "Quiet.cs", "public static int Compute(int x)", "public static int Compute(int x, int y) => x + y;\n    public static int Compute(int x)");
+        driver = driver.RunGenerators(edited);
+
+        IncrementalStepRunReason[] reasons = CallSiteReasons(driver);
+        Assert.Equal(IncrementalStepRunReason.Cached, reasons[2]);
+        Assert.NotEqual(IncrementalStepRunReason.Cached, reasons[1]);
+        AssertSameAsFreshRun(driver, edited);
+    }
+
+    [Fact]
+    public void A_base_class_changed_in_a_file_the_caller_never_names_still_rebinds_the_caller()
+    {
+        Compilation compilation = Harness.Compile(
+            ("Bases.cs", "using OtelGen;\nnamespace MyApp;\npublic class Base1 { [Traced] public int Op() => 1; }\npublic class Base2 { public int Op() => 2; }\n"),
+            ("Holder.cs", "namespace MyApp;\npublic class Holder : Base1 { }\n"),
+            ("Make.cs", "namespace MyApp;\npublic static class Make { public static Holder Get() => new Holder(); }\n"),
+            ("Caller.cs", "namespace MyApp;\npublic static class Caller { public static int Run() { var h = Make.Get(); return h.Op(); } }\n"));
+        GeneratorDriver driver = Harness.Driver().RunGenerators(compilation);
+        Assert.Contains("Base1_Op", Generated(driver));
+
+        // Caller.cs writes Make, Get and Op, never Holder: the base list is in the project-wide part of the key.
+        Compilation edited = Edit(compilation, "Holder.cs", "Holder : Base1", "Holder : Base2");
+        driver = driver.RunGenerators(edited);
+        Assert.Null(Generated(driver));
+        AssertSameAsFreshRun(driver, edited);
+    }
 }
