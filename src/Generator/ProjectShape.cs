@@ -142,8 +142,8 @@ internal sealed class ShapedFile : IEquatable<ShapedFile>
 internal sealed class ProjectShape : IEquatable<ProjectShape>
 {
     private readonly FileShape[] _files;
-    private Dictionary<string, List<int>>? _declaredBy;
-    private long _global;
+    // Built on first use (only when some file's key is computed), published whole so a second reader sees all of it.
+    private NameIndex? _index;
 
     public ProjectShape(FileShape[] files, CompilationShape compilation)
     {
@@ -159,15 +159,12 @@ internal sealed class ProjectShape : IEquatable<ProjectShape>
     /// </summary>
     public long DependenciesOf(FileShape file)
     {
-        if (_declaredBy is null)
-        {
-            Index();
-        }
+        NameIndex names = _index ??= NameIndex.Of(_files);
         var found = new List<long>();
         var seen = new HashSet<int>();
         foreach (string name in file.Referenced)
         {
-            if (_declaredBy!.TryGetValue(name, out List<int>? files))
+            if (names.DeclaredBy.TryGetValue(name, out List<int>? files))
             {
                 foreach (int index in files)
                 {
@@ -179,7 +176,7 @@ internal sealed class ProjectShape : IEquatable<ProjectShape>
             }
         }
         found.Sort();
-        long hash = _global;
+        long hash = names.Global;
         foreach (long declarations in found)
         {
             hash = unchecked(hash * 1099511628211L ^ declarations);
@@ -187,34 +184,47 @@ internal sealed class ProjectShape : IEquatable<ProjectShape>
         return hash;
     }
 
-    private void Index()
+    private sealed class NameIndex
     {
-        var declaredBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var globals = new List<long>();
-        long empty = DeclarationShape.EmptyGlobal;
-        for (int i = 0; i < _files.Length; i++)
+        private NameIndex(Dictionary<string, List<int>> declaredBy, long global)
         {
-            foreach (string name in _files[i].Declared)
+            DeclaredBy = declaredBy;
+            Global = global;
+        }
+
+        /// <summary>Which files (by position) declare each name.</summary>
+        public Dictionary<string, List<int>> DeclaredBy { get; }
+
+        /// <summary>The project-wide parts of all files, in any order.</summary>
+        public long Global { get; }
+
+        public static NameIndex Of(FileShape[] files)
+        {
+            var declaredBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            var globals = new List<long>();
+            for (int i = 0; i < files.Length; i++)
             {
-                if (!declaredBy.TryGetValue(name, out List<int>? files))
+                foreach (string name in files[i].Declared)
                 {
-                    declaredBy[name] = files = new List<int>();
+                    if (!declaredBy.TryGetValue(name, out List<int>? declaring))
+                    {
+                        declaredBy[name] = declaring = new List<int>();
+                    }
+                    declaring.Add(i);
                 }
-                files.Add(i);
+                if (files[i].Global != DeclarationShape.EmptyGlobal)
+                {
+                    globals.Add(files[i].Global);
+                }
             }
-            if (_files[i].Global != empty)
+            globals.Sort();
+            long global = 17;
+            foreach (long g in globals)
             {
-                globals.Add(_files[i].Global);
+                global = unchecked(global * 1099511628211L ^ g);
             }
+            return new NameIndex(declaredBy, global);
         }
-        globals.Sort();
-        long global = 17;
-        foreach (long g in globals)
-        {
-            global = unchecked(global * 1099511628211L ^ g);
-        }
-        _global = global;
-        _declaredBy = declaredBy;
     }
 
     public bool Equals(ProjectShape? other)
