@@ -102,4 +102,27 @@ public class OtlpExporterDrainTests
         Assert.Equal(s.Retries + 1, collector.Requests);
         ExportTestKit.AssertAccounted(exporter, 1000);
     }
+
+    [Fact]
+    public void Both_clients_retry_and_refuse_alike_the_plain_one_and_HttpClient()
+    {
+        // Plain http with no proxy goes through the exporter's own HTTP/1.1 client; a handler given by the
+        // caller (or https, or a proxy) through HttpClient. Same answers, same outcomes.
+        foreach (bool viaHttpClient in new[] { false, true })
+        {
+            using var collector = new LoopbackCollector(i => i switch
+            {
+                0 => new CollectorReply(503, RetryAfter: "0"),
+                1 => new CollectorReply(200),
+                _ => new CollectorReply(400, System.Text.Encoding.UTF8.GetBytes("bad"), "text/plain"),
+            });
+            using var transport = new OtlpHttpTransport(collector.TracesUrl, OtelGen.Export.Otlp.OtlpProtocol.HttpProtobuf, retry: new RetryPolicy { InitialBackoff = TimeSpan.FromMilliseconds(10) },
+                handler: viaHttpClient ? new System.Net.Http.SocketsHttpHandler() : null);
+            ExportResult accepted = transport.Send(new byte[] { 1, 2, 3 }, DateTime.UtcNow + Limit);
+            Assert.Equal((ExportOutcome.Success, 2, 200), (accepted.Outcome, accepted.Attempts, accepted.StatusCode));
+            ExportResult refused = transport.Send(new byte[] { 4 }, DateTime.UtcNow + Limit);
+            Assert.Equal((ExportOutcome.Rejected, 1, 400), (refused.Outcome, refused.Attempts, refused.StatusCode));
+            Assert.Equal(3, collector.Requests);
+        }
+    }
 }
