@@ -188,26 +188,53 @@ internal sealed class PlainHttpConnection : IDisposable
 
     private Socket Connect(DateTime deadline)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        _socket = socket; // from here, a cancellation's Close() reaches it
-        try
+        // Synchronous all the way (no ConnectAsync: its machinery is most of what a short-lived process
+        // would JIT here): non-blocking connect, then wait for writability up to the deadline.
+        IPAddress[] addresses = IPAddress.TryParse(_host, out IPAddress? literal) ? new[] { literal } : Dns.GetHostAddresses(_host);
+        Exception? last = null;
+        foreach (IPAddress address in addresses)
         {
-            TimeSpan left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero)
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            _socket = socket; // from here, a cancellation's Close() reaches it
+            try
             {
-                throw new OperationCanceledException("no time left to connect");
+                long waitMicros = (long)((deadline - DateTime.UtcNow).TotalMilliseconds * 1000);
+                if (waitMicros <= 0)
+                {
+                    throw new OperationCanceledException("no time left to connect");
+                }
+                socket.Blocking = false;
+                try
+                {
+                    socket.Connect(new IPEndPoint(address, _port));
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+                {
+                    if (!socket.Poll((int)Math.Min(int.MaxValue, waitMicros), SelectMode.SelectWrite))
+                    {
+                        throw new OperationCanceledException("no connection before the export timeout");
+                    }
+                    var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                    if (error != SocketError.Success)
+                    {
+                        throw new SocketException((int)error);
+                    }
+                }
+                socket.Blocking = true;
+                return socket;
             }
-            // Cancellation closes the socket (Post registers it); the deadline bounds the connect here.
-            using var timeout = new CancellationTokenSource(left);
-            socket.ConnectAsync(new DnsEndPoint(_host, _port), timeout.Token).AsTask().GetAwaiter().GetResult();
+            catch (SocketException e)
+            {
+                last = e;
+                Close();
+            }
+            catch (Exception)
+            {
+                Close();
+                throw;
+            }
         }
-        catch (Exception)
-        {
-            Close();
-            socket.Dispose();
-            throw;
-        }
-        return socket;
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
     private static void SetTimeouts(Socket socket, DateTime deadline)
