@@ -59,13 +59,13 @@ public class OtlpExporterDrainTests
     [Fact]
     public void The_exit_flush_goes_on_past_one_export_timeout_while_batches_succeed()
     {
-        // Each reply takes 40 ms and the export timeout is 150 ms: 30 batches take far longer than one
-        // timeout (the old bound of the whole exit flush), and every one of them must still go out.
-        using var collector = new LoopbackCollector(_ => new CollectorReply(200, Delay: TimeSpan.FromMilliseconds(40)));
-        SpanRing ring = ExportTestKit.RingWith(3000);
+        // Each reply takes 100 ms and the export timeout is 1 s (ten times that): 20 batches take at least
+        // twice one timeout (the old bound of the whole exit flush), and every one of them must go out.
+        using var collector = new LoopbackCollector(_ => new CollectorReply(200, Delay: TimeSpan.FromMilliseconds(100)));
+        SpanRing ring = ExportTestKit.RingWith(2000);
         OtlpExporterOptions options = ExportTestKit.Options(collector.TracesUrl);
         options.ScheduleDelay = TimeSpan.FromHours(1); // nothing goes out before the exit
-        options.Timeout = TimeSpan.FromMilliseconds(150);
+        options.Timeout = TimeSpan.FromSeconds(1);
         options.ExitFlushLimit = Limit;
         var exporter = new OtlpExporter(ring, options);
 
@@ -73,9 +73,9 @@ public class OtlpExporterDrainTests
 
         Assert.True(exporter.IsStopped);
         ExporterStatistics s = exporter.Statistics;
-        Assert.Equal(3000, s.Exported);
-        Assert.Equal(30, s.Exports);
-        Assert.Equal(Enumerable.Range(0, 3000).Select(i => "span-" + i), ExportTestKit.ReceivedSpanNames(collector));
+        Assert.Equal(2000, s.Exported);
+        Assert.Equal(20, s.Exports);
+        Assert.Equal(Enumerable.Range(0, 2000).Select(i => "span-" + i), ExportTestKit.ReceivedSpanNames(collector));
     }
 
     [Fact]
