@@ -54,7 +54,7 @@ internal sealed class PlainHttpConnection : IDisposable
 
     public PlainHttpConnection(Uri endpoint, string contentType, bool gzip, IReadOnlyList<KeyValuePair<string, string>> headers, string userAgent)
     {
-        _host = endpoint.IdnHost;
+        _host = endpoint.IdnHost.Trim('[', ']'); // an IPv6 literal connects without its brackets
         _port = endpoint.Port;
         var head = new StringBuilder();
         head.Append("POST ").Append(endpoint.PathAndQuery).Append(" HTTP/1.1\r\n");
