@@ -81,6 +81,79 @@ public class ContextTests
     }
 
     [Fact]
+    public void A_root_span_started_after_Activity_Current_changes_sees_the_new_activity()
+    {
+        // The thread remembers what it looked up for an execution context; a new Activity.Current makes a
+        // new context, so the next span must look again (and again once the activity is gone).
+        TraceId beforeTrace, underTrace, afterTrace;
+        using (var first = Tracer.StartSpan("before-activity")) { beforeTrace = first.Context.TraceId; }
+        var activity = new Activity("host-request").SetIdFormat(ActivityIdFormat.W3C);
+        activity.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        activity.Start();
+        using (var second = Tracer.StartSpan("under-new-activity")) { underTrace = second.Context.TraceId; }
+        activity.Stop();
+        using (var third = Tracer.StartSpan("after-activity")) { afterTrace = third.Context.TraceId; }
+
+        Assert.False(Single(Trace(beforeTrace), "before-activity").ParentSpanId.IsValid);
+        Assert.Equal(TraceId.FromActivityTraceId(activity.TraceId), underTrace);
+        Assert.Equal(SpanId.FromActivitySpanId(activity.SpanId), Single(Trace(underTrace), "under-new-activity").ParentSpanId);
+        Assert.NotEqual(underTrace, afterTrace);
+        Assert.False(Single(Trace(afterTrace), "after-activity").ParentSpanId.IsValid);
+    }
+
+    [Fact]
+    public void With_flow_suppressed_a_changed_Activity_Current_is_still_seen()
+    {
+        // Suppressed flow makes ExecutionContext.Capture() return null whatever the async-locals hold:
+        // nothing may be remembered under it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            TraceId first;
+            using (var span = Tracer.StartSpan("suppressed-root")) { first = span.Context.TraceId; }
+            var activity = new Activity("suppressed-host").SetIdFormat(ActivityIdFormat.W3C);
+            activity.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+            activity.Start();
+            TraceId second;
+            using (var span = Tracer.StartSpan("suppressed-under-activity")) { second = span.Context.TraceId; }
+            activity.Stop();
+            Assert.False(Single(Trace(first), "suppressed-root").ParentSpanId.IsValid);
+            Assert.Equal(TraceId.FromActivityTraceId(activity.TraceId), second);
+            Assert.Equal(SpanId.FromActivitySpanId(activity.SpanId), Single(Trace(second), "suppressed-under-activity").ParentSpanId);
+        }
+    }
+
+    [Fact]
+    public void Ids_are_valid_and_differ_between_threads()
+    {
+        // Each thread has its own generator, seeded separately: two threads must not produce the same ids.
+        const int count = 2000;
+        ulong[] Collect()
+        {
+            var ids = new ulong[count];
+            for (int i = 0; i < count; i++)
+            {
+                using var span = Tracer.StartSpan("id");
+                Assert.True(span.Context.TraceId.IsValid);
+                Assert.True(span.Context.SpanId.IsValid);
+                ids[i] = span.Context.SpanId.Value;
+            }
+            return ids;
+        }
+        ulong[]? a = null, b = null;
+        var ta = new Thread(() => a = Collect());
+        var tb = new Thread(() => b = Collect());
+        ta.Start(); tb.Start(); ta.Join(); tb.Join();
+        var all = a!.Concat(b!).ToHashSet();
+        Assert.Equal(2 * count, all.Count);
+        // Every bit position takes both values across 2000 ids (a stuck bit would show a broken generator).
+        for (int bit = 0; bit < 64; bit++)
+        {
+            int ones = a!.Count(v => ((v >> bit) & 1) != 0);
+            Assert.InRange(ones, count / 4, 3 * count / 4);
+        }
+    }
+
+    [Fact]
     public void An_explicit_traceparent_is_continued_and_an_invalid_one_starts_a_new_trace()
     {
         const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

@@ -2,6 +2,7 @@ using System;
 using System.Threading.Tasks;
 using System.Diagnostics;
 using System.Threading;
+using System.Runtime.CompilerServices;
 using OtelGen.Context;
 using OtelGen.Sampling;
 
@@ -19,6 +20,8 @@ public sealed class ActiveSpan
     internal volatile bool IsOpen;
     internal bool Recording;
     internal bool OnStack;
+    // The thread stack that owns this span (OnStack spans only): ending it pops there without a thread-local read.
+    internal SpanStack? Owner;
     internal bool Optional;
     internal Baggage Baggage = Baggage.Empty;
     // The execution context this frame was pushed under, and the flow node current for it.
@@ -37,10 +40,13 @@ public sealed class ActiveSpan
     /// <summary>This span's context, as children and outgoing requests see it.</summary>
     public SpanContext Context => new(Record.TraceId, Record.SpanId, Record.TraceFlags, Record.TraceState);
 
-    internal void Begin(SpanDescriptor? descriptor, string name, SpanKind kind, in SpanContext parent, Baggage baggage)
+    internal void Begin(SpanDescriptor? descriptor, string name, SpanKind kind, in SpanContext parent, Baggage baggage) =>
+        Begin(descriptor, name, kind, parent, baggage, SpanStack.Current);
+
+    internal void Begin(SpanDescriptor? descriptor, string name, SpanKind kind, in SpanContext parent, Baggage baggage, SpanStack thread)
     {
         SpanRecord record = Record;
-        record.Clear();
+        record.ResetForStart();
         if (parent.IsValid)
         {
             record.TraceId = parent.TraceId;
@@ -52,13 +58,15 @@ public sealed class ActiveSpan
         {
             // A context with a trace id but no span id (e.g. a host's own request Activity that has no
             // parent) asks for a root in that trace, so both agree on the trace id.
-            record.TraceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.NewRandom();
+            record.TraceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.NewRandom(ref thread.Ids);
+            record.ParentSpanId = default;
+            record.ParentIsRemote = false;
             record.TraceState = parent.TraceId.IsValid ? parent.TraceState : null;
         }
         // The head decision (parent-based samplers follow the parent's flag), sent on in traceparent;
         // tail sampling records unsampled spans too, so that its policy can still keep their trace.
         record.TraceFlags = HeadSampler.Decide(parent, record.TraceId, out bool recording);
-        record.SpanId = SpanId.NewRandom();
+        record.SpanId = SpanId.NewRandom(ref thread.Ids);
         record.Descriptor = descriptor;
         record.Name = name;
         record.Kind = kind;
@@ -163,7 +171,10 @@ public sealed class ActiveSpan
     }
 }
 
-/// <summary>The per-thread stack of open synchronous spans.</summary>
+/// <summary>
+/// The per-thread state of span starts: the stack of open synchronous spans, the id generator, and the
+/// parent last found for this thread's execution context. One thread-local read reaches all of it.
+/// </summary>
 internal sealed class SpanStack
 {
     [ThreadStatic]
@@ -171,8 +182,24 @@ internal sealed class SpanStack
 
     public ActiveSpan?[] Frames = new ActiveSpan?[8];
     public int Depth;
+    public RandomIds Ids = RandomIds.Seeded();
 
-    public static SpanStack Current => t_stack ??= new SpanStack();
+    // What the flow-level lookup (flow node, Activity.Current) found for an execution context. Contexts
+    // are immutable and every async-local change makes a new one, so the same context means the same
+    // answer; spans started in a loop under one context skip both async-local lookups. Holding the
+    // reference keeps at most one context per thread alive, as the stack frames already do.
+    public ExecutionContext? LookedUpUnder;
+    public FlowNode? LookedUpFlow;
+    public Activity? LookedUpActivity;
+
+    public static SpanStack Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_stack ?? Create();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static SpanStack Create() => t_stack = new SpanStack();
 
     public ActiveSpan? Top => Depth > 0 ? Frames[Depth - 1] : null;
 
@@ -186,7 +213,7 @@ internal sealed class SpanStack
         // A slot may still hold a borrowed span (a job's) left by a scope that was never ended: never reuse it.
         if (span is null || !span.OnStack)
         {
-            span = Frames[Depth] = new ActiveSpan { OnStack = true };
+            span = Frames[Depth] = new ActiveSpan { OnStack = true, Owner = this };
         }
         Depth++;
         return span;
@@ -230,7 +257,20 @@ internal sealed class SpanStack
     }
 
     /// <summary>Pops <paramref name="span"/> and anything left above it (spans whose scope was never ended).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Pop(ActiveSpan span)
+    {
+        int top = Depth - 1;
+        ActiveSpan?[] frames = Frames;
+        if ((uint)top < (uint)frames.Length && ReferenceEquals(frames[top], span))
+        {
+            Depth = top;
+            return;
+        }
+        PopAbove(span);
+    }
+
+    private void PopAbove(ActiveSpan span)
     {
         for (int i = Depth - 1; i >= 0; i--)
         {
@@ -334,7 +374,22 @@ internal static class SpanContexts
             baggage = top.Baggage;
             return top.Context;
         }
-        FlowNode? node = FlowNode.Current.Value;
+        FlowNode? node;
+        Activity? activity;
+        if (executionContext is not null && ReferenceEquals(stack.LookedUpUnder, executionContext))
+        {
+            node = stack.LookedUpFlow;
+            activity = stack.LookedUpActivity;
+        }
+        else
+        {
+            node = FlowNode.Current.Value;
+            activity = Activity.Current;
+            // A null context (flow suppressed) says nothing about the async-locals: never cache under it.
+            stack.LookedUpUnder = executionContext;
+            stack.LookedUpFlow = node;
+            stack.LookedUpActivity = activity;
+        }
         if (top is not null && ReferenceEquals(top.Flow, node))
         {
             flow = node;
@@ -347,7 +402,7 @@ internal static class SpanContexts
             baggage = node.Baggage;
             return node.Context;
         }
-        SpanContext fromActivity = FromActivity(Activity.Current);
+        SpanContext fromActivity = FromActivity(activity);
         if (fromActivity.IsValid)
         {
             baggage = Baggage.Empty;

@@ -39,7 +39,7 @@ public ref struct SpanScope
         SpanStack stack = SpanStack.Current;
         SpanContext parent = SpanContexts.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
         ActiveSpan span = stack.Push();
-        span.Begin(descriptor, name, kind, parent, baggage);
+        span.Begin(descriptor, name, kind, parent, baggage, stack);
         if (flow)
         {
             SpanContexts.SetFlow(span, node, executionContext);
@@ -100,7 +100,7 @@ public ref struct SpanScope
         }
         SpanContexts.RestoreFlow(span);
         span.End();
-        SpanStack.Current.Pop(span);
+        (span.Owner ?? SpanStack.Current).Pop(span);
     }
 }
 
@@ -138,9 +138,10 @@ public readonly struct AsyncSpanScope : IDisposable
         {
             return default;
         }
-        SpanContext parent = SpanContexts.ResolveParent(SpanStack.Current, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        SpanStack stack = SpanStack.Current;
+        SpanContext parent = SpanContexts.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
         ActiveSpan span = ActiveSpanPool.Rent();
-        span.Begin(descriptor, name, kind, parent, baggage);
+        span.Begin(descriptor, name, kind, parent, baggage, stack);
         SpanContexts.SetFlow(span, node, executionContext);
         return new AsyncSpanScope(span);
     }

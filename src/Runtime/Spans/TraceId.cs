@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Numerics;
 
 namespace OtelGen.Spans;
 
@@ -19,13 +20,15 @@ public readonly struct TraceId : IEquatable<TraceId>
     public bool IsValid => (High | Low) != 0;
 
     /// <summary>A new random, valid trace id.</summary>
-    public static TraceId NewRandom()
+    public static TraceId NewRandom() => NewRandom(ref SpanStack.Current.Ids);
+
+    internal static TraceId NewRandom(ref RandomIds ids)
     {
         ulong high, low;
         do
         {
-            high = Ids.NextUInt64();
-            low = Ids.NextUInt64();
+            high = ids.NextUInt64();
+            low = ids.NextUInt64();
         }
         while ((high | low) == 0);
         return new TraceId(high, low);
@@ -108,10 +111,12 @@ public readonly struct SpanId : IEquatable<SpanId>
     public bool IsValid => Value != 0;
 
     /// <summary>A new random, valid span id.</summary>
-    public static SpanId NewRandom()
+    public static SpanId NewRandom() => NewRandom(ref SpanStack.Current.Ids);
+
+    internal static SpanId NewRandom(ref RandomIds ids)
     {
         ulong value;
-        do { value = Ids.NextUInt64(); } while (value == 0);
+        do { value = ids.NextUInt64(); } while (value == 0);
         return new SpanId(value);
     }
 
@@ -173,13 +178,8 @@ public readonly struct SpanId : IEquatable<SpanId>
 /// <summary>Random ids and hex helpers shared by <see cref="TraceId"/> and <see cref="SpanId"/>.</summary>
 internal static class Ids
 {
-    // Random.Shared keeps one xoshiro state per thread: no lock, no allocation.
-    public static ulong NextUInt64()
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        Random.Shared.NextBytes(bytes);
-        return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-    }
+    /// <summary>64 random bits from this thread's generator (the one its span stack holds).</summary>
+    public static ulong NextUInt64() => SpanStack.Current.Ids.NextUInt64();
 
     public static void WriteHex(ulong value, Span<char> destination)
     {
@@ -210,5 +210,51 @@ internal static class Ids
             value = (value << 4) | (uint)digit;
         }
         return true;
+    }
+}
+
+/// <summary>
+/// A per-thread xoshiro256** generator for trace and span ids. Each thread's span stack owns one, so a
+/// span start reads no other thread-local and takes no lock; not cryptographic (nor are the ids of
+/// OpenTelemetry .NET, which also uses a xoshiro-based <see cref="Random"/>).
+/// </summary>
+internal struct RandomIds
+{
+    private ulong _s0, _s1, _s2, _s3;
+
+    /// <summary>A generator seeded from <see cref="Random.Shared"/> (never the all-zero state).</summary>
+    public static RandomIds Seeded()
+    {
+        var ids = default(RandomIds);
+        Span<byte> seed = stackalloc byte[32];
+        do
+        {
+            Random.Shared.NextBytes(seed);
+            ids._s0 = BinaryPrimitives.ReadUInt64LittleEndian(seed);
+            ids._s1 = BinaryPrimitives.ReadUInt64LittleEndian(seed.Slice(8));
+            ids._s2 = BinaryPrimitives.ReadUInt64LittleEndian(seed.Slice(16));
+            ids._s3 = BinaryPrimitives.ReadUInt64LittleEndian(seed.Slice(24));
+        }
+        while ((ids._s0 | ids._s1 | ids._s2 | ids._s3) == 0);
+        return ids;
+    }
+
+    /// <summary>The next 64 random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = BitOperations.RotateLeft(s3, 45);
+        _s0 = s0;
+        _s1 = s1;
+        _s2 = s2;
+        _s3 = s3;
+        return result;
     }
 }
