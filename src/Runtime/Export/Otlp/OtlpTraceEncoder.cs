@@ -358,7 +358,7 @@ public sealed class OtlpTraceEncoder
             }
             else if (descriptor is not null)
             {
-                WriteKeyValues(writer, SpanAttributes, descriptor.Attributes);
+                WriteKeyValues(writer, SpanAttributes, descriptor.Attributes, plain: false);
             }
         }
 
@@ -430,8 +430,11 @@ public sealed class OtlpTraceEncoder
         output._length = start + 1 + needed + length;
     }
 
-    /// <summary>The rarer span fields between the attributes and the flags: drop counts, events, links, status.</summary>
-    private void WriteSpanTail(ProtobufWriter writer, SpanRecord span)
+    /// <summary>
+    /// The rarer span fields between the attributes and the flags: drop counts, events, links, status.
+    /// <paramref name="plain"/> writes keys without the key cache (the reference path).
+    /// </summary>
+    private void WriteSpanTail(ProtobufWriter writer, SpanRecord span, bool plain = false)
     {
         if (span.DroppedAttributes > 0)
         {
@@ -443,7 +446,7 @@ public sealed class OtlpTraceEncoder
             writer.BeginMessage(SpanEvents, 1);
             writer.WriteFixed64(EventTime, (ulong)e.TimeUnixNano);
             writer.WriteString(EventName, e.Name ?? string.Empty);
-            WriteKeyValues(writer, EventAttributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
+            WriteKeyValues(writer, EventAttributes, span.NestedRange(e.AttributeStart, e.AttributeCount), plain);
             writer.EndMessage();
         }
         if (span.DroppedEvents > 0)
@@ -460,7 +463,7 @@ public sealed class OtlpTraceEncoder
             {
                 writer.WriteString(LinkTraceState, link.TraceState);
             }
-            WriteKeyValues(writer, LinkAttributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
+            WriteKeyValues(writer, LinkAttributes, span.NestedRange(link.AttributeStart, link.AttributeCount), plain);
             writer.WriteFixed32(LinkFlags, LinkFlagsOf(link));
             writer.EndMessage();
         }
@@ -481,8 +484,13 @@ public sealed class OtlpTraceEncoder
     }
 
     /// <summary>Key-value entries with cached key bytes where the key is a known string instance.</summary>
-    private void WriteKeyValues(ProtobufWriter writer, int field, ReadOnlySpan<KeyValue> attributes)
+    private void WriteKeyValues(ProtobufWriter writer, int field, ReadOnlySpan<KeyValue> attributes, bool plain)
     {
+        if (plain)
+        {
+            OtlpProtobuf.WriteKeyValues(writer, field, attributes);
+            return;
+        }
         foreach (ref readonly KeyValue attribute in attributes)
         {
             byte[]? key = KeyField(attribute.Key);
@@ -497,7 +505,7 @@ public sealed class OtlpTraceEncoder
     /// The span written field by field through <see cref="ProtobufWriter"/>, without caches or raw writes:
     /// the reference the fast path is tested against.
     /// </summary>
-    private static void WriteSpanPlain(ProtobufWriter writer, SpanRecord span)
+    private void WriteSpanPlain(ProtobufWriter writer, SpanRecord span)
     {
         writer.BeginMessage(ScopeSpansSpans, 2);
         writer.WriteBigEndianId(SpanTraceId, span.TraceId.High, span.TraceId.Low, sixteenBytes: true);
@@ -522,51 +530,7 @@ public sealed class OtlpTraceEncoder
         {
             OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, span.AttributeAt(i));
         }
-        if (span.DroppedAttributes > 0)
-        {
-            writer.WriteUInt32(SpanDroppedAttributes, (uint)span.DroppedAttributes);
-        }
-        for (int i = 0; i < span.EventCount; i++)
-        {
-            ref readonly SpanEvent e = ref span.Events[i];
-            writer.BeginMessage(SpanEvents, 1);
-            writer.WriteFixed64(EventTime, (ulong)e.TimeUnixNano);
-            writer.WriteString(EventName, e.Name ?? string.Empty);
-            OtlpProtobuf.WriteKeyValues(writer, EventAttributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
-            writer.EndMessage();
-        }
-        if (span.DroppedEvents > 0)
-        {
-            writer.WriteUInt32(SpanDroppedEvents, (uint)span.DroppedEvents);
-        }
-        for (int i = 0; i < span.LinkCount; i++)
-        {
-            ref readonly SpanLink link = ref span.Links[i];
-            writer.BeginMessage(SpanLinks, 1);
-            writer.WriteBigEndianId(LinkTraceId, link.TraceId.High, link.TraceId.Low, sixteenBytes: true);
-            writer.WriteBigEndianId(LinkSpanId, 0, link.SpanId.Value, sixteenBytes: false);
-            if (!string.IsNullOrEmpty(link.TraceState))
-            {
-                writer.WriteString(LinkTraceState, link.TraceState);
-            }
-            OtlpProtobuf.WriteKeyValues(writer, LinkAttributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
-            writer.WriteFixed32(LinkFlags, LinkFlagsOf(link));
-            writer.EndMessage();
-        }
-        if (span.DroppedLinks > 0)
-        {
-            writer.WriteUInt32(SpanDroppedLinks, (uint)span.DroppedLinks);
-        }
-        if (span.StatusCode != SpanStatusCode.Unset)
-        {
-            writer.BeginMessage(SpanStatus, 1);
-            if (span.StatusCode == SpanStatusCode.Error && !string.IsNullOrEmpty(span.StatusMessage))
-            {
-                writer.WriteString(StatusMessage, span.StatusMessage);
-            }
-            writer.WriteEnum(StatusCode, (int)span.StatusCode);
-            writer.EndMessage();
-        }
+        WriteSpanTail(writer, span, plain: true);
         writer.WriteFixed32(SpanFlagsField, SpanFlags(span));
         writer.EndMessage();
     }
