@@ -80,9 +80,7 @@ public static class Agent
             }
         }
         logs.Dispose(); // flushes the console logger's queue before the result line
-        // A short-lived process with a burst of spans: send them before exiting rather than leave it to the
-        // exit hook, whose time is bounded by OTEL_EXPORTER_OTLP_TIMEOUT (10 s by default).
-        Tracing.Flush(TimeSpan.FromMinutes(1));
+        // No Tracing.Flush here: the runtime exports what is left in the ring when the process exits.
         var result = new AgentResult(args.AgentId, done, failedItems.Count, failedItems, sum, task,
             Environment.GetEnvironmentVariable("TRACEPARENT"), Tracing.Ring.Written, error,
             System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);

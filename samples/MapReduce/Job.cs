@@ -17,7 +17,7 @@ public sealed record JobArgs(long Items, int Agents, int Work, IReadOnlyCollecti
 /// <summary>What a job reports on its last stdout line (<c>@summary {json}</c>).</summary>
 public sealed record JobSummary(
     string? TraceId, string? JobSpan, string? MapSpan, string? ReduceSpan, long Items, long FailedItems, List<long> FailedItemIds,
-    List<int> FailedAgents, long Result, long Spans, List<AgentResult> AgentResults, double Seconds);
+    List<int> FailedAgents, long Result, long Spans, List<AgentResult> AgentResults, double Seconds, double AgentsCpuMs = double.NaN);
 
 /// <summary>
 /// A map/reduce job: splits the items across agent processes, hands each the trace through its
@@ -51,6 +51,7 @@ public static class Job
         List<AgentResult> results;
         var failedAgents = new List<int>();
         long total = 0;
+        double agentsCpu;
         {
             using SpanScope job = SpanScope.Start(s_job);
             job.SetAttribute("mapreduce.job.items", args.Items);
@@ -62,7 +63,9 @@ public static class Job
             {
                 using SpanScope map = SpanScope.Start(s_map);
                 mapSpan = map.IsRecording ? map.Context.SpanId.ToHexString() : null;
+                double childrenCpu = ChildProcessCpu.Milliseconds();
                 results = RunAgents(args, log);
+                agentsCpu = ChildProcessCpu.Milliseconds() - childrenCpu;
                 foreach (AgentResult result in results.Where(r => r.Error is not null))
                 {
                     failedAgents.Add(result.Agent);
@@ -96,9 +99,9 @@ public static class Job
             log.LogInformation("job done: result {Result}, {Failed} failed items, {FailedAgents} failed agents", total, failedItems, failedAgents.Count);
         }
         logs.Dispose();
-        Tracing.Flush(TimeSpan.FromMinutes(1));
+        // No Tracing.Flush: the job's own three spans are exported when the process exits.
         return new JobSummary(traceId, jobSpan, mapSpan, reduceSpan, args.Items, results.Sum(r => r.Failed), results.SelectMany(r => r.FailedItems).ToList(),
-            failedAgents, total, Tracing.Ring.Written, results, clock.Elapsed.TotalSeconds);
+            failedAgents, total, Tracing.Ring.Written, results, clock.Elapsed.TotalSeconds, agentsCpu);
     }
 
     private static List<AgentResult> RunAgents(JobArgs args, ILogger log)

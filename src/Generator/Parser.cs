@@ -47,16 +47,52 @@ internal static class Parser
             Expression: MemberAccessExpressionSyntax or IdentifierNameSyntax or GenericNameSyntax or MemberBindingExpressionSyntax,
         };
 
-    /// <summary>The semantic transform: the call site to intercept, a diagnostic, or null for a call of an uninstrumented method.</summary>
-    public static CallSiteResult? ParseCallSite(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Binds every candidate call of one file. Runs only when the file changed or the project's declarations did
+    /// (<see cref="FileInput"/>), so an edit elsewhere reuses this file's results without binding anything.
+    /// </summary>
+    public static FileResult ParseFile(FileInput input, CancellationToken cancellationToken)
     {
-        var invocation = (InvocationExpressionSyntax)context.Node;
-        SemanticModel model = context.SemanticModel;
-        // Projects that do not reference OtelGen pay one cached type lookup per call, not a binding.
-        if (model.Compilation.GetTypeByMetadataName(TracedAttribute) is null)
+        Compilation compilation = input.Compilation;
+        // Projects that do not reference OtelGen pay one cached type lookup per file, not a binding.
+        if (compilation.GetTypeByMetadataName(TracedAttribute) is null)
         {
-            return null;
+            return FileResult.Empty;
         }
+        SemanticModel? model = null;
+        List<CallSiteResult>? results = null;
+        List<DiagnosticModel>? declarations = null;
+        foreach (SyntaxNode node in input.Unit.DescendantNodes())
+        {
+            if (IsCandidateInvocation(node, cancellationToken))
+            {
+                // Only a call written with the name of an instrumented method can bind to one: skip the rest unbound.
+                if (!input.Names.Contains(CalledName((InvocationExpressionSyntax)node)))
+                {
+                    continue;
+                }
+                model ??= compilation.GetSemanticModel(input.Unit.SyntaxTree);
+                if (ParseCallSite((InvocationExpressionSyntax)node, model, cancellationToken) is { } result)
+                {
+                    (results ??= new List<CallSiteResult>()).Add(result);
+                }
+            }
+            else if (node is MethodDeclarationSyntax { AttributeLists.Count: > 0 } or LocalFunctionStatementSyntax { AttributeLists.Count: > 0 } or ParameterSyntax { AttributeLists.Count: > 0 })
+            {
+                model ??= compilation.GetSemanticModel(input.Unit.SyntaxTree);
+                CheckDeclaredSymbol(node, model, ref declarations, cancellationToken);
+            }
+        }
+        return results is null && declarations is null
+            ? FileResult.Empty
+            : new FileResult(
+                results is null ? EquatableArray<CallSiteResult>.Empty : new EquatableArray<CallSiteResult>(results),
+                declarations is null ? EquatableArray<DiagnosticModel>.Empty : new EquatableArray<DiagnosticModel>(declarations));
+    }
+
+    /// <summary>The semantic transform of one call: the call site to intercept, a diagnostic, or null for a call of an uninstrumented method.</summary>
+    public static CallSiteResult? ParseCallSite(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken)
+    {
         if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called)
         {
             return null;
@@ -164,12 +200,12 @@ internal static class Parser
 
     // ---------------------------------------------------------------- which methods are instrumented
 
-    private static bool IsOtelGenAttribute(AttributeData attribute, string name) =>
+    internal static bool IsOtelGenAttribute(AttributeData attribute, string name) =>
         attribute.AttributeClass is { } type
         && type.Name == name
         && type.ContainingNamespace is { Name: "OtelGen", ContainingNamespace.IsGlobalNamespace: true };
 
-    private static AttributeData? Find(ImmutableArray<AttributeData> attributes, string name)
+    internal static AttributeData? Find(ImmutableArray<AttributeData> attributes, string name)
     {
         foreach (AttributeData attribute in attributes)
         {
@@ -252,7 +288,7 @@ internal static class Parser
         return true;
     }
 
-    private static bool NamespaceRuleMatches(AttributeData attribute, INamedTypeSymbol type)
+    internal static bool NamespaceRuleMatches(AttributeData attribute, INamedTypeSymbol type)
     {
         string wanted = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is string ns ? ns : string.Empty;
         bool includeNested = NamedBool(attribute, "IncludeSubnamespaces", true);
@@ -909,15 +945,7 @@ internal static class Parser
             SemanticModel? model = null;
             foreach (SyntaxNode node in body.DescendantNodes())
             {
-                bool candidate = node switch
-                {
-                    InvocationExpressionSyntax invocation => IsForkName(CalledName(invocation)),
-                    MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } => true,
-                    ObjectCreationExpressionSyntax creation => RightmostName(creation.Type) == "Thread",
-                    ImplicitObjectCreationExpressionSyntax => true,
-                    _ => false,
-                };
-                if (!candidate)
+                if (!IsForkCandidate(node))
                 {
                     continue;
                 }
@@ -930,6 +958,16 @@ internal static class Parser
         }
         return false;
     }
+
+    /// <summary>Whether a node in a body is worth a semantic look for a fork (what NeedsFlow binds, and what a file's shape records).</summary>
+    internal static bool IsForkCandidate(SyntaxNode node) => node switch
+    {
+        InvocationExpressionSyntax invocation => IsForkName(CalledName(invocation)),
+        MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } => true,
+        ObjectCreationExpressionSyntax creation => RightmostName(creation.Type) == "Thread",
+        ImplicitObjectCreationExpressionSyntax => true,
+        _ => false,
+    };
 
     // Names worth a semantic look: the fork APIs, and what sync-over-async code calls (x.Wait(), GetAwaiter(), *Async()).
     private static bool IsForkName(string name) =>
@@ -969,7 +1007,7 @@ internal static class Parser
     private static string MetadataName(INamedTypeSymbol type) =>
         (type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." : string.Empty) + type.MetadataName;
 
-    private static string CalledName(InvocationExpressionSyntax invocation) => invocation.Expression switch
+    internal static string CalledName(InvocationExpressionSyntax invocation) => invocation.Expression switch
     {
         MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
         MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
@@ -987,45 +1025,78 @@ internal static class Parser
 
     // ---------------------------------------------------------------- declarations (diagnostics only)
 
-    /// <summary>Checks a method that carries <c>[Traced]</c> or <c>[Effect]</c> itself: unsupported shapes and ReturnTag.</summary>
-    public static EquatableArray<DiagnosticModel> CheckDeclaration(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The OTG1xxx checks of one attributed declaration: a method or local function with <c>[Traced]</c> or
+    /// <c>[Effect]</c> (checked once per attribute type, as separate attribute searches would), a parameter with <c>[Tag]</c>.
+    /// </summary>
+    private static void CheckDeclaredSymbol(SyntaxNode node, SemanticModel model, ref List<DiagnosticModel>? diagnostics, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not IMethodSymbol method || Find(AttributesOf(method), "NoTraceAttribute") is not null)
+        switch (model.GetDeclaredSymbol(node, cancellationToken))
         {
-            return EquatableArray<DiagnosticModel>.Empty;
+            case IMethodSymbol method:
+                ImmutableArray<AttributeData> own = method.GetAttributes();
+                foreach (string name in new[] { "TracedAttribute", "EffectAttribute" })
+                {
+                    if (AttributesOn(own, node, name) is { Count: > 0 } matching)
+                    {
+                        CheckDeclaration(method, matching, model.Compilation, ref diagnostics, cancellationToken);
+                    }
+                }
+                break;
+            case IParameterSymbol parameter when AttributesOn(parameter.GetAttributes(), node, "TagAttribute") is { Count: > 0 } tags:
+                CheckTag(parameter, tags, ref diagnostics);
+                break;
         }
-        var diagnostics = new List<DiagnosticModel>();
+    }
+
+    /// <summary>The OtelGen attributes of this name written on this very declaration (not on another part of a partial method).</summary>
+    private static List<AttributeData>? AttributesOn(ImmutableArray<AttributeData> attributes, SyntaxNode node, string name)
+    {
+        List<AttributeData>? found = null;
+        foreach (AttributeData attribute in attributes)
+        {
+            if (IsOtelGenAttribute(attribute, name)
+                && attribute.ApplicationSyntaxReference is { } reference
+                && reference.SyntaxTree == node.SyntaxTree
+                && node.Span.Contains(reference.Span))
+            {
+                (found ??= new List<AttributeData>()).Add(attribute);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Checks a method that carries <c>[Traced]</c> or <c>[Effect]</c> itself: unsupported shapes and ReturnTag.</summary>
+    private static void CheckDeclaration(IMethodSymbol method, List<AttributeData> attributes, Compilation compilation, ref List<DiagnosticModel>? diagnostics, CancellationToken cancellationToken)
+    {
+        if (Find(AttributesOf(method), "NoTraceAttribute") is not null)
+        {
+            return;
+        }
         Location location = method.Locations.FirstOrDefault() ?? Location.None;
-        if (FindUnsupported(method, context.SemanticModel.Compilation, cancellationToken) is { } unsupported)
+        if (FindUnsupported(method, compilation, cancellationToken) is { } unsupported)
         {
-            diagnostics.Add(Diagnostics.Create(unsupported.Descriptor, location, unsupported.Arguments));
+            (diagnostics ??= new List<DiagnosticModel>()).Add(Diagnostics.Create(unsupported.Descriptor, location, unsupported.Arguments));
         }
-        foreach (AttributeData attribute in context.Attributes)
+        foreach (AttributeData attribute in attributes)
         {
             if (NamedString(attribute, "ReturnTag") is not null && ReturnTagProblem(method, out _) is { } problem)
             {
                 Location at = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? location;
-                diagnostics.Add(Diagnostics.Create(Diagnostics.ReturnTagType, at, DisplayName(method), problem));
+                (diagnostics ??= new List<DiagnosticModel>()).Add(Diagnostics.Create(Diagnostics.ReturnTagType, at, DisplayName(method), problem));
             }
         }
-        return new EquatableArray<DiagnosticModel>(diagnostics);
     }
 
     /// <summary>Checks a <c>[Tag]</c> parameter: its type must be recordable.</summary>
-    public static EquatableArray<DiagnosticModel> CheckTag(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    private static void CheckTag(IParameterSymbol parameter, List<AttributeData> attributes, ref List<DiagnosticModel>? diagnostics)
     {
-        if (context.TargetSymbol is not IParameterSymbol parameter)
-        {
-            return EquatableArray<DiagnosticModel>.Empty;
-        }
-        var diagnostics = new List<DiagnosticModel>();
-        foreach (AttributeData attribute in context.Attributes)
+        foreach (AttributeData attribute in attributes)
         {
             if (Classify(parameter.Type, NamedBool(attribute, "UseToString", false), out _, out string? problem) is null)
             {
-                diagnostics.Add(Diagnostics.Create(Diagnostics.TagType, parameter.Locations.FirstOrDefault(), parameter.Name, parameter.Type.ToDisplayString(), problem!));
+                (diagnostics ??= new List<DiagnosticModel>()).Add(Diagnostics.Create(Diagnostics.TagType, parameter.Locations.FirstOrDefault(), parameter.Name, parameter.Type.ToDisplayString(), problem!));
             }
         }
-        return new EquatableArray<DiagnosticModel>(diagnostics);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using OtelGen.Generator.Model;
 
 namespace OtelGen.Generator;
@@ -8,7 +9,7 @@ namespace OtelGen.Generator;
 /// <summary>
 /// Turns <c>[Traced]</c>/<c>[Effect]</c> methods into spans: every call site of an instrumented method is
 /// intercepted by a generated method that records a span around the original call.
-/// Find (Parser: syntax predicate, semantic transform into plain models) and emit (Emitter: text) never mix;
+/// Find (Parser: per file, bind the calls into plain models; only files that changed, or all when declarations changed) and emit (Emitter: text) never mix;
 /// diagnostics travel on their own outputs so that the source output stays cached when only they change.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -17,25 +18,58 @@ public sealed class TracingGenerator : IIncrementalGenerator
     /// <summary>Tracking names, for tests that check which steps the driver could cache.</summary>
     internal static class Steps
     {
+        public const string Shapes = "OtelGen.Shapes";
+        public const string TracedNames = "OtelGen.TracedNames";
+        public const string FileInputs = "OtelGen.FileInputs";
         public const string CallSites = "OtelGen.CallSites";
         public const string Interceptors = "OtelGen.Interceptors";
-        public const string Declarations = "OtelGen.Declarations";
-        public const string Tags = "OtelGen.Tags";
     }
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<CallSiteResult> results = context.SyntaxProvider
-            .CreateSyntaxProvider(Parser.IsCandidateInvocation, Parser.ParseCallSite)
-            .Where(static r => r is not null)
-            .Select(static (r, _) => r!)
+        // One entry per file, the same object while the file is unchanged: everything below that depends on a
+        // file alone reruns only when that file changed (see ProjectShape.cs for why binding is keyed this way).
+        IncrementalValuesProvider<CompilationUnitSyntax> files = context.SyntaxProvider
+            .CreateSyntaxProvider(static (node, _) => node is CompilationUnitSyntax, static (syntax, _) => (CompilationUnitSyntax)syntax.Node);
+
+        IncrementalValuesProvider<ShapedFile> shaped = files
+            .Select(static (unit, cancellationToken) => new ShapedFile(unit, DeclarationShape.Of(unit, cancellationToken)));
+
+        IncrementalValueProvider<ProjectShape> shape = shaped
+            .Select(static (file, _) => file.Shape)
+            .WithTrackingName(Steps.Shapes)
+            .Collect()
+            .Combine(context.CompilationProvider.Select(static (compilation, _) => new CompilationShape(compilation)))
+            .Select(static (input, _) => new ProjectShape(input.Left.ToArray(), input.Right));
+
+        IncrementalValueProvider<CompilationRef> compilation = context.CompilationProvider
+            .Select(static (compilation, _) => new CompilationRef(compilation));
+
+        IncrementalValueProvider<TracedNames> names = shape
+            .Combine(compilation)
+            .Select(static (input, _) => new ShapeInput(input.Left, input.Right))
+            .Select(static (input, cancellationToken) => TracedNames.Of(input.Compilation, cancellationToken))
+            .WithTrackingName(Steps.TracedNames);
+
+        // Per file, not per call: a provider with one entry per call site would cost the driver (and its step
+        // tracking) work for every call on every run, even when all of them are cached.
+        IncrementalValuesProvider<FileResult> bound = shaped
+            .Combine(shape.Combine(names))
+            .Select(static (input, _) => new FileKey(
+                input.Left.Unit,
+                input.Right.Left.DependenciesOf(input.Left.Shape),
+                input.Right.Left.Compilation,
+                input.Right.Right.Within(input.Left.Shape.Referenced)))
+            .Combine(compilation)
+            .Select(static (input, _) => new FileInput(input.Left, input.Right))
+            .WithTrackingName(Steps.FileInputs)
+            .Select(Parser.ParseFile)
             .WithTrackingName(Steps.CallSites);
 
-        IncrementalValueProvider<ImmutableArray<CallSiteModel>> sites = results
-            .Where(static r => r.Site is not null)
-            .Select(static (r, _) => r.Site!)
+        IncrementalValueProvider<EquatableArray<CallSiteModel>> sites = bound
             .Collect()
+            .Select(static (files, _) => new EquatableArray<CallSiteModel>(files.SelectMany(static f => f.Results).Where(static r => r.Site is not null).Select(static r => r.Site!)))
             .WithTrackingName(Steps.Interceptors);
 
         // Without the namespace opt-in every interceptor would be a compile error (CS9137): say what to add instead.
@@ -44,34 +78,26 @@ public sealed class TracingGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(sites.Combine(interceptorsEnabled), static (output, input) =>
         {
-            (ImmutableArray<CallSiteModel> sites, bool enabled) = input;
-            if (sites.IsEmpty)
+            (EquatableArray<CallSiteModel> sites, bool enabled) = input;
+            if (sites.Count == 0)
             {
                 return;
             }
             if (!enabled)
             {
-                output.ReportDiagnostic(Diagnostic.Create(Diagnostics.InterceptorsNotEnabled, Location.None, sites.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                output.ReportDiagnostic(Diagnostic.Create(Diagnostics.InterceptorsNotEnabled, Location.None, sites.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 return;
             }
             output.AddSource(Emitter.HintName, Emitter.Emit(sites));
         });
 
         context.RegisterSourceOutput(
-            results.Where(static r => r.Diagnostic is not null).Select(static (r, _) => r.Diagnostic!),
+            bound.SelectMany(static (file, _) => file.Results.Where(static r => r.Diagnostic is not null).Select(static r => r.Diagnostic!)),
             static (output, diagnostic) => output.ReportDiagnostic(Diagnostics.ToDiagnostic(diagnostic)));
 
-        IncrementalValuesProvider<EquatableArray<DiagnosticModel>> traced = context.SyntaxProvider
-            .ForAttributeWithMetadataName(Parser.TracedAttribute, static (node, _) => IsMethod(node), Parser.CheckDeclaration);
-        IncrementalValuesProvider<EquatableArray<DiagnosticModel>> effects = context.SyntaxProvider
-            .ForAttributeWithMetadataName(Parser.EffectAttribute, static (node, _) => IsMethod(node), Parser.CheckDeclaration);
-        IncrementalValuesProvider<EquatableArray<DiagnosticModel>> tags = context.SyntaxProvider
-            .ForAttributeWithMetadataName(Parser.TagAttribute, static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ParameterSyntax, Parser.CheckTag)
-            .WithTrackingName(Steps.Tags);
-
-        Report(context, traced.WithTrackingName(Steps.Declarations));
-        Report(context, effects.WithTrackingName(Steps.Declarations));
-        Report(context, tags);
+        context.RegisterSourceOutput(
+            bound.SelectMany(static (file, _) => file.Declarations.ToImmutableArray()),
+            static (output, diagnostic) => output.ReportDiagnostic(Diagnostics.ToDiagnostic(diagnostic)));
     }
 
     internal const string GeneratedNamespace = "OtelGen.Generated";
@@ -93,11 +119,4 @@ public sealed class TracingGenerator : IIncrementalGenerator
         }
         return false;
     }
-
-    private static bool IsMethod(SyntaxNode node) =>
-        node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax;
-
-    private static void Report(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticModel>> diagnostics) =>
-        context.RegisterSourceOutput(diagnostics.SelectMany(static (d, _) => d.ToImmutableArray()), static (output, diagnostic) =>
-            output.ReportDiagnostic(Diagnostics.ToDiagnostic(diagnostic)));
 }

@@ -170,7 +170,11 @@ public sealed class OtlpTraceListener : IDisposable
             Interlocked.Increment(ref _requests);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
-            await context.Response.OutputStream.WriteAsync("{}"u8.ToArray()).ConfigureAwait(false);
+            // A known length: without it HttpListener answers chunked and sends the final chunk in a
+            // second small write, which Nagle holds until the client's delayed ACK (~40 ms a request).
+            byte[] reply = "{}"u8.ToArray();
+            context.Response.ContentLength64 = reply.Length;
+            await context.Response.OutputStream.WriteAsync(reply).ConfigureAwait(false);
         }
         catch (Exception ex) when (spans is not null)
         {

@@ -99,6 +99,9 @@ public sealed class OtlpListener : IDisposable
                 context.Response.StatusCode = 200;
                 context.Response.ContentType = context.Request.ContentType;
                 byte[] reply = (context.Request.ContentType ?? "").Contains("json") ? "{}"u8.ToArray() : Array.Empty<byte>();
+                // A length, not chunked: a chunked empty body left a stray chunk that a kept-alive client
+                // read as the next answer (and resent a batch), and chunked answers stall on delayed ACKs.
+                context.Response.ContentLength64 = reply.Length;
                 await context.Response.OutputStream.WriteAsync(reply).ConfigureAwait(false);
             }
             catch (Exception)

@@ -116,3 +116,9 @@ internal sealed record DiagnosticModel(string Id, string FilePath, int Start, in
 
 /// <summary>What the invocation transform found: a call site to intercept, or a diagnostic about a call that cannot be.</summary>
 internal sealed record CallSiteResult(CallSiteModel? Site, DiagnosticModel? Diagnostic);
+
+/// <summary>What binding one file found: its call sites and call-site diagnostics, and the OTG1xxx diagnostics of its declarations, in source order.</summary>
+internal sealed record FileResult(EquatableArray<CallSiteResult> Results, EquatableArray<DiagnosticModel> Declarations)
+{
+    public static readonly FileResult Empty = new(EquatableArray<CallSiteResult>.Empty, EquatableArray<DiagnosticModel>.Empty);
+}

@@ -44,6 +44,8 @@ public sealed class OtlpExporter : IDisposable
     private volatile bool _stopping;
     private volatile bool _handover;
     private volatile bool _exited;
+    private volatile bool _exitFlush;
+    private volatile bool _gaveUp;
     private bool _disposed;
     private bool _collectorDown;
     private bool _spoolMayHaveBatches;
@@ -66,7 +68,8 @@ public sealed class OtlpExporter : IDisposable
         _ring = ring ?? throw new ArgumentNullException(nameof(ring));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Clone();
         _options.MaxExportBatchSize = Math.Max(1, _options.MaxExportBatchSize);
-        _options.MaxQueueSize = Math.Max(_options.MaxExportBatchSize, _options.MaxQueueSize);
+        // Unset (0): the ring is the queue. Set: honoured exactly (never below one batch).
+        _options.MaxQueueSize = _options.MaxQueueSize <= 0 ? ring.Capacity : Math.Max(_options.MaxExportBatchSize, _options.MaxQueueSize);
         _sender = sender ?? CreateSender(_options);
         _cursor = cursor ?? new SpanRingCursor(ring);
         _encoder = new OtlpTraceEncoder(OtlpResource.Create(_options.ServiceName, _options.ResourceAttributes));
@@ -282,19 +285,31 @@ public sealed class OtlpExporter : IDisposable
         }
     }
 
-    private static void ShutdownOnExit()
+    /// <summary>
+    /// The flush on process exit: every exporter that asks for it drains the ring batch after batch, each
+    /// bounded by its batch deadline; one stops at its first failed batch (the collector is down or too slow:
+    /// waiting longer would only delay the exit) and all within the longest <see cref="OtlpExporterOptions.ExitFlushLimit"/>.
+    /// </summary>
+    private static void ShutdownOnExit() => FlushOnExit(Started().FindAll(static e => e._options.FlushOnProcessExit));
+
+    /// <summary>What the process exit hook does, for the given exporters (tests call it directly).</summary>
+    internal static void FlushOnExit(List<OtlpExporter> exporters)
     {
-        TimeSpan longest = TimeSpan.Zero;
-        foreach (OtlpExporter exporter in Started())
+        TimeSpan limit = TimeSpan.Zero;
+        foreach (OtlpExporter exporter in exporters)
         {
-            if (exporter._options.FlushOnProcessExit && exporter._options.BatchDeadline > longest)
-            {
-                longest = exporter._options.BatchDeadline;
-            }
+            TimeSpan own = exporter._options.ExitFlushLimit > exporter._options.BatchDeadline ? exporter._options.ExitFlushLimit : exporter._options.BatchDeadline;
+            limit = own > limit ? own : limit;
         }
-        if (longest > TimeSpan.Zero)
+        DateTime deadline = DeadlineAfter(limit);
+        foreach (OtlpExporter exporter in exporters)
         {
-            ShutdownAll(longest);
+            exporter._exitFlush = true;
+            exporter.BeginShutdown(deadline);
+        }
+        foreach (OtlpExporter exporter in exporters)
+        {
+            exporter.EndShutdown(deadline);
         }
     }
 
@@ -435,7 +450,8 @@ public sealed class OtlpExporter : IDisposable
                 bool scheduled = Stopwatch.GetElapsedTime(lastExport) >= _options.ScheduleDelay;
                 if (stopping || flushing || scheduled || pending >= _options.MaxExportBatchSize)
                 {
-                    ExportPending(final: stopping);
+                    // Back to back while full batches are waiting; a partial batch only when it is due.
+                    ExportPending(final: stopping, fullBatchesOnly: !(stopping || flushing || scheduled));
                     lastExport = Stopwatch.GetTimestamp();
                     if ((scheduled || flushing) && !stopping && !_handover)
                     {
@@ -445,7 +461,7 @@ public sealed class OtlpExporter : IDisposable
                 UpdateProcessed();
                 if (stopping)
                 {
-                    if (Interlocked.Read(ref _processed) >= Interlocked.Read(ref _stopTarget) || DateTime.UtcNow.Ticks >= Interlocked.Read(ref _shutdownDeadlineTicks) || _abort.IsCancellationRequested)
+                    if (Interlocked.Read(ref _processed) >= Interlocked.Read(ref _stopTarget) || DateTime.UtcNow.Ticks >= Interlocked.Read(ref _shutdownDeadlineTicks) || _abort.IsCancellationRequested || _gaveUp)
                     {
                         return;
                     }
@@ -471,11 +487,15 @@ public sealed class OtlpExporter : IDisposable
         }
     }
 
-    private void ExportPending(bool final)
+    private void ExportPending(bool final, bool fullBatchesOnly = false)
     {
-        while (!_handover)
+        while (!_handover && !_gaveUp)
         {
             EnforceQueueBound();
+            if (fullBatchesOnly && _cursor.Pending < _batch.Length)
+            {
+                break;
+            }
             int count = _cursor.Read(_batch, NowNanos());
             AccountLost();
             if (count == 0)
@@ -502,10 +522,10 @@ public sealed class OtlpExporter : IDisposable
                 break;
             }
         }
-        if (_stage is not null)
+        if (_stage is not null && !_gaveUp)
         {
             int released;
-            while (!_abort.IsCancellationRequested && (released = Math.Clamp(_stage.Release(_batch, final), 0, _batch.Length)) > 0)
+            while (!_abort.IsCancellationRequested && !_gaveUp && (released = Math.Clamp(_stage.Release(_batch, final), 0, _batch.Length)) > 0)
             {
                 Interlocked.Add(ref _held, -released);
                 ExportBatch(released, replayed: false);
@@ -574,6 +594,8 @@ public sealed class OtlpExporter : IDisposable
         ExportResult result = _sender.Send(_body.WrittenMemory, Deadline(), _abort.Token, retry: !probeOnly);
         if (Tally(result, count, replayed) == ExportOutcome.RetryableFailure)
         {
+            // On process exit a failed batch ends the flush (after this batch is spooled or counted).
+            _gaveUp = _exitFlush;
             if (_spool is not null && _spool.TrySave(_body.WrittenSpan, count, out long evicted))
             {
                 Interlocked.Add(ref _spooled, count);

@@ -34,11 +34,12 @@ public sealed class OtlpExporterOptions
     public int MaxExportBatchSize { get; set; } = 512;
 
     /// <summary>
-    /// At most this many spans wait for export (<c>OTEL_BSP_MAX_QUEUE_SIZE</c>, default 2048); beyond it the
-    /// oldest are dropped and counted. The ring (<c>OTELGEN_RING_CAPACITY</c>) bounds it too: the effective
-    /// queue is the smaller of the two.
+    /// At most this many spans wait for export (<c>OTEL_BSP_MAX_QUEUE_SIZE</c>); beyond it the oldest are
+    /// dropped and counted. 0 (the default when the variable is unset): the ring's capacity
+    /// (<c>OTELGEN_RING_CAPACITY</c>), because the ring already is the queue; the ring bounds any larger
+    /// value too. A running exporter's <see cref="OtlpExporter.Options"/> shows the bound in effect.
     /// </summary>
-    public int MaxQueueSize { get; set; } = 2048;
+    public int MaxQueueSize { get; set; }
 
     /// <summary>Upper bound for one export, retries included (<c>OTEL_BSP_EXPORT_TIMEOUT</c>, default 30 s); the smaller of this and <see cref="Timeout"/> applies.</summary>
     public TimeSpan ExportTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -67,8 +68,15 @@ public sealed class OtlpExporterOptions
     /// <summary>A stage between draining and encoding (sampling); null: everything drained is exported.</summary>
     public ISpanExportStage? Stage { get; set; }
 
-    /// <summary>Flush and stop on <see cref="AppDomain.ProcessExit"/>, bounded by the export timeout (default true).</summary>
+    /// <summary>
+    /// Flush and stop on <see cref="AppDomain.ProcessExit"/> (default true): each batch is bounded by
+    /// <see cref="BatchDeadline"/>, the flush goes on while batches succeed, stops at the first batch that
+    /// fails, and never takes longer than <see cref="ExitFlushLimit"/>.
+    /// </summary>
     public bool FlushOnProcessExit { get; set; } = true;
+
+    /// <summary>The most the flush on process exit may take in all (default 30 s, the usual container stop grace period); at least one <see cref="BatchDeadline"/>.</summary>
+    public TimeSpan ExitFlushLimit { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The deadline for one batch: the smaller of <see cref="Timeout"/> and <see cref="ExportTimeout"/>.</summary>
     public TimeSpan BatchDeadline => Timeout < ExportTimeout ? Timeout : ExportTimeout;
@@ -93,6 +101,7 @@ public sealed class OtlpExporterOptions
         FilePath = FilePath,
         Stage = Stage,
         FlushOnProcessExit = FlushOnProcessExit,
+        ExitFlushLimit = ExitFlushLimit,
     };
 
     /// <summary>
@@ -112,8 +121,8 @@ public sealed class OtlpExporterOptions
         options.ScheduleDelay = Milliseconds("OTEL_BSP_SCHEDULE_DELAY", options.ScheduleDelay);
         options.ExportTimeout = Milliseconds("OTEL_BSP_EXPORT_TIMEOUT", options.ExportTimeout);
         options.MaxExportBatchSize = EnvironmentSettings.GetPositiveInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", options.MaxExportBatchSize);
-        options.MaxQueueSize = EnvironmentSettings.GetPositiveInt("OTEL_BSP_MAX_QUEUE_SIZE", options.MaxQueueSize);
-        if (options.MaxExportBatchSize > options.MaxQueueSize)
+        options.MaxQueueSize = QueueSize();
+        if (options.MaxQueueSize > 0 && options.MaxExportBatchSize > options.MaxQueueSize)
         {
             Diagnostics.Warn($"OTEL_BSP_MAX_EXPORT_BATCH_SIZE={options.MaxExportBatchSize} is larger than OTEL_BSP_MAX_QUEUE_SIZE={options.MaxQueueSize}; using {options.MaxQueueSize}.");
             options.MaxExportBatchSize = options.MaxQueueSize;
@@ -167,6 +176,23 @@ public sealed class OtlpExporterOptions
         int at = value.IndexOf('@');
         int scheme = value.IndexOf("://", StringComparison.Ordinal);
         return at > 0 && scheme >= 0 && at > scheme ? value.Substring(0, scheme + 3) + "***" + value.Substring(at) : value;
+    }
+
+    /// <summary>OTEL_BSP_MAX_QUEUE_SIZE exactly when set; 0 (the ring's capacity) when unset or malformed.</summary>
+    private static int QueueSize()
+    {
+        const string name = "OTEL_BSP_MAX_QUEUE_SIZE";
+        string? value = EnvironmentSettings.Get(name);
+        if (value is null)
+        {
+            return 0;
+        }
+        if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int size) && size > 0)
+        {
+            return size;
+        }
+        EnvironmentSettings.Warn(name, value, "a positive integer", "the ring's capacity (OTELGEN_RING_CAPACITY)");
+        return 0;
     }
 
     private static TimeSpan Milliseconds(string name, TimeSpan fallback) =>

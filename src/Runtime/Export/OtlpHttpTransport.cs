@@ -69,6 +69,7 @@ public sealed class RetryPolicy
 public sealed class OtlpHttpTransport : IOtlpSender
 {
     private readonly HttpClient _client;
+    private readonly PlainHttpConnection? _plain;
     private readonly KeyValuePair<string, string>[] _headers;
     private readonly MediaTypeHeaderValue _contentType;
     private readonly RetryPolicy _retry;
@@ -92,6 +93,10 @@ public sealed class OtlpHttpTransport : IOtlpSender
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("OtelGen/" + OtlpResource.SdkVersion);
+        if (handler is null && PlainHttpConnection.CanServe(endpoint))
+        {
+            _plain = new PlainHttpConnection(endpoint, _contentType.MediaType!, gzip, _headers, "OtelGen/" + OtlpResource.SdkVersion);
+        }
         _where = Describe(endpoint);
     }
 
@@ -149,26 +154,12 @@ public sealed class OtlpHttpTransport : IOtlpSender
             TimeSpan? retryAfter = null;
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                timeout.CancelAfter(remaining);
-                using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint);
-                var content = new ReadOnlyMemoryContent(payload);
-                content.Headers.ContentType = _contentType;
-                if (Gzip)
-                {
-                    content.Headers.ContentEncoding.Add("gzip");
-                }
-                request.Content = content;
-                foreach (KeyValuePair<string, string> header in _headers)
-                {
-                    request.Headers.TryAddWithoutValidation(header.Key, header.Value);
-                }
-                using HttpResponseMessage response = _client.Send(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
-                status = (int)response.StatusCode;
-                if (response.IsSuccessStatusCode)
+                CollectorAnswer answer = _plain is not null ? _plain.Post(payload, deadline, cancel) : PostWithHttpClient(payload, remaining, cancel);
+                status = answer.Status;
+                if (status is >= 200 and < 300)
                 {
                     _warnedUnreachable = false;
-                    long rejected = ReadPartialSuccess(response, timeout.Token, out string? message);
+                    long rejected = ReadPartialSuccess(answer, out string? message);
                     if (rejected > 0 || !string.IsNullOrEmpty(message))
                     {
                         Diagnostics.Warn($"the collector at {_where} accepted a request partially: {rejected} item(s) rejected{(string.IsNullOrEmpty(message) ? "" : ": " + message)}. Not retried.");
@@ -178,10 +169,10 @@ public sealed class OtlpHttpTransport : IOtlpSender
                 }
                 if (!IsRetryable(status))
                 {
-                    ExplainRefusal(response, status, timeout.Token);
+                    ExplainRefusal(answer);
                     return new ExportResult(ExportOutcome.Rejected, attempts, status, 0);
                 }
-                retryAfter = ReadRetryAfter(response);
+                retryAfter = answer.RetryAfter;
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -256,8 +247,39 @@ public sealed class OtlpHttpTransport : IOtlpSender
     /// <inheritdoc/>
     public void Dispose()
     {
+        _plain?.Dispose();
         _client.Dispose();
         _compressed.Dispose();
+    }
+
+    /// <summary>One attempt through HttpClient (https, a proxy, or a handler given by the caller).</summary>
+    private CollectorAnswer PostWithHttpClient(ReadOnlyMemory<byte> payload, TimeSpan remaining, CancellationToken cancel)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(remaining);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint);
+        var content = new ReadOnlyMemoryContent(payload);
+        content.Headers.ContentType = _contentType;
+        if (Gzip)
+        {
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+        request.Content = content;
+        foreach (KeyValuePair<string, string> header in _headers)
+        {
+            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+        using HttpResponseMessage response = _client.Send(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+        byte[] body;
+        try
+        {
+            body = ReadBody(response, timeout.Token);
+        }
+        catch (Exception) when (!timeout.IsCancellationRequested)
+        {
+            body = Array.Empty<byte>();
+        }
+        return new CollectorAnswer((int)response.StatusCode, response.ReasonPhrase ?? string.Empty, response.Content.Headers.ContentType?.MediaType, ReadRetryAfter(response), body);
     }
 
     private static TimeSpan? ReadRetryAfter(HttpResponseMessage response)
@@ -287,30 +309,31 @@ public sealed class OtlpHttpTransport : IOtlpSender
         Diagnostics.Warn($"cannot export to the OTLP endpoint {_where}: {why}. Retrying within the export timeout; spans that still cannot be sent are spooled (OTELGEN_EXPORT_SPOOL_DIR) or dropped and counted.");
     }
 
-    private void ExplainRefusal(HttpResponseMessage response, int status, CancellationToken token)
+    private void ExplainRefusal(in CollectorAnswer answer)
     {
+        int status = answer.Status;
         if (!_explained.Add(status))
         {
             return;
         }
-        string detail = ReadErrorMessage(response, token);
+        string detail = ReadErrorMessage(answer);
         string hint = status == 413 ? " (request too large: lower OTEL_BSP_MAX_EXPORT_BATCH_SIZE or enable OTEL_EXPORTER_OTLP_COMPRESSION=gzip)"
             : status is 401 or 403 ? " (check the credentials in OTEL_EXPORTER_OTLP_HEADERS)"
             : status == 404 ? " (check the endpoint path; OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces appended, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is)"
             : string.Empty;
-        Diagnostics.Warn($"the OTLP endpoint {_where} refused a request with HTTP {status} {response.ReasonPhrase}{hint}{(detail.Length > 0 ? ": " + detail : "")}. Such requests are dropped and counted, not retried.");
+        Diagnostics.Warn($"the OTLP endpoint {_where} refused a request with HTTP {status} {answer.Reason}{hint}{(detail.Length > 0 ? ": " + detail : "")}. Such requests are dropped and counted, not retried.");
     }
 
-    private string ReadErrorMessage(HttpResponseMessage response, CancellationToken token)
+    private static string ReadErrorMessage(in CollectorAnswer answer)
     {
         try
         {
-            byte[] bytes = ReadBody(response, token);
+            byte[] bytes = answer.Body;
             if (bytes.Length == 0)
             {
                 return string.Empty;
             }
-            string? mediaType = response.Content.Headers.ContentType?.MediaType;
+            string? mediaType = answer.MediaType;
             string text;
             if (mediaType is not null && mediaType.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
             {
@@ -330,17 +353,17 @@ public sealed class OtlpHttpTransport : IOtlpSender
         }
     }
 
-    private long ReadPartialSuccess(HttpResponseMessage response, CancellationToken token, out string? message)
+    private long ReadPartialSuccess(in CollectorAnswer answer, out string? message)
     {
         message = null;
         try
         {
-            byte[] bytes = ReadBody(response, token);
+            byte[] bytes = answer.Body;
             if (bytes.Length == 0)
             {
                 return 0;
             }
-            string? mediaType = response.Content.Headers.ContentType?.MediaType;
+            string? mediaType = answer.MediaType;
             bool json = mediaType is not null ? mediaType.Contains("json", StringComparison.OrdinalIgnoreCase) : Protocol == OtlpProtocol.HttpJson;
             return json ? PartialSuccess.FromJson(bytes, out message) : PartialSuccess.FromProtobuf(bytes, out message);
         }

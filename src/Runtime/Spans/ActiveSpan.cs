@@ -2,6 +2,7 @@ using System;
 using System.Threading.Tasks;
 using System.Diagnostics;
 using System.Threading;
+using System.Runtime.CompilerServices;
 using OtelGen.Context;
 using OtelGen.Sampling;
 
@@ -45,7 +46,7 @@ public sealed class ActiveSpan
     internal void Begin(SpanDescriptor? descriptor, string name, SpanKind kind, in SpanContext parent, Baggage baggage, SpanStack thread)
     {
         SpanRecord record = Record;
-        record.Clear();
+        record.ResetForStart();
         if (parent.IsValid)
         {
             record.TraceId = parent.TraceId;
@@ -58,6 +59,8 @@ public sealed class ActiveSpan
             // A context with a trace id but no span id (e.g. a host's own request Activity that has no
             // parent) asks for a root in that trace, so both agree on the trace id.
             record.TraceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.NewRandom(ref thread.Ids);
+            record.ParentSpanId = default;
+            record.ParentIsRemote = false;
             record.TraceState = parent.TraceId.IsValid ? parent.TraceState : null;
         }
         // The head decision (parent-based samplers follow the parent's flag), sent on in traceparent;
@@ -181,7 +184,14 @@ internal sealed class SpanStack
     public FlowNode? LookedUpFlow;
     public Activity? LookedUpActivity;
 
-    public static SpanStack Current => t_stack ??= new SpanStack();
+    public static SpanStack Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_stack ?? Create();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static SpanStack Create() => t_stack = new SpanStack();
 
     public ActiveSpan? Top => Depth > 0 ? Frames[Depth - 1] : null;
 
@@ -239,13 +249,21 @@ internal sealed class SpanStack
     }
 
     /// <summary>Pops <paramref name="span"/> and anything left above it (spans whose scope was never ended).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Pop(ActiveSpan span)
     {
-        if (Depth > 0 && ReferenceEquals(Frames[Depth - 1], span))
+        int top = Depth - 1;
+        ActiveSpan?[] frames = Frames;
+        if ((uint)top < (uint)frames.Length && ReferenceEquals(frames[top], span))
         {
-            Depth--;
+            Depth = top;
             return;
         }
+        PopAbove(span);
+    }
+
+    private void PopAbove(ActiveSpan span)
+    {
         for (int i = Depth - 1; i >= 0; i--)
         {
             if (ReferenceEquals(Frames[i], span))

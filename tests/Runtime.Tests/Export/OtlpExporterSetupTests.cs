@@ -111,10 +111,23 @@ public class OtlpExporterSetupTests
     }
 
     [Fact]
+    public void The_queue_bound_is_the_ring_when_unset_and_exactly_the_variable_when_set()
+    {
+        Assert.Equal(0, WithEnvironment(new(), OtlpExporterOptions.FromEnvironment).MaxQueueSize);
+        Assert.Equal(2048, WithEnvironment(new() { ["OTEL_BSP_MAX_QUEUE_SIZE"] = "2048" }, OtlpExporterOptions.FromEnvironment).MaxQueueSize);
+        // A batch larger than a set queue is cut to the queue, with a warning; unset, the batch stays.
+        OtlpExporterOptions small = WithEnvironment(new() { ["OTEL_BSP_MAX_QUEUE_SIZE"] = "100", ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "512" }, OtlpExporterOptions.FromEnvironment);
+        Assert.Equal((100, 100), (small.MaxQueueSize, small.MaxExportBatchSize));
+        OtlpExporterOptions unset = WithEnvironment(new() { ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "4096" }, OtlpExporterOptions.FromEnvironment);
+        Assert.Equal((0, 4096), (unset.MaxQueueSize, unset.MaxExportBatchSize));
+    }
+
+    [Fact]
     public void Malformed_numbers_fall_back_to_defaults()
     {
         OtlpExporterOptions options = WithEnvironment(new()
         {
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "lots",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "soon",
             ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "-3",
             ["OTEL_EXPORTER_OTLP_COMPRESSION"] = "brotli",
@@ -122,6 +135,7 @@ public class OtlpExporterSetupTests
         }, OtlpExporterOptions.FromEnvironment);
         Assert.Equal(TimeSpan.FromSeconds(5), options.ScheduleDelay);
         Assert.Equal(512, options.MaxExportBatchSize);
+        Assert.Equal(0, options.MaxQueueSize);
         Assert.False(options.Gzip);
         Assert.Equal(OtlpProtocol.HttpProtobuf, options.Protocol);
     }

@@ -93,6 +93,16 @@ public static class OtlpJsonWriter
         writer.WriteEndObject();
     }
 
+    /// <summary>Writes an OTLP <c>KeyValue</c> object whose key was escaped beforehand.</summary>
+    public static void WriteKeyValue(Utf8JsonWriter writer, JsonEncodedText key, in AttributeValue value)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(s_key, key);
+        writer.WritePropertyName(s_value);
+        WriteAnyValue(writer, value);
+        writer.WriteEndObject();
+    }
+
     /// <summary>Writes an array property of <c>KeyValue</c> objects (nothing when empty).</summary>
     public static void WriteKeyValues(Utf8JsonWriter writer, JsonEncodedText name, ReadOnlySpan<KeyValue> attributes)
     {
@@ -208,11 +218,14 @@ public static class OtlpJsonWriter
 
     private static void WriteHex(ulong value, Span<byte> destination)
     {
-        for (int i = 15; i >= 0; i--)
+        // Two characters per byte from a table, most significant byte first.
+        ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
+        destination = destination.Slice(0, 16);
+        for (int i = 0; i < 8; i++)
         {
-            int digit = (int)(value & 0xF);
-            destination[i] = (byte)(digit < 10 ? '0' + digit : 'a' + digit - 10);
-            value >>= 4;
+            int b = (int)(value >> (56 - 8 * i)) & 0xFF;
+            destination[2 * i] = digits[b >> 4];
+            destination[2 * i + 1] = digits[b & 0xF];
         }
     }
 }

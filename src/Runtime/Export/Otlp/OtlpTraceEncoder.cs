@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OtelGen.Spans;
 
@@ -78,30 +79,80 @@ public sealed class OtlpTraceEncoder
     private const int CacheLimit = 4096;
     private readonly System.Collections.Generic.Dictionary<SpanDescriptor, SiteBytes> _sites = new();
     private readonly System.Collections.Generic.Dictionary<string, byte[]> _keys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
+    private readonly System.Collections.Generic.Dictionary<string, JsonKeyBytes> _jsonKeys = new(System.Collections.Generic.ReferenceEqualityComparer.Instance);
+
+    /// <summary>An attribute key for OTLP/JSON: escaped, and as the opening of its KeyValue object.</summary>
+    private sealed class JsonKeyBytes
+    {
+        public JsonKeyBytes(string key)
+        {
+            Text = JsonEncodedText.Encode(key, OtlpJsonWriter.Options.Encoder);
+            // {"key":"<escaped>","value":{
+            Prefix = [.. "{\"key\":\""u8, .. Text.EncodedUtf8Bytes, .. "\",\"value\":{"u8];
+        }
+
+        public readonly JsonEncodedText Text;
+        public readonly byte[] Prefix;
+    }
 
     private sealed class SiteBytes
     {
         public SiteBytes(SpanDescriptor descriptor)
         {
             Name = descriptor.Name;
+            Kind = descriptor.Kind;
             using var scratch = new PooledBuffer(256);
             var writer = new ProtobufWriter(scratch);
             writer.WriteString(SpanName, descriptor.Name);
-            NameField = scratch.WrittenSpan.ToArray();
+            if (descriptor.Kind != SpanKind.Unspecified)
+            {
+                writer.WriteEnum(SpanKindField, (int)descriptor.Kind);
+            }
+            NameAndKind = scratch.WrittenSpan.ToArray();
             Attributes = OtlpProtobuf.EncodeKeyValues(SpanAttributes, descriptor.Attributes);
+
+            JsonName = JsonEncodedText.Encode(descriptor.Name, OtlpJsonWriter.Options.Encoder);
+            JsonAttributes = new byte[descriptor.Attributes.Length][];
+            using var json = new Utf8JsonWriter(scratch, OtlpJsonWriter.Options);
+            for (int i = 0; i < JsonAttributes.Length; i++)
+            {
+                scratch.Clear();
+                json.Reset(scratch);
+                OtlpJsonWriter.WriteKeyValue(json, descriptor.Attributes[i]);
+                json.Flush();
+                JsonAttributes[i] = scratch.WrittenSpan.ToArray();
+            }
         }
 
         public readonly string Name;
-        public readonly byte[] NameField;
+        public readonly SpanKind Kind;
+        // Span fields 5 and 6, adjacent on the wire.
+        public readonly byte[] NameAndKind;
         public readonly byte[] Attributes;
 
         // The keys this site's spans set, by position: generated code sets the same literals in the same order.
         public readonly string?[] OwnKeys = new string?[8];
         public readonly byte[]?[] OwnKeyFields = new byte[]?[8];
+
+        // The same for OTLP/JSON: the escaped name, each constant KeyValue object, own keys by position.
+        public readonly JsonEncodedText JsonName;
+        public readonly byte[][] JsonAttributes;
+        public readonly string?[] OwnJsonKeys = new string?[8];
+        public readonly JsonKeyBytes?[] OwnJsonKeyBytes = new JsonKeyBytes?[8];
     }
 
     private readonly SpanDescriptor?[] _recentDescriptors = new SpanDescriptor?[64];
     private readonly SiteBytes?[] _recentSites = new SiteBytes?[64];
+    // The last site looked up: batches come in runs of spans from the same site.
+    private SpanDescriptor? _lastDescriptor;
+    private SiteBytes? _lastSite;
+    // Own-attribute key bytes by position for spans without a site.
+    private readonly string?[] _plainKeys = new string?[16];
+    private readonly byte[]?[] _plainKeyFields = new byte[]?[16];
+    private readonly string?[] _plainJsonKeys = new string?[16];
+    private readonly JsonKeyBytes?[] _plainJsonKeyBytes = new JsonKeyBytes?[16];
+    // A KeyValue object composed here and handed to the JSON writer whole.
+    private readonly byte[] _jsonScratch = new byte[512];
     private Utf8JsonWriter? _json;
 
     /// <summary>An encoder for spans of <paramref name="resource"/> under the <c>OtelGen</c> scope.</summary>
@@ -149,14 +200,43 @@ public sealed class OtlpTraceEncoder
         writer.WriteRaw(_scopeField);
         foreach (SpanRecord span in spans)
         {
-            WriteSpan(writer, span);
+            WriteSpan(writer, output, span);
+        }
+        writer.EndMessage();
+        writer.EndMessage();
+    }
+
+    /// <summary>
+    /// The same request as <see cref="EncodeProtobuf"/>, written field by field without caches or raw
+    /// writes: the plain reference the fast encoding must match byte for byte (tests).
+    /// </summary>
+    internal void EncodeProtobufPlain(ReadOnlySpan<SpanRecord> spans, PooledBuffer output)
+    {
+        var writer = new ProtobufWriter(output);
+        writer.BeginMessage(RequestResourceSpans, 3);
+        OtlpProtobuf.WriteResource(writer, ResourceSpansResource, _resource);
+        writer.BeginMessage(ResourceSpansScopeSpans, 3);
+        OtlpProtobuf.WriteScope(writer, ScopeSpansScope, _scopeName, _scopeVersion);
+        foreach (SpanRecord span in spans)
+        {
+            WriteSpanPlain(writer, span);
         }
         writer.EndMessage();
         writer.EndMessage();
     }
 
     /// <summary>Appends an OTLP/JSON <c>ExportTraceServiceRequest</c> for <paramref name="spans"/> to <paramref name="output"/> (one line).</summary>
-    public void EncodeJson(ReadOnlySpan<SpanRecord> spans, PooledBuffer output)
+    public void EncodeJson(ReadOnlySpan<SpanRecord> spans, PooledBuffer output) =>
+        EncodeJson(spans, output, plain: false);
+
+    /// <summary>
+    /// The same JSON as <see cref="EncodeJson(ReadOnlySpan{SpanRecord}, PooledBuffer)"/> written through
+    /// <see cref="Utf8JsonWriter"/> alone, without cached pieces: the reference for tests.
+    /// </summary>
+    internal void EncodeJsonPlain(ReadOnlySpan<SpanRecord> spans, PooledBuffer output) =>
+        EncodeJson(spans, output, plain: true);
+
+    private void EncodeJson(ReadOnlySpan<SpanRecord> spans, PooledBuffer output, bool plain)
     {
         Utf8JsonWriter json = _json ??= new Utf8JsonWriter(output, OtlpJsonWriter.Options);
         json.Reset(output);
@@ -170,7 +250,7 @@ public sealed class OtlpTraceEncoder
         json.WriteStartArray(s_spans);
         foreach (SpanRecord span in spans)
         {
-            WriteSpan(json, span);
+            WriteSpan(json, span, plain);
         }
         json.WriteEndArray();
         json.WriteEndObject();
@@ -185,72 +265,177 @@ public sealed class OtlpTraceEncoder
     public static uint SpanFlags(SpanRecord span) =>
         span.TraceFlags | ContextHasIsRemoteMask | (span.ParentIsRemote ? ContextIsRemoteMask : 0);
 
-    private void WriteSpan(ProtobufWriter writer, SpanRecord span)
+    private void WriteSpan(ProtobufWriter writer, PooledBuffer output, SpanRecord span)
     {
-        writer.BeginMessage(ScopeSpansSpans, 2);
-        writer.WriteBigEndianId(SpanTraceId, span.TraceId.High, span.TraceId.Low, sixteenBytes: true);
-        writer.WriteBigEndianId(SpanSpanId, 0, span.SpanId.Value, sixteenBytes: false);
+        SpanDescriptor? descriptor = span.Descriptor;
+        SiteBytes? site = null;
+        if (descriptor is not null)
+        {
+            site = ReferenceEquals(descriptor, _lastDescriptor) ? _lastSite : Site(descriptor);
+        }
+
+        // Tag, two bytes kept for the length (a span is usually 128 bytes to 16 KiB), trace id, span id.
+        output.Ensure(3 + 18 + 10);
+        int start = output._length;
+        ref byte b = ref RawProtobuf.Start(output);
+        Unsafe.Add(ref b, start) = (ScopeSpansSpans << 3) | 2;
+        int p = start + 3;
+        Unsafe.Add(ref b, p) = (SpanTraceId << 3) | 2;
+        Unsafe.Add(ref b, p + 1) = 16;
+        RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 2), span.TraceId.High);
+        RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 10), span.TraceId.Low);
+        Unsafe.Add(ref b, p + 18) = (SpanSpanId << 3) | 2;
+        Unsafe.Add(ref b, p + 19) = 8;
+        RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 20), span.SpanId.Value);
+        output._length = p + 28;
         if (!string.IsNullOrEmpty(span.TraceState))
         {
             writer.WriteString(SpanTraceState, span.TraceState);
         }
-        if (span.ParentSpanId.IsValid)
+
+        if (site is not null && ReferenceEquals(site.Name, span.Name) && site.Kind == span.Kind)
         {
-            writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
-        }
-        SiteBytes? site = span.Descriptor is { } descriptor ? Site(descriptor) : null;
-        if (site is not null && ReferenceEquals(site.Name, span.Name))
-        {
-            writer.WriteRaw(site.NameField);
+            // The site's name and kind, the times, and the site's constant attributes: one run of known size.
+            byte[] head = site.NameAndKind;
+            byte[] constant = site.Attributes;
+            output.Ensure(10 + head.Length + 18 + constant.Length);
+            b = ref RawProtobuf.Start(output);
+            p = output._length;
+            if (span.ParentSpanId.IsValid)
+            {
+                Unsafe.Add(ref b, p) = (SpanParentSpanId << 3) | 2;
+                Unsafe.Add(ref b, p + 1) = 8;
+                RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 2), span.ParentSpanId.Value);
+                p += 10;
+            }
+            p = RawProtobuf.Copy(ref b, p, head);
+            Unsafe.Add(ref b, p) = (SpanStart << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 1), (ulong)span.StartUnixNano);
+            Unsafe.Add(ref b, p + 9) = (SpanEnd << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 10), (ulong)span.EndUnixNano);
+            output._length = RawProtobuf.Copy(ref b, p + 18, constant);
         }
         else
         {
-            writer.WriteString(SpanName, span.Name ?? string.Empty);
-        }
-        if (span.Kind != SpanKind.Unspecified)
-        {
-            writer.WriteEnum(SpanKindField, (int)span.Kind);
-        }
-        writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
-        writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
-        if (site is not null)
-        {
-            writer.WriteRaw(site.Attributes);
-        }
-        else if (span.Descriptor is { } uncached)
-        {
-            OtlpProtobuf.WriteKeyValues(writer, SpanAttributes, uncached.Attributes);
-        }
-        for (int i = 0; i < span.AttributeCount; i++)
-        {
-            ref readonly KeyValue attribute = ref span.Attributes[i];
-            byte[]? key;
-            if (site is not null && i < site.OwnKeys.Length)
+            // Name and kind of a span from code (or renamed): written here, with the same run of raw writes.
+            string name = span.Name ?? string.Empty;
+            output.Ensure(10 + 6 + name.Length * 3 + 11 + 18);
+            b = ref RawProtobuf.Start(output);
+            p = output._length;
+            if (span.ParentSpanId.IsValid)
             {
-                if (ReferenceEquals(site.OwnKeys[i], attribute.Key))
+                Unsafe.Add(ref b, p) = (SpanParentSpanId << 3) | 2;
+                Unsafe.Add(ref b, p + 1) = 8;
+                RawProtobuf.BigEndian64(ref Unsafe.Add(ref b, p + 2), span.ParentSpanId.Value);
+                p += 10;
+            }
+            Unsafe.Add(ref b, p) = (SpanName << 3) | 2;
+            if (name.Length <= 42)
+            {
+                // At most 126 bytes: the length takes one byte, written after the text.
+                int written = RawProtobuf.Utf8(name, output, p + 2);
+                Unsafe.Add(ref b, p + 1) = (byte)written;
+                p += 2 + written;
+            }
+            else
+            {
+                p = RawProtobuf.Varint(ref b, p + 1, (ulong)System.Text.Encoding.UTF8.GetByteCount(name));
+                p += RawProtobuf.Utf8(name, output, p);
+            }
+            if (span.Kind != SpanKind.Unspecified)
+            {
+                Unsafe.Add(ref b, p) = SpanKindField << 3;
+                p = RawProtobuf.Varint(ref b, p + 1, (ulong)(long)(int)span.Kind);
+            }
+            Unsafe.Add(ref b, p) = (SpanStart << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 1), (ulong)span.StartUnixNano);
+            Unsafe.Add(ref b, p + 9) = (SpanEnd << 3) | 1;
+            RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 10), (ulong)span.EndUnixNano);
+            output._length = p + 18;
+            if (site is not null)
+            {
+                writer.WriteRaw(site.Attributes);
+            }
+            else if (descriptor is not null)
+            {
+                WriteKeyValues(writer, SpanAttributes, descriptor.Attributes, plain: false);
+            }
+        }
+
+        // Own attributes: key bytes by position, from the site's memo (or the one for spans without a site).
+        string?[] memoKeys = site is not null ? site.OwnKeys : _plainKeys;
+        byte[]?[] memoFields = site is not null ? site.OwnKeyFields : _plainKeyFields;
+        KeyValue[] attributes = span.Attributes;
+        int count = Math.Min(span.AttributeCount, attributes.Length);
+        for (int i = 0; i < count; i++)
+        {
+            ref readonly KeyValue attribute = ref attributes[i];
+            byte[]? key;
+            if (i < memoKeys.Length)
+            {
+                if (ReferenceEquals(memoKeys[i], attribute.Key))
                 {
-                    key = site.OwnKeyFields[i];
+                    key = memoFields[i];
                 }
                 else
                 {
                     key = KeyField(attribute.Key);
-                    site.OwnKeys[i] = key is null ? null : attribute.Key;
-                    site.OwnKeyFields[i] = key;
+                    memoKeys[i] = key is null ? null : attribute.Key;
+                    memoFields[i] = key;
                 }
             }
             else
             {
                 key = KeyField(attribute.Key);
             }
-            if (key is not null)
-            {
-                OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, key, attribute.Value);
-            }
-            else
+            if (key is null || !RawProtobuf.TryWriteKeyValue(output, (SpanAttributes << 3) | 2, key, attribute.Value))
             {
                 OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, attribute);
             }
         }
+
+        if ((span.DroppedAttributes | span.EventCount | span.DroppedEvents | span.LinkCount | span.DroppedLinks | (int)span.StatusCode) != 0)
+        {
+            WriteSpanTail(writer, span);
+        }
+
+        output.Ensure(6);
+        b = ref RawProtobuf.Start(output);
+        p = output._length;
+        Unsafe.Add(ref b, p) = (byte)((SpanFlagsField << 3) | 5);
+        Unsafe.Add(ref b, p + 1) = (byte)(((SpanFlagsField << 3) | 5) >> 7);
+        RawProtobuf.LittleEndian32(ref Unsafe.Add(ref b, p + 2), SpanFlags(span));
+        p += 6;
+        int length = p - (start + 3);
+        if ((uint)(length - 128) < 16384 - 128)
+        {
+            Unsafe.Add(ref b, start + 1) = (byte)(length | 0x80);
+            Unsafe.Add(ref b, start + 2) = (byte)(length >> 7);
+            output._length = p;
+        }
+        else
+        {
+            FitSpanLength(output, start, length);
+        }
+    }
+
+    /// <summary>Writes the length of a span whose body does not take the two bytes kept for it, moving the body.</summary>
+    private static void FitSpanLength(PooledBuffer output, int start, int length)
+    {
+        int needed = ProtobufWriter.VarintSize((ulong)length);
+        output.Ensure(Math.Max(0, needed - 2));
+        byte[] buffer = output._buffer;
+        buffer.AsSpan(start + 3, length).CopyTo(buffer.AsSpan(start + 1 + needed));
+        RawProtobuf.Varint(ref RawProtobuf.Start(output), start + 1, (ulong)length);
+        output._length = start + 1 + needed + length;
+    }
+
+    /// <summary>
+    /// The rarer span fields between the attributes and the flags: drop counts, events, links, status.
+    /// <paramref name="plain"/> writes keys without the key cache (the reference path).
+    /// </summary>
+    private void WriteSpanTail(ProtobufWriter writer, SpanRecord span, bool plain = false)
+    {
         if (span.DroppedAttributes > 0)
         {
             writer.WriteUInt32(SpanDroppedAttributes, (uint)span.DroppedAttributes);
@@ -261,7 +446,7 @@ public sealed class OtlpTraceEncoder
             writer.BeginMessage(SpanEvents, 1);
             writer.WriteFixed64(EventTime, (ulong)e.TimeUnixNano);
             writer.WriteString(EventName, e.Name ?? string.Empty);
-            OtlpProtobuf.WriteKeyValues(writer, EventAttributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
+            WriteKeyValues(writer, EventAttributes, span.NestedRange(e.AttributeStart, e.AttributeCount), plain);
             writer.EndMessage();
         }
         if (span.DroppedEvents > 0)
@@ -278,7 +463,7 @@ public sealed class OtlpTraceEncoder
             {
                 writer.WriteString(LinkTraceState, link.TraceState);
             }
-            OtlpProtobuf.WriteKeyValues(writer, LinkAttributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
+            WriteKeyValues(writer, LinkAttributes, span.NestedRange(link.AttributeStart, link.AttributeCount), plain);
             writer.WriteFixed32(LinkFlags, LinkFlagsOf(link));
             writer.EndMessage();
         }
@@ -296,6 +481,56 @@ public sealed class OtlpTraceEncoder
             writer.WriteEnum(StatusCode, (int)span.StatusCode);
             writer.EndMessage();
         }
+    }
+
+    /// <summary>Key-value entries with cached key bytes where the key is a known string instance.</summary>
+    private void WriteKeyValues(ProtobufWriter writer, int field, ReadOnlySpan<KeyValue> attributes, bool plain)
+    {
+        if (plain)
+        {
+            OtlpProtobuf.WriteKeyValues(writer, field, attributes);
+            return;
+        }
+        foreach (ref readonly KeyValue attribute in attributes)
+        {
+            byte[]? key = KeyField(attribute.Key);
+            if (key is null || !RawProtobuf.TryWriteKeyValue(writer.Output, (byte)((field << 3) | 2), key, attribute.Value))
+            {
+                OtlpProtobuf.WriteKeyValue(writer, field, attribute);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The span written field by field through <see cref="ProtobufWriter"/>, without caches or raw writes:
+    /// the reference the fast path is tested against.
+    /// </summary>
+    private void WriteSpanPlain(ProtobufWriter writer, SpanRecord span)
+    {
+        writer.BeginMessage(ScopeSpansSpans, 2);
+        writer.WriteBigEndianId(SpanTraceId, span.TraceId.High, span.TraceId.Low, sixteenBytes: true);
+        writer.WriteBigEndianId(SpanSpanId, 0, span.SpanId.Value, sixteenBytes: false);
+        if (!string.IsNullOrEmpty(span.TraceState))
+        {
+            writer.WriteString(SpanTraceState, span.TraceState);
+        }
+        if (span.ParentSpanId.IsValid)
+        {
+            writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
+        }
+        writer.WriteString(SpanName, span.Name ?? string.Empty);
+        if (span.Kind != SpanKind.Unspecified)
+        {
+            writer.WriteEnum(SpanKindField, (int)span.Kind);
+        }
+        writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
+        writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
+        int total = span.TotalAttributeCount;
+        for (int i = 0; i < total; i++)
+        {
+            OtlpProtobuf.WriteKeyValue(writer, SpanAttributes, span.AttributeAt(i));
+        }
+        WriteSpanTail(writer, span, plain: true);
         writer.WriteFixed32(SpanFlagsField, SpanFlags(span));
         writer.EndMessage();
     }
@@ -310,7 +545,8 @@ public sealed class OtlpTraceEncoder
         int slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(descriptor) & (_recentDescriptors.Length - 1);
         if (ReferenceEquals(_recentDescriptors[slot], descriptor))
         {
-            return _recentSites[slot];
+            _lastDescriptor = descriptor;
+            return _lastSite = _recentSites[slot];
         }
         if (!_sites.TryGetValue(descriptor, out SiteBytes? site))
         {
@@ -323,7 +559,78 @@ public sealed class OtlpTraceEncoder
         }
         _recentDescriptors[slot] = descriptor;
         _recentSites[slot] = site;
-        return site;
+        _lastDescriptor = descriptor;
+        return _lastSite = site;
+    }
+
+    private JsonKeyBytes? JsonKey(string key)
+    {
+        if (_jsonKeys.TryGetValue(key, out JsonKeyBytes? bytes))
+        {
+            return bytes;
+        }
+        if (_jsonKeys.Count >= CacheLimit)
+        {
+            return null;
+        }
+        bytes = new JsonKeyBytes(key);
+        _jsonKeys.Add(key, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Writes a KeyValue object composed from the key's cached opening and the value, as one raw JSON
+    /// value: for integers, booleans and strings of printable ASCII without quotes or backslashes (which
+    /// the writer's encoder leaves as they are). False, nothing written, for anything else.
+    /// </summary>
+    private bool TryWriteRawKeyValue(Utf8JsonWriter json, byte[] prefix, in AttributeValue value)
+    {
+        byte[] scratch = _jsonScratch;
+        int at = prefix.Length;
+        if (at > 256)
+        {
+            return false;
+        }
+        prefix.CopyTo(scratch, 0);
+        ReadOnlySpan<byte> close = "}}"u8;
+        switch (value.Type)
+        {
+            case AttributeType.Long:
+                "\"intValue\":\""u8.CopyTo(scratch.AsSpan(at));
+                at += 12;
+                System.Buffers.Text.Utf8Formatter.TryFormat(value.AsLong(), scratch.AsSpan(at), out int digits);
+                at += digits;
+                close = "\"}}"u8;
+                break;
+            case AttributeType.Bool:
+                ReadOnlySpan<byte> literal = value.AsBool() ? "\"boolValue\":true"u8 : "\"boolValue\":false"u8;
+                literal.CopyTo(scratch.AsSpan(at));
+                at += literal.Length;
+                break;
+            case AttributeType.String:
+                string text = value.AsString();
+                if (text.Length > 200)
+                {
+                    return false;
+                }
+                "\"stringValue\":\""u8.CopyTo(scratch.AsSpan(at));
+                at += 15;
+                foreach (char c in text)
+                {
+                    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+                    {
+                        return false;
+                    }
+                    scratch[at++] = (byte)c;
+                }
+                close = "\"}}"u8;
+                break;
+            default:
+                return false;
+        }
+        close.CopyTo(scratch.AsSpan(at));
+        json.WriteRawValue(scratch.AsSpan(0, at + close.Length), skipInputValidation: true);
+        return true;
     }
 
     private byte[]? KeyField(string key)
@@ -341,8 +648,14 @@ public sealed class OtlpTraceEncoder
         return bytes;
     }
 
-    private static void WriteSpan(Utf8JsonWriter json, SpanRecord span)
+    private void WriteSpan(Utf8JsonWriter json, SpanRecord span, bool plain)
     {
+        SpanDescriptor? descriptor = span.Descriptor;
+        SiteBytes? site = null;
+        if (descriptor is not null && !plain)
+        {
+            site = ReferenceEquals(descriptor, _lastDescriptor) ? _lastSite : Site(descriptor);
+        }
         json.WriteStartObject();
         OtlpJsonWriter.WriteTraceId(json, s_traceId, span.TraceId);
         OtlpJsonWriter.WriteSpanId(json, s_spanId, span.SpanId);
@@ -355,7 +668,14 @@ public sealed class OtlpTraceEncoder
             OtlpJsonWriter.WriteSpanId(json, s_parentSpanId, span.ParentSpanId);
         }
         json.WriteNumber(s_flags, SpanFlags(span));
-        json.WriteString(s_name, span.Name ?? string.Empty);
+        if (site is not null && ReferenceEquals(site.Name, span.Name))
+        {
+            json.WriteString(s_name, site.JsonName);
+        }
+        else
+        {
+            json.WriteString(s_name, span.Name ?? string.Empty);
+        }
         if (span.Kind != SpanKind.Unspecified)
         {
             json.WriteNumber(s_kind, (int)span.Kind);
@@ -366,9 +686,57 @@ public sealed class OtlpTraceEncoder
         if (total > 0)
         {
             json.WriteStartArray(s_attributes);
-            for (int i = 0; i < total; i++)
+            if (site is not null)
             {
-                OtlpJsonWriter.WriteKeyValue(json, span.AttributeAt(i));
+                foreach (byte[] constant in site.JsonAttributes)
+                {
+                    json.WriteRawValue(constant, skipInputValidation: true);
+                }
+            }
+            else if (descriptor is not null)
+            {
+                foreach (ref readonly KeyValue attribute in descriptor.Attributes.AsSpan())
+                {
+                    OtlpJsonWriter.WriteKeyValue(json, attribute);
+                }
+            }
+            KeyValue[] attributes = span.Attributes;
+            int count = Math.Min(span.AttributeCount, attributes.Length);
+            string?[] memoKeys = site is not null ? site.OwnJsonKeys : _plainJsonKeys;
+            JsonKeyBytes?[] memoBytes = site is not null ? site.OwnJsonKeyBytes : _plainJsonKeyBytes;
+            for (int i = 0; i < count; i++)
+            {
+                ref readonly KeyValue attribute = ref attributes[i];
+                JsonKeyBytes? key;
+                if (plain)
+                {
+                    key = null;
+                }
+                else if (i < memoKeys.Length)
+                {
+                    if (ReferenceEquals(memoKeys[i], attribute.Key))
+                    {
+                        key = memoBytes[i];
+                    }
+                    else
+                    {
+                        key = JsonKey(attribute.Key);
+                        memoKeys[i] = key is null ? null : attribute.Key;
+                        memoBytes[i] = key;
+                    }
+                }
+                else
+                {
+                    key = JsonKey(attribute.Key);
+                }
+                if (key is null)
+                {
+                    OtlpJsonWriter.WriteKeyValue(json, attribute);
+                }
+                else if (!TryWriteRawKeyValue(json, key.Prefix, attribute.Value))
+                {
+                    OtlpJsonWriter.WriteKeyValue(json, key.Text, attribute.Value);
+                }
             }
             json.WriteEndArray();
         }
