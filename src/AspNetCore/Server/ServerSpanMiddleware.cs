@@ -88,6 +88,24 @@ internal sealed class ServerSpanMiddleware
     /// policy). Most requests need no extra async-local: the span continues the headers directly. Only
     /// incoming baggage, or a host Activity to agree with, is first made current with a context scope.
     /// </summary>
+    /// <summary>
+    /// ASP.NET Core copies an incoming tracestate onto its request Activity without validating it, and
+    /// HttpClient sends the Activity's tracestate on whenever the outgoing request carries none. So when
+    /// W3C rules dropped the header (invalid members, duplicate keys, more than 32 members, or an invalid
+    /// traceparent), the host's copy is dropped too, or an outgoing call would forward it after all.
+    /// </summary>
+    private static void AlignHostTraceState(HttpContext context, in SpanContext parent)
+    {
+        if (context.Features.Get<IHttpActivityFeature>()?.Activity is { } host)
+        {
+            string? kept = parent.IsValid ? parent.TraceState : null;
+            if (!string.Equals(host.TraceStateString, kept, StringComparison.Ordinal))
+            {
+                host.TraceStateString = kept;
+            }
+        }
+    }
+
     private static HttpServerSpan StartSpan(HttpContext context, out ContextScope remote)
     {
         HttpRequest request = context.Request;
@@ -101,6 +119,10 @@ internal sealed class ServerSpanMiddleware
             {
                 StringValues tracestates = headers.TraceState;
                 TraceParent.TryParse(traceparents[0], tracestates.Count == 0 ? null : tracestates.ToString(), out parent);
+            }
+            if (headers.TraceState.Count > 0)
+            {
+                AlignHostTraceState(context, parent);
             }
         }
         Baggage baggage = Baggage.Empty;
