@@ -118,6 +118,9 @@ public sealed class DashboardTests
         using (HttpResponseMessage first = await blog.Client.GetAsync("/metrics"))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            // Never a blank page: either metrics, or a comment (ignored by Prometheus) saying why there are none yet.
+            string firstText = await first.Content.ReadAsStringAsync();
+            Assert.True(firstText.Contains("# TYPE ", StringComparison.Ordinal) || firstText == OtelGen.AspNetCore.Dashboard.DashboardEndpoints.FirstScrapeComment, firstText);
         }
         TraceId traceId = Spans.NewTraceId();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/fail");

@@ -136,11 +136,23 @@ internal static class DashboardEndpoints
         }
     }
 
+    internal const string FirstScrapeComment =
+        "# OtelGen: metrics are collected from the first scrape of this page on (this one); nothing was recorded before it. Scrape again.\n";
+
     public static async Task MetricsAsync(HttpContext context)
     {
-        MetricsCollector metrics = context.RequestServices.GetRequiredService<DashboardMetrics>().Collector;
+        DashboardMetrics dashboard = context.RequestServices.GetRequiredService<DashboardMetrics>();
+        bool first = dashboard.NotStarted;
+        MetricsCollector metrics = dashboard.Collector;
         context.Response.ContentType = PrometheusText.ContentType;
-        await context.Response.WriteAsync(PrometheusText.Write(metrics.Collect()), context.RequestAborted);
+        string page = PrometheusText.Write(metrics.Collect());
+        if (first && page.Length == 0)
+        {
+            // A person opening the page should not meet a blank one. A comment is valid exposition text and
+            // ignored by Prometheus.
+            page = FirstScrapeComment;
+        }
+        await context.Response.WriteAsync(page, context.RequestAborted);
     }
 
     internal static string Event(TraceFeed feed, TraceView trace, string metrics)

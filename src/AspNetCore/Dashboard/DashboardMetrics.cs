@@ -15,6 +15,9 @@ internal sealed class DashboardMetrics : IDisposable
 
     public MetricsCollector Collector => _collector.Value;
 
+    /// <summary>True until the collector exists: the next scrape is the first, and starts the counting.</summary>
+    public bool NotStarted => !_collector.IsValueCreated;
+
     public void Dispose()
     {
         if (_collector.IsValueCreated)
