@@ -99,7 +99,9 @@ public class OtlpExporterDrainTests
         Assert.Equal(100, s.DroppedFailed);
         Assert.Equal(0, s.Exported);
         Assert.Equal(900, s.Pending);
-        Assert.Equal(s.Retries + 1, collector.Requests);
+        // Every attempt but possibly the last reached the collector: the deadline may cut the last one off
+        // before its request is read.
+        Assert.InRange(collector.Requests, s.Retries, s.Retries + 1);
         ExportTestKit.AssertAccounted(exporter, 1000);
     }
 
