@@ -114,13 +114,13 @@ internal sealed class ServerSpanMiddleware
         if (Propagators.TraceContext)
         {
             StringValues traceparents = headers.TraceParent;
+            StringValues tracestates = headers.TraceState;
             // Two traceparent headers are invalid (the spec allows one); tracestate may be split over several.
             if (traceparents.Count == 1)
             {
-                StringValues tracestates = headers.TraceState;
                 TraceParent.TryParse(traceparents[0], tracestates.Count == 0 ? null : tracestates.ToString(), out parent);
             }
-            if (headers.TraceState.Count > 0)
+            if (tracestates.Count > 0)
             {
                 AlignHostTraceState(context, parent);
             }
