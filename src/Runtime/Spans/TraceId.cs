@@ -175,12 +175,9 @@ public readonly struct SpanId : IEquatable<SpanId>
     public static bool operator !=(SpanId left, SpanId right) => !left.Equals(right);
 }
 
-/// <summary>Random ids and hex helpers shared by <see cref="TraceId"/> and <see cref="SpanId"/>.</summary>
+/// <summary>Hex helpers shared by <see cref="TraceId"/> and <see cref="SpanId"/> (random ids come from <see cref="RandomIds"/>).</summary>
 internal static class Ids
 {
-    /// <summary>64 random bits from this thread's generator (the one its span stack holds).</summary>
-    public static ulong NextUInt64() => SpanStack.Current.Ids.NextUInt64();
-
     public static void WriteHex(ulong value, Span<char> destination)
     {
         const string digits = "0123456789abcdef";
