@@ -99,6 +99,15 @@ public class SyncSpanBenchmarks
         return result;
     }
 
+    [Benchmark(Description = "2 timestamps only (the clock's share of every row)")]
+    public int TwoTimestamps()
+    {
+        _floorRecord.StartUnixNano = SpanClock.NowUnixNanos();
+        int result = _work.Plain(1);
+        _floorRecord.EndUnixNano = SpanClock.NowUnixNanos();
+        return result;
+    }
+
     [Benchmark(Description = "Activity + listener")]
     public int ActivityListened()
     {
