@@ -192,7 +192,7 @@ public sealed class OtlpExporterOptions
         {
             return size;
         }
-        EnvironmentSettings.Warn(name, value, "a positive integer", "the ring's capacity (OTELGEN_RING_CAPACITY)");
+        EnvironmentSettings.Warn(name, value, "a positive integer", "the ring (up to OTELGEN_RING_CAPACITY)");
         return 0;
     }
 
