@@ -15,10 +15,11 @@ namespace OtelGen.Spans;
 /// The ring starts at its initial capacity and doubles, up to its maximum, only when a reader that must
 /// not lose spans (a cursor made with <c>holdsBack: true</c>, such as the OTLP exporter's) falls behind:
 /// a small ring keeps every write in cache, a big one only when a burst needs it. Growth is decided by
-/// the writer that reaches <c>_growAt</c>, so a reader stalled in a slow send cannot lose a burst. A
+/// the writer that reaches the grow point, so a reader stalled in a slow send cannot lose a burst. A
 /// growth adds a new geometry (slots, mask, first sequence number) in front of the old ones; a sequence
 /// number lives in the newest geometry that starts at or below it. Older geometries are kept until every
-/// holding-back reader has passed the newest start, then dropped for the GC.
+/// holding-back reader has passed the newest start, then dropped for the GC. Writers never take a lock,
+/// growing included: a grower that is descheduled is taken over by the next writers.
 /// </remarks>
 public sealed class SpanRing
 {
@@ -33,31 +34,35 @@ public sealed class SpanRing
     // number (by the grower, or by any writer or reader that meets it unknown): every sequence number
     // at or past the start is then claimed after the geometry was published, so its writer sees it.
     private const long Unknown = long.MaxValue;
+    private const long NoClaim = -1;
 
     private sealed class Geometry
     {
         public readonly Slot[] Slots;
         public readonly int Mask;
         public long Start;
+        // The sequence number whose writer grows the ring past this geometry (long.MaxValue: none).
+        // Kept with the geometry, so that a grow point always belongs to the geometry it was computed for.
+        public long GrowAt;
         public Geometry? Older;
 
-        public Geometry(Slot[] slots, long start, Geometry? older)
+        public Geometry(Slot[] slots, long start, long growAt, Geometry? older)
         {
             Slots = slots;
             Mask = slots.Length - 1;
             Start = start;
+            GrowAt = growAt;
             Older = older;
         }
     }
 
-    // Writers touch these three on every span; they sit together (one cache line, taken by the increment).
+    // Writers touch these two on every span, then the geometry's fields (one more cache line).
     private long _next;
-    private long _growAt = long.MaxValue;
     private Geometry _geometry;
 
     private readonly int _maxCapacity;
     private long _writeCollisions;
-    private int _growing;
+    private long _growClaim = NoClaim;
     private int _growths;
     private readonly object _holdersGate = new();
     private SpanRingCursor[] _holders = Array.Empty<SpanRingCursor>();
@@ -83,7 +88,7 @@ public sealed class SpanRing
             throw new ArgumentOutOfRangeException(nameof(maxCapacity), maxCapacity, "The maximum capacity is below the initial one.");
         }
         _maxCapacity = RoundUp(maxCapacity);
-        _geometry = new Geometry(NewSlots(RoundUp(initialCapacity)), 0, null);
+        _geometry = new Geometry(NewSlots(RoundUp(initialCapacity)), 0, long.MaxValue, null);
     }
 
     /// <summary>How many spans the ring holds now (its newest geometry).</summary>
@@ -102,7 +107,7 @@ public sealed class SpanRing
     public long WriteCollisions => Volatile.Read(ref _writeCollisions);
 
     /// <summary>The sequence number whose writer grows the ring (long.MaxValue: none will).</summary>
-    internal long GrowAt => Volatile.Read(ref _growAt);
+    internal long GrowAt => Volatile.Read(ref Volatile.Read(ref _geometry).GrowAt);
 
     /// <summary>How many times the ring has grown.</summary>
     internal int Growths => Volatile.Read(ref _growths);
@@ -125,15 +130,7 @@ public sealed class SpanRing
     internal int HoldingCursors => Volatile.Read(ref _holders).Length;
 
     /// <summary>Copies <paramref name="span"/> into the ring, overwriting the oldest span when full. Never blocks.</summary>
-    public void Write(SpanRecord span)
-    {
-        long seq = Interlocked.Increment(ref _next) - 1;
-        if (seq >= Volatile.Read(ref _growAt))
-        {
-            Grow(seq);
-        }
-        WriteClaimed(seq, span);
-    }
+    public void Write(SpanRecord span) => WriteClaimed(Interlocked.Increment(ref _next) - 1, span);
 
     /// <summary>Claims the next sequence number without writing it (tests: a writer delayed after its claim).</summary>
     internal long Claim() => Interlocked.Increment(ref _next) - 1;
@@ -142,6 +139,10 @@ public sealed class SpanRing
     internal void WriteClaimed(long seq, SpanRecord span)
     {
         Geometry? g = Volatile.Read(ref _geometry);
+        if (seq >= Volatile.Read(ref g.GrowAt))
+        {
+            g = Grow(seq, g);
+        }
         if (seq < Volatile.Read(ref g.Start))
         {
             // A growth in progress, or this writer was delayed past one: find the geometry that owns seq.
@@ -255,41 +256,45 @@ public sealed class SpanRing
         return best;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Grow(long seq)
+    /// <summary>
+    /// Where a geometry of <paramref name="size"/> slots starting at <paramref name="start"/> grows: a
+    /// quarter of it before it would overwrite the first span a holder still needs (that span + size).
+    /// </summary>
+    private long GrowPoint(SpanRingCursor[] holders, long start, int size)
     {
-        // One grower at a time; the others go on writing into the current geometry.
-        if (Interlocked.CompareExchange(ref _growing, 1, 0) != 0)
+        if (holders.Length == 0 || size >= _maxCapacity)
         {
-            return;
+            return long.MaxValue;
+        }
+        long lowest = long.MaxValue;
+        foreach (SpanRingCursor holder in holders)
+        {
+            lowest = Math.Min(lowest, holder.Position);
+        }
+        return Math.Max(lowest, start) + size - size / 4;
+    }
+
+    /// <summary>
+    /// Doubles the ring past <paramref name="current"/>, without a lock: one writer claims the growth; if
+    /// it is descheduled before publishing, a writer an eighth of a ring later takes the claim over (the
+    /// growth that loses the race to publish is dropped). Returns the newest geometry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Geometry Grow(long seq, Geometry current)
+    {
+        int size = current.Slots.Length;
+        long claim = Volatile.Read(ref _growClaim);
+        if ((claim != NoClaim && seq - claim < size / 8) || Interlocked.CompareExchange(ref _growClaim, seq, claim) != claim)
+        {
+            return Volatile.Read(ref _geometry);
         }
         try
         {
-            if (seq < Volatile.Read(ref _growAt))
+            if (Volatile.Read(ref _geometry) == current && size < _maxCapacity)
             {
-                return;
-            }
-            // A writer does not wait for the lock (a reader may hold it): the next writer past _growAt tries again.
-            if (!Monitor.TryEnter(_holdersGate))
-            {
-                return;
-            }
-            try
-            {
-                Geometry current = _geometry;
-                int size = current.Slots.Length;
-                if (seq < _growAt || size >= _maxCapacity)
-                {
-                    return;
-                }
-                // Allocate before the start is chosen (in PublishGeometry's wake), so that it is as late as possible.
+                // Allocate before the start is chosen (when it is published), so that it is as late as possible.
                 var slots = new Slot[Math.Min(_maxCapacity, size * 2)];
-                PublishGeometry(slots, current);
-                Retune();
-            }
-            finally
-            {
-                Monitor.Exit(_holdersGate);
+                TryPublish(slots, current, fixStart: true);
             }
         }
         catch (OutOfMemoryException)
@@ -298,17 +303,35 @@ public sealed class SpanRing
         }
         finally
         {
-            Volatile.Write(ref _growing, 0);
+            Interlocked.CompareExchange(ref _growClaim, NoClaim, seq);
         }
+        return Volatile.Read(ref _geometry);
     }
 
-    private Geometry PublishGeometry(Slot[] slots, Geometry current)
+    private bool TryPublish(Slot[] slots, Geometry current, bool fixStart)
     {
-        var grown = new Geometry(slots, Unknown, current);
-        // A full fence: the start read below comes after every writer that saw the old geometry claimed its number.
-        Interlocked.Exchange(ref _geometry, grown);
+        SpanRingCursor[] holders = Volatile.Read(ref _holders);
+        // The grow point is set before publishing (from the next number now, which the start will not be
+        // below), so that the new geometry never lacks one, even if this thread stops right after.
+        var grown = new Geometry(slots, Unknown, GrowPoint(holders, Volatile.Read(ref _next), slots.Length), current);
+        // A full fence: the start fixed below comes after every writer that saw the old geometry claimed its number.
+        if (Interlocked.CompareExchange(ref _geometry, grown, current) != current)
+        {
+            return false;
+        }
         Interlocked.Increment(ref _growths);
-        return grown;
+        if (fixStart)
+        {
+            StartOf(grown);
+        }
+        // A holder registered or released meanwhile (Hold/Unhold swap the array with a full fence, then retune
+        // whatever geometry they see): one of the two sides sees the other's change.
+        SpanRingCursor[] now = Volatile.Read(ref _holders);
+        if (now != holders)
+        {
+            Volatile.Write(ref grown.GrowAt, GrowPoint(now, Volatile.Read(ref _next), slots.Length));
+        }
+        return true;
     }
 
     /// <summary>
@@ -317,37 +340,29 @@ public sealed class SpanRing
     /// </summary>
     internal void GrowWithStartUnknown()
     {
-        lock (_holdersGate)
-        {
-            Geometry current = _geometry;
-            PublishGeometry(new Slot[Math.Min(_maxCapacity, current.Slots.Length * 2)], current);
-        }
+        Geometry current = Volatile.Read(ref _geometry);
+        TryPublish(new Slot[Math.Min(_maxCapacity, current.Slots.Length * 2)], current, fixStart: false);
     }
 
-    /// <summary>Tests only: what the grower does right after publishing: fixes the newest geometry's start and retunes.</summary>
+    /// <summary>Tests only: what the grower does right after publishing: fixes the newest geometry's start; then retunes.</summary>
     internal long FixNewestStart()
     {
-        lock (_holdersGate)
-        {
-            long start = StartOf(_geometry);
-            Retune();
-            return start;
-        }
+        long start = StartOf(Volatile.Read(ref _geometry));
+        HolderMoved();
+        return start;
     }
 
-    internal long Hold(SpanRingCursor cursor)
+    internal void Hold(SpanRingCursor cursor)
     {
         lock (_holdersGate)
         {
-            long position = FirstHeld(0, Written);
+            cursor.SetPosition(FirstHeld(0, Written));
             SpanRingCursor[] holders = _holders;
             var more = new SpanRingCursor[holders.Length + 1];
             holders.CopyTo(more, 0);
             more[holders.Length] = cursor;
-            cursor.SetPosition(position);
-            Volatile.Write(ref _holders, more);
+            Interlocked.Exchange(ref _holders, more);
             Retune();
-            return position;
         }
     }
 
@@ -364,7 +379,7 @@ public sealed class SpanRing
             var fewer = new SpanRingCursor[holders.Length - 1];
             Array.Copy(holders, 0, fewer, 0, index);
             Array.Copy(holders, index + 1, fewer, index, holders.Length - index - 1);
-            Volatile.Write(ref _holders, fewer);
+            Interlocked.Exchange(ref _holders, fewer);
             Retune();
         }
     }
@@ -378,25 +393,19 @@ public sealed class SpanRing
         }
     }
 
-    // Under _holdersGate: every write of _growAt and every unlink happens here, in order.
+    // Under _holdersGate (readers only; writers grow without it).
     private void Retune()
     {
-        Geometry newest = _geometry;
+        Geometry newest = Volatile.Read(ref _geometry);
         long newestStart = StartOf(newest);
         SpanRingCursor[] holders = _holders;
-        if (holders.Length == 0)
-        {
-            Volatile.Write(ref newest.Older, null);
-            Volatile.Write(ref _growAt, long.MaxValue);
-            return;
-        }
         long lowest = long.MaxValue;
         foreach (SpanRingCursor holder in holders)
         {
             lowest = Math.Min(lowest, holder.Position);
         }
         // An older geometry is needed while some holder has not read past the start of the one after it.
-        for (Geometry g = newest; g.Older is { } older; g = older)
+        for (Geometry g = newest; Volatile.Read(ref g.Older) is { } older; g = older)
         {
             if (lowest >= Volatile.Read(ref g.Start))
             {
@@ -404,10 +413,8 @@ public sealed class SpanRing
                 break;
             }
         }
-        int size = newest.Slots.Length;
-        // The newest geometry overwrites its first span the holders still need at (that span + size);
-        // grow a quarter of the ring before that, to leave the new slots' allocation some room.
-        Volatile.Write(ref _growAt, size >= _maxCapacity ? long.MaxValue : Math.Max(lowest, newestStart) + size - size / 4);
+        // A grower may publish a newer geometry meanwhile: it sets that one's grow point itself.
+        Volatile.Write(ref newest.GrowAt, GrowPoint(holders, newestStart, newest.Slots.Length));
     }
 
     /// <summary>What reading one sequence number found.</summary>
