@@ -32,7 +32,9 @@ public sealed class SpanRing
 
     // A geometry's start is published as Unknown first and fixed right after to the next sequence
     // number (by the grower, or by any writer or reader that meets it unknown): every sequence number
-    // at or past the start is then claimed after the geometry was published, so its writer sees it.
+    // at or past the start is then claimed after the geometry was published, so its writer sees it; and
+    // a writer that saw the older geometry claimed its number before, so it is below the start. Writers
+    // and readers therefore always agree on the geometry of a number, with no fence on the write path.
     private const long Unknown = long.MaxValue;
     private const long NoClaim = -1;
 
