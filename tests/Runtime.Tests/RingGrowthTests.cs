@@ -316,6 +316,62 @@ public class RingGrowthTests
     }
 
     [Fact]
+    public void A_grown_ring_shrinks_back_to_its_initial_size_once_its_holder_stays_within_a_quarter_for_four_laps()
+    {
+        var ring = new SpanRing(64, 4096);
+        var exporter = new SpanRingCursor(ring, holdsBack: true);
+        Write(ring, 0, 200);
+        Assert.Equal(256, ring.Capacity);
+        var read = new List<long>(ReadAll(exporter));
+        var capacities = new List<int> { ring.Capacity };
+        SpanRecord[] batch = Batch(16);
+        for (long n = 200; n < 3000; n += 16)
+        {
+            Write(ring, n, 16);
+            int count = exporter.Read(batch, 0);
+            read.AddRange(batch.Take(count).Select(r => r.Attributes[0].Value.AsLong()));
+            if (ring.Capacity != capacities[^1])
+            {
+                capacities.Add(ring.Capacity);
+            }
+        }
+        // Calm from 200 (the last read that left more than a quarter unread): halved at 200 + 4 x 256,
+        // then again four laps of 128 later; never below the initial size.
+        Assert.Equal(new[] { 256, 128, 64 }, capacities);
+        Assert.Equal(2, ring.Shrinks);
+        Assert.Equal(2, ring.Growths);
+        Assert.Equal(Enumerable.Range(0, 3000).Select(i => (long)i), read);
+        Assert.Equal(0, exporter.Lost);
+        Assert.Equal(1, ring.Geometries);
+        // And it grows again when the holder lags again.
+        Write(ring, 3000, 100);
+        Assert.Equal(128, ring.Capacity);
+        Assert.Equal(Enumerable.Range(3000, 100).Select(i => (long)i), ReadAll(exporter));
+        Assert.Equal(0, exporter.Lost);
+    }
+
+    [Fact]
+    public void A_ring_whose_holder_keeps_lagging_more_than_a_quarter_does_not_shrink()
+    {
+        var ring = new SpanRing(64, 4096);
+        var exporter = new SpanRingCursor(ring, holdsBack: true);
+        Write(ring, 0, 200);
+        Assert.Equal(256, ring.Capacity);
+        Assert.Equal(100, exporter.Read(Batch(100), 0));
+        SpanRecord[] batch = Batch(16);
+        for (long n = 200; n < 5000; n += 16)
+        {
+            Write(ring, n, 16);
+            // 16 read per 16 written: the holder stays 100 behind (more than a quarter, 64; less than the grow point's 192).
+            Assert.Equal(16, exporter.Read(batch, 0));
+        }
+        Assert.Equal(256, ring.Capacity);
+        Assert.Equal(0, ring.Shrinks);
+        Assert.Equal(2, ring.Growths);
+        Assert.Equal(0, exporter.Lost);
+    }
+
+    [Fact]
     public void Tracing_ring_starts_at_the_initial_capacity_and_may_grow_to_the_default_maximum()
     {
         Assert.Equal(4096, Tracing.InitialRingCapacity);

@@ -63,9 +63,13 @@ public sealed class SpanRing
     private Geometry _geometry;
 
     private readonly int _maxCapacity;
+    private readonly int _initialCapacity;
     private long _writeCollisions;
     private long _growClaim = NoClaim;
     private int _growths;
+    private int _shrinks;
+    // Under _holdersGate: the write count when a holder was last seen lagging more than a quarter ring.
+    private long _calmSince;
     private readonly object _holdersGate = new();
     private SpanRingCursor[] _holders = Array.Empty<SpanRingCursor>();
 
@@ -90,7 +94,8 @@ public sealed class SpanRing
             throw new ArgumentOutOfRangeException(nameof(maxCapacity), maxCapacity, "The maximum capacity is below the initial one.");
         }
         _maxCapacity = RoundUp(maxCapacity);
-        _geometry = new Geometry(NewSlots(RoundUp(initialCapacity)), 0, long.MaxValue, null);
+        _initialCapacity = RoundUp(initialCapacity);
+        _geometry = new Geometry(NewSlots(_initialCapacity), 0, long.MaxValue, null);
     }
 
     /// <summary>How many spans the ring holds now (its newest geometry).</summary>
@@ -113,6 +118,9 @@ public sealed class SpanRing
 
     /// <summary>How many times the ring has grown.</summary>
     internal int Growths => Volatile.Read(ref _growths);
+
+    /// <summary>How many times the ring has shrunk back (halved) after its holders stayed close behind the writers.</summary>
+    internal int Shrinks => Volatile.Read(ref _shrinks);
 
     /// <summary>How many geometries are still linked (1 when no older one is kept for a reader).</summary>
     internal int Geometries
@@ -296,7 +304,10 @@ public sealed class SpanRing
             {
                 // Allocate before the start is chosen (when it is published), so that it is as late as possible.
                 var slots = new Slot[Math.Min(_maxCapacity, size * 2)];
-                TryPublish(slots, current, fixStart: true);
+                if (TryPublish(slots, current, fixStart: true))
+                {
+                    Interlocked.Increment(ref _growths);
+                }
             }
         }
         catch (OutOfMemoryException)
@@ -321,7 +332,6 @@ public sealed class SpanRing
         {
             return false;
         }
-        Interlocked.Increment(ref _growths);
         if (fixStart)
         {
             StartOf(grown);
@@ -343,7 +353,10 @@ public sealed class SpanRing
     internal void GrowWithStartUnknown()
     {
         Geometry current = Volatile.Read(ref _geometry);
-        TryPublish(new Slot[Math.Min(_maxCapacity, current.Slots.Length * 2)], current, fixStart: false);
+        if (TryPublish(new Slot[Math.Min(_maxCapacity, current.Slots.Length * 2)], current, fixStart: false))
+        {
+            Interlocked.Increment(ref _growths);
+        }
     }
 
     /// <summary>Tests only: what the grower does right after publishing: fixes the newest geometry's start; then retunes.</summary>
@@ -415,8 +428,29 @@ public sealed class SpanRing
                 break;
             }
         }
+        int size = newest.Slots.Length;
+        if (holders.Length > 0 && size > _initialCapacity)
+        {
+            // Shrink back (halve) once the holders have stayed within a quarter ring of the writers for four
+            // laps: a burst, or an exporter's hiccup, must not leave every later write on a big, cold ring.
+            // A holder that lags more later simply grows it again (at 3/4 of the half, above the quarter).
+            long written = Volatile.Read(ref _next);
+            if (written - lowest > size / 4)
+            {
+                _calmSince = written;
+            }
+            else if (Volatile.Read(ref newest.Older) is null && written - Math.Max(_calmSince, newestStart) >= 4L * size)
+            {
+                _calmSince = written;
+                if (TryPublish(new Slot[size / 2], newest, fixStart: true))
+                {
+                    Interlocked.Increment(ref _shrinks);
+                    return;
+                }
+            }
+        }
         // A grower may publish a newer geometry meanwhile: it sets that one's grow point itself.
-        Volatile.Write(ref newest.GrowAt, GrowPoint(holders, newestStart, newest.Slots.Length));
+        Volatile.Write(ref newest.GrowAt, GrowPoint(holders, newestStart, size));
     }
 
     /// <summary>What reading one sequence number found.</summary>
