@@ -19,7 +19,9 @@ namespace OtelGen.Spans;
 /// growth adds a new geometry (slots, mask, first sequence number) in front of the old ones; a sequence
 /// number lives in the newest geometry that starts at or below it. Older geometries are kept until every
 /// holding-back reader has passed the newest start, then dropped for the GC. Writers never take a lock,
-/// growing included: a grower that is descheduled is taken over by the next writers.
+/// growing included: a grower that is descheduled is taken over by the next writers. Once the holders
+/// have stayed within a quarter ring of the writers for four laps, a reader halves the ring again (down
+/// to the initial size) the same way.
 /// </remarks>
 public sealed class SpanRing
 {
