@@ -19,7 +19,7 @@ public static class Tracing
         // touched recently) and grows, up to 32768 slots, only while the exporter falls behind: enough
         // for the burst of a short-lived process (a batch agent's 25,000 spans) to wait whole.
         // ~200 B a slot once allocated, ~350 B once a slot held a span with one attribute.
-        int max = Math.Max(2, EnvironmentSettings.GetPositiveInt("OTELGEN_RING_CAPACITY", DefaultRingCapacity));
+        int max = Math.Clamp(EnvironmentSettings.GetPositiveInt("OTELGEN_RING_CAPACITY", DefaultRingCapacity), 2, 1 << 30);
         Ring = new SpanRing(Math.Min(InitialRingCapacity, max), max);
         if (s_enabled)
         {

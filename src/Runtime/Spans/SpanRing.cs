@@ -184,6 +184,10 @@ public sealed class SpanRing
 
     private static int RoundUp(int capacity)
     {
+        if (capacity > 1 << 30)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "A ring holds at most 2^30 spans.");
+        }
         int size = 2;
         while (size < capacity)
         {
@@ -545,7 +549,7 @@ public sealed class SpanRing
     {
         long end = Written;
         long seq = FirstHeld(0, end);
-        var spans = new List<SpanRecord>((int)Math.Min(end - seq, 2 * _maxCapacity));
+        var spans = new List<SpanRecord>((int)Math.Min(end - seq, 2L * _maxCapacity));
         var scratch = new SpanRecord();
         while (seq < end)
         {
