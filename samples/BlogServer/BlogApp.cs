@@ -65,6 +65,8 @@ public static class BlogApp
         {
             // For load-check.sh: bytes allocated so far, read around each measurement (allocations per request).
             app.MapGet("/debug/allocated", () => Results.Text(GC.GetTotalAllocatedBytes(precise: false).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            // Collections so far by generation and the time paused ("gen0 gen1 gen2 pause_ms N"): collections per request, beside the bytes.
+            app.MapGet("/debug/collections", () => Results.Text(GC.CollectionCount(0) + " " + GC.CollectionCount(1) + " " + GC.CollectionCount(2) + " pause_ms " + (long)GC.GetTotalPauseDuration().TotalMilliseconds));
         }
         app.MapOtelGenDashboard();
         app.MapTraceContextTestEndpoint();

@@ -45,6 +45,8 @@ jit_ticks() {
   echo "$total"
 }
 allocated() { curl -sf "$url/debug/allocated"; }
+collections() { curl -sf "$url/debug/collections"; } # "gen0 gen1 gen2 pause_ms N"
+switches() { cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 
 warm_up() { # $1 path; prints the seconds it took
   local waited=0 quiet=0 j0 j1
@@ -62,9 +64,13 @@ warm_up() { # $1 path; prints the seconds it took
 measure() { # $1 mode, $2 route name, $3 path
   w=$(warm_up "$3")
   a0=$(allocated)
+  g0=$(collections)
+  x0=$(switches)
   c0=$(cpu_ticks)
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" "$url$3")
   c1=$(cpu_ticks)
+  x1=$(switches)
+  g1=$(collections)
   a1=$(allocated)
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   n=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -73,6 +79,8 @@ measure() { # $1 mode, $2 route name, $3 path
   bytes=$(awk -v a="$((a1 - a0))" -v n="$n" 'BEGIN { printf "%.0f", a / n }')
   echo "$2 $1 $rps $us $bytes" >> "$results"
   echo "  $2 $1: $rps req/s, $us us CPU/request, $bytes B/request (warm-up ${w}s, load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  # Collections and the time the GC paused the process, and context switches (threads that slept), per request.
+  echo "    $(echo "$g0 $g1" | awk -v n="$n" '{printf "gen0 collections per 1000 requests %.2f, GC pause %.2f us/request", ($6 - $1) * 1000 / n, ($10 - $5) * 1000 / n}'), context switches per request $(awk -v a=$((x1 - x0)) -v n="$n" 'BEGIN {printf "%.2f", a / n}')" >&2
 }
 
 for round in $(seq 1 "$rounds"); do

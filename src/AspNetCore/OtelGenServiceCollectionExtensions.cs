@@ -22,7 +22,7 @@ public static class OtelGenServiceCollectionExtensions
     /// <summary>
     /// Makes every request a SERVER span (the middleware goes first in the pipeline, so it sees the
     /// whole request), adds the propagating handler to every <c>IHttpClientFactory</c> client, and
-    /// starts the feed the dashboard and <c>/metrics</c> read.
+    /// starts the feed the dashboard reads (per-route numbers counted live as requests end).
     /// </summary>
     public static IServiceCollection AddOtelGen(this IServiceCollection services, Action<OtelGenAspNetCoreOptions>? configure = null)
     {
@@ -34,7 +34,6 @@ public static class OtelGenServiceCollectionExtensions
         }
         services.TryAddSingleton(_ => new TraceFeed(Tracing.Ring));
         services.TryAddSingleton<DashboardMetrics>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, TraceFeedPump>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerSpanStartupFilter>());
         services.ConfigureHttpClientDefaults(client => client.AddHttpMessageHandler(sp =>
             sp.GetRequiredService<IOptions<OtelGenAspNetCoreOptions>>().Value.PropagateHttpClients
@@ -63,6 +62,8 @@ public static class OtelGenServiceCollectionExtensions
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             OtelGenAspNetCoreOptions options = app.ApplicationServices.GetRequiredService<IOptions<OtelGenAspNetCoreOptions>>().Value;
+            // The feed starts the live per-route numbers: made now, they count from the first request.
+            app.ApplicationServices.GetRequiredService<TraceFeed>();
             app.UseMiddleware<ServerSpanMiddleware>(new PathString(options.DashboardPath), new PathString(options.MetricsPath));
             next(app);
         };

@@ -65,5 +65,6 @@ public static class Tracing
         Ring.Write(record);
         // Live metrics (request and database durations): one branch for every other span.
         if (record.Kind is SpanKind.Server or SpanKind.Client) { OtelGen.Folds.RuntimeMetrics.OnSpanEnd(record); }
+        OtelGen.Folds.LiveRouteAggregates.OnSpanEnd(record);
     }
 }

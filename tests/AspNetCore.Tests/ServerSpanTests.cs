@@ -163,6 +163,30 @@ public sealed class ServerSpanTests
         Assert.Equal(SpanStatusCode.Unset, root.StatusCode);
     }
 
+    [Fact]
+    public async Task Requests_from_one_client_share_one_address_and_host_string_across_connections()
+    {
+        // Spans keep their attribute strings alive while the ring holds them: a string made per request
+        // would be promoted by every collection. The same client and Host give the same string objects,
+        // also over two connections (an IPAddress caches its text, but each connection has its own).
+        await using RunningApp blog = await RunningApp.StartBlogAsync();
+        string first = Guid.NewGuid().ToString("N"), second = Guid.NewGuid().ToString("N");
+        foreach (string probe in new[] { first, second })
+        {
+            using var connection = new HttpClient { BaseAddress = new Uri(blog.BaseUrl) };
+            using HttpResponseMessage response = await connection.GetAsync("/no/such/page?probe=" + probe);
+        }
+        SpanRecord a = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + first);
+        SpanRecord b = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + second);
+        Assert.True(a.TryGetAttribute("client.address", out AttributeValue clientA));
+        Assert.True(b.TryGetAttribute("client.address", out AttributeValue clientB));
+        Assert.Equal("127.0.0.1", clientA.AsString());
+        Assert.Same(clientA.AsString(), clientB.AsString());
+        Assert.True(a.TryGetAttribute("server.address", out AttributeValue hostA));
+        Assert.True(b.TryGetAttribute("server.address", out AttributeValue hostB));
+        Assert.Same(hostA.AsString(), hostB.AsString());
+    }
+
     [Theory]
     [InlineData("00-00000000000000000000000000000000-b7ad6b7169203331-01")] // all-zero trace id
     [InlineData("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01")] // all-zero parent id

@@ -35,7 +35,6 @@ internal static class DashboardEndpoints
         TraceFeed feed = context.RequestServices.GetRequiredService<TraceFeed>();
         OtelGenAspNetCoreOptions options = context.RequestServices.GetRequiredService<IOptions<OtelGenAspNetCoreOptions>>().Value;
         feed.Drain();
-        feed.DrainStats();
         List<TraceView> traces = feed.Recent();
         string waterfall = traces.Count > 0 ? Waterfall(feed, traces[0]) : DashboardHtml.EmptyWaterfall;
         string service = options.ServiceName ?? context.RequestServices.GetService<IHostEnvironment>()?.ApplicationName ?? "service";
@@ -107,7 +106,6 @@ internal static class DashboardEndpoints
                 }
                 if (fresh.Count > 0)
                 {
-                    feed.DrainStats();
                     string metrics = DashboardHtml.MetricsStrip(feed.Routes());
                     foreach (TraceView trace in fresh)
                     {

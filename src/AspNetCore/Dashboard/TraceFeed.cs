@@ -26,8 +26,8 @@ internal sealed class TraceView
 /// <summary>
 /// Reads finished spans from the ring with its own cursor (exporters are not disturbed) and groups them
 /// into traces: a trace is "finished" when its local root ends (a span with no parent, or a remote one).
-/// Keeps the last <see cref="MaxTraces"/> traces for the dashboard and feeds per-route aggregates.
-/// Not on the hot path: the dashboard pump drains it every 250 ms, readers take its lock briefly.
+/// Keeps the last <see cref="MaxTraces"/> traces for the dashboard; the per-route numbers come from the
+/// live aggregate (<see cref="LiveRouteAggregates"/>). Not on the hot path: only dashboard requests drain it.
 /// </summary>
 internal sealed class TraceFeed
 {
@@ -38,9 +38,6 @@ internal sealed class TraceFeed
     private readonly object _gate = new();
     private readonly SpanRingCursor _cursor;
     private readonly SpanRecord[] _batch;
-    private readonly object _statsGate = new();
-    private readonly SpanRingCursor _statsCursor;
-    private readonly SpanRecord[] _statsBatch;
     private readonly Dictionary<TraceId, List<SpanRecord>> _open = new();
     private readonly Queue<TraceId> _openOrder = new();
     private readonly LinkedList<TraceView> _finished = new();
@@ -50,9 +47,8 @@ internal sealed class TraceFeed
     public TraceFeed(SpanRing ring)
     {
         _cursor = new SpanRingCursor(ring);
-        _statsCursor = new SpanRingCursor(ring);
         _batch = NewBatch();
-        _statsBatch = NewBatch();
+        _routes = LiveRouteAggregates.Start();
     }
 
     private static SpanRecord[] NewBatch()
@@ -65,53 +61,13 @@ internal sealed class TraceFeed
         return batch;
     }
 
-    private readonly RouteAggregates _routes = new();
-    private static readonly Func<SpanRecord, bool> s_isEntry = RouteAggregates.IsEntry;
+    private readonly LiveRouteAggregates _routes;
 
-    /// <summary>Per-route requests, errors and p50/p95/p99 (the folds' aggregate of entry spans), copied under the lock.</summary>
-    public List<RouteSummary> Routes()
-    {
-        lock (_statsGate)
-        {
-            var result = new List<RouteSummary>();
-            foreach (RouteStats route in _routes.Routes)
-            {
-                result.Add(new RouteSummary(route.Method, route.Route, route.Count, route.ErrorCount, route.P50, route.P95, route.P99));
-            }
-            return result;
-        }
-    }
+    /// <summary>Per-route requests, errors and p50/p95/p99 of every entry span since the feed started (counted live as spans end).</summary>
+    public List<RouteSummary> Routes() => _routes.Summaries();
 
     /// <summary>The sequence number of the newest finished trace (0 when none).</summary>
     public long LatestSequence => Interlocked.Read(ref _sequence);
-
-    /// <summary>Spans the per-route numbers missed because the ring overwrote them first.</summary>
-    public long Lost => _statsCursor.Lost;
-
-    /// <summary>
-    /// Folds the entry spans (SERVER spans and local roots) written since the last call into the route
-    /// aggregate. Cheap (no copies kept): the pump calls it every 250 ms so the numbers cover every request.
-    /// </summary>
-    public void DrainStats()
-    {
-        lock (_statsGate)
-        {
-            while (true)
-            {
-                // Only entry spans are copied out of the ring (one or two per request, of nine on the blog's
-                // post route): copying every span back out cost more than recording it.
-                int count = _statsCursor.Read(_statsBatch, SpanClock.NowUnixNanos(), s_isEntry);
-                for (int i = 0; i < count; i++)
-                {
-                    _routes.Add(_statsBatch[i]);
-                }
-                if (count < _statsBatch.Length)
-                {
-                    return;
-                }
-            }
-        }
-    }
 
     /// <summary>
     /// Groups the spans written since the last call into traces. Only the dashboard calls it (page,

@@ -146,7 +146,7 @@ internal sealed class ServerSpanMiddleware
             Query = request.QueryString.HasValue ? request.QueryString.Value!.Substring(1) : null,
             ServerAddress = request.Host.HasValue ? HostName(request.Host) : null,
             ServerPort = request.Host.Port ?? 0,
-            ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
+            ClientAddress = ClientAddress(context.Connection.RemoteIpAddress),
             UserAgent = headers.UserAgent.Count > 0 ? headers.UserAgent.ToString() : null,
             ProtocolVersion = HttpServerSemantics.ProtocolVersion(request.Protocol),
         };
@@ -183,6 +183,32 @@ internal sealed class ServerSpanMiddleware
         last = new HostEntry(value, host.Host);
         s_lastHost = last;
         return last.Host;
+    }
+
+    // The last client address seen and its text: an IPAddress keeps its text, but each connection has its own
+    // IPAddress, and (as with the host) a string per connection kept alive by the ring gets promoted.
+    private static AddressEntry? s_lastClient;
+
+    private sealed class AddressEntry(System.Net.IPAddress address, string text)
+    {
+        public readonly System.Net.IPAddress Address = address;
+        public readonly string Text = text;
+    }
+
+    private static string? ClientAddress(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+        AddressEntry? last = s_lastClient;
+        if (last is not null && last.Address.Equals(address))
+        {
+            return last.Text;
+        }
+        last = new AddressEntry(address, address.ToString());
+        s_lastClient = last;
+        return last.Text;
     }
 
     // Route templates written without a leading slash ("api/items"), with one: made once per template.
