@@ -15,17 +15,26 @@ public static class Tracing
     static Tracing()
     {
         s_enabled = !EnvironmentSettings.GetBool("OTEL_SDK_DISABLED", false);
-        // The ring is also the exporter's queue: 32768 holds a burst of a short-lived process (a batch
-        // agent's 25,000 spans) whole; ~200 B a slot up front, ~350 B once a slot held a span with one attribute.
-        Ring = new SpanRing(EnvironmentSettings.GetPositiveInt("OTELGEN_RING_CAPACITY", DefaultRingCapacity));
+        // The ring is also the exporter's queue. It starts small (every write then lands in memory
+        // touched recently) and grows, up to 32768 slots, only while the exporter falls behind: enough
+        // for the burst of a short-lived process (a batch agent's 25,000 spans) to wait whole.
+        // ~200 B a slot once allocated, ~350 B once a slot held a span with one attribute.
+        int max = Math.Clamp(EnvironmentSettings.GetPositiveInt("OTELGEN_RING_CAPACITY", DefaultRingCapacity), 2, 1 << 30);
+        Ring = new SpanRing(Math.Min(InitialRingCapacity, max), max);
         if (s_enabled)
         {
             ExportStartup.StartFromEnvironment(Ring);
         }
     }
 
-    /// <summary>The ring's capacity when <c>OTELGEN_RING_CAPACITY</c> is unset.</summary>
+    /// <summary>The ring's maximum capacity when <c>OTELGEN_RING_CAPACITY</c> is unset.</summary>
     public const int DefaultRingCapacity = 32768;
+
+    /// <summary>
+    /// The ring's capacity at start (or <c>OTELGEN_RING_CAPACITY</c> when that is smaller); it grows towards
+    /// the maximum only while a reader that must not lose spans (the exporter) falls behind.
+    /// </summary>
+    public const int InitialRingCapacity = 4096;
 
     /// <summary>
     /// False when tracing is switched off (<c>OTEL_SDK_DISABLED=true</c> or <see cref="Disable"/>): every

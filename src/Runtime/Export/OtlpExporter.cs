@@ -36,6 +36,7 @@ public sealed class OtlpExporter : IDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly object _progress = new();
     private readonly object _lifecycle = new();
+    private readonly bool _queueIsRing;
 
     private long _processed;
     private long _flushTarget;
@@ -68,10 +69,14 @@ public sealed class OtlpExporter : IDisposable
         _ring = ring ?? throw new ArgumentNullException(nameof(ring));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Clone();
         _options.MaxExportBatchSize = Math.Max(1, _options.MaxExportBatchSize);
-        // Unset (0): the ring is the queue. Set: honoured exactly (never below one batch).
-        _options.MaxQueueSize = _options.MaxQueueSize <= 0 ? ring.Capacity : Math.Max(_options.MaxExportBatchSize, _options.MaxQueueSize);
+        // Unset (0): the ring is the queue (shown as its maximum capacity; the ring's own overwrites are
+        // the only bound, so a grown ring's older spans are not dropped twice). Set: honoured exactly (never below one batch).
+        _queueIsRing = _options.MaxQueueSize <= 0;
+        _options.MaxQueueSize = _queueIsRing ? ring.MaxCapacity : Math.Max(_options.MaxExportBatchSize, _options.MaxQueueSize);
         _sender = sender ?? CreateSender(_options);
-        _cursor = cursor ?? new SpanRingCursor(ring);
+        // The exporter must not lose spans: its cursor holds the ring back (the ring grows while it lags)
+        // until the exporter stops.
+        _cursor = cursor ?? new SpanRingCursor(ring, holdsBack: true);
         _encoder = new OtlpTraceEncoder(OtlpResource.Create(_options.ServiceName, _options.ResourceAttributes));
         _stage = _options.Stage;
         if (!string.IsNullOrEmpty(_options.SpoolDirectory) && _sender is OtlpHttpTransport)
@@ -270,7 +275,17 @@ public sealed class OtlpExporter : IDisposable
                 options = options.Clone();
                 options.Stage = tail;
             }
-            var exporter = new OtlpExporter(ring, options, null, cursor);
+            OtlpExporter exporter;
+            try
+            {
+                exporter = new OtlpExporter(ring, options, null, cursor);
+            }
+            catch
+            {
+                // The handed-over cursor has no reader now.
+                cursor?.Release();
+                throw;
+            }
             s_started.Add(exporter);
             if (replaceCurrent)
             {
@@ -375,6 +390,8 @@ public sealed class OtlpExporter : IDisposable
             _thread.Join(TimeSpan.FromSeconds(2));
         }
         bool complete = Interlocked.Read(ref _processed) >= Interlocked.Read(ref _stopTarget);
+        // Stopped (or stuck past its deadline): the ring must no longer grow for this reader.
+        _cursor.Release();
         Release();
         return complete;
     }
@@ -476,6 +493,8 @@ public sealed class OtlpExporter : IDisposable
         catch (Exception e)
         {
             Diagnostics.Warn("the OTLP exporter stopped after an unexpected error: " + e.GetType().Name + ": " + e.Message);
+            // Nobody reads this cursor any more: let the ring overwrite instead of growing for it.
+            _cursor.Release();
         }
         finally
         {
@@ -535,6 +554,10 @@ public sealed class OtlpExporter : IDisposable
 
     private void EnforceQueueBound()
     {
+        if (_queueIsRing)
+        {
+            return;
+        }
         long excess;
         while ((excess = _cursor.Pending - _options.MaxQueueSize) > 0)
         {

@@ -35,9 +35,10 @@ public sealed class OtlpExporterOptions
 
     /// <summary>
     /// At most this many spans wait for export (<c>OTEL_BSP_MAX_QUEUE_SIZE</c>); beyond it the oldest are
-    /// dropped and counted. 0 (the default when the variable is unset): the ring's capacity
-    /// (<c>OTELGEN_RING_CAPACITY</c>), because the ring already is the queue; the ring bounds any larger
-    /// value too. A running exporter's <see cref="OtlpExporter.Options"/> shows the bound in effect.
+    /// dropped and counted. 0 (the default when the variable is unset): the ring is the queue, bounded by
+    /// what the ring holds (it grows up to its maximum capacity, <c>OTELGEN_RING_CAPACITY</c>, while the
+    /// exporter lags); the ring bounds any larger value too. A running exporter's
+    /// <see cref="OtlpExporter.Options"/> shows the bound in effect (the ring's maximum capacity when unset).
     /// </summary>
     public int MaxQueueSize { get; set; }
 
@@ -178,7 +179,7 @@ public sealed class OtlpExporterOptions
         return at > 0 && scheme >= 0 && at > scheme ? value.Substring(0, scheme + 3) + "***" + value.Substring(at) : value;
     }
 
-    /// <summary>OTEL_BSP_MAX_QUEUE_SIZE exactly when set; 0 (the ring's capacity) when unset or malformed.</summary>
+    /// <summary>OTEL_BSP_MAX_QUEUE_SIZE exactly when set; 0 (the ring is the queue) when unset or malformed.</summary>
     private static int QueueSize()
     {
         const string name = "OTEL_BSP_MAX_QUEUE_SIZE";
@@ -191,7 +192,7 @@ public sealed class OtlpExporterOptions
         {
             return size;
         }
-        EnvironmentSettings.Warn(name, value, "a positive integer", "the ring's capacity (OTELGEN_RING_CAPACITY)");
+        EnvironmentSettings.Warn(name, value, "a positive integer", "the ring (up to OTELGEN_RING_CAPACITY)");
         return 0;
     }
 
