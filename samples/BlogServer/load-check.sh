@@ -2,6 +2,8 @@
 # Throughput of BlogServer with OtelGen on and off, in one run: rounds alternate off/on so that load from
 # other processes hits both alike. Loopback only, bounded, ends by itself.
 #   samples/BlogServer/load-check.sh [rounds=3] [seconds=8] [connections=32]
+# LOADCHECK_IN_PROCESS=true: one server process, recording switched off and on between measurements
+# (alternating order each round); otherwise each mode gets its own server process (OTEL_SDK_DISABLED).
 # Each route is warmed up until the JIT is done (the runtime's tiered-compilation thread used no CPU for
 # two 2-second slices in a row; at most LOADCHECK_MAX_WARMUP seconds, default 60): a short fixed warm-up
 # measures the JIT instead of the server, and more so with OtelGen on (more methods to tier up).
@@ -83,15 +85,32 @@ measure() { # $1 mode, $2 route name, $3 path
   echo "    $(echo "$g0 $g1" | awk -v n="$n" '{printf "gen0 collections per 1000 requests %.2f, GC pause %.2f us/request", ($6 - $1) * 1000 / n, ($10 - $5) * 1000 / n}'), context switches per request $(awk -v a=$((x1 - x0)) -v n="$n" 'BEGIN {printf "%.2f", a / n}')" >&2
 }
 
-for round in $(seq 1 "$rounds"); do
-  for mode in off on; do
-    echo "round $round, OtelGen $mode" >&2
-    start "$mode"
-    measure "$mode" post /blogs/posts/1
-    measure "$mode" stub /stub/comments/1
-    stop
+if [ "${LOADCHECK_IN_PROCESS:-}" = true ]; then
+  # One server; recording switched on and off between measurements (POST /debug/tracing/on|off): the
+  # differences between two server processes (JIT, heap layout) measured larger than the effect here.
+  start on
+  toggle() { curl -sf -X POST "$url/debug/tracing/$1" >/dev/null; }
+  for mode in off on; do toggle "$mode"; warm_up /blogs/posts/1 >/dev/null; warm_up /stub/comments/1 >/dev/null; done
+  for round in $(seq 1 "$rounds"); do
+    for mode in $([ $((round % 2)) = 1 ] && echo "off on" || echo "on off"); do
+      echo "round $round, OtelGen $mode (in process)" >&2
+      toggle "$mode"
+      measure "$mode" post /blogs/posts/1
+      measure "$mode" stub /stub/comments/1
+    done
   done
-done
+  stop
+else
+  for round in $(seq 1 "$rounds"); do
+    for mode in off on; do
+      echo "round $round, OtelGen $mode" >&2
+      start "$mode"
+      measure "$mode" post /blogs/posts/1
+      measure "$mode" stub /stub/comments/1
+      stop
+    done
+  done
+fi
 
 echo
 echo "| route | off: req/s | on: req/s | throughput change | off: CPU µs/req | on: CPU µs/req | CPU change | off: B/req | on: B/req |"
