@@ -473,35 +473,15 @@ public sealed class SpanRing
     }
 
     /// <summary>Copies the span with sequence number <paramref name="seq"/> into <paramref name="target"/>.</summary>
-    public ReadResult TryRead(long seq, SpanRecord target)
-    {
-        Geometry? g = GeometryOf(seq);
-        if (g is null)
-        {
-            return ReadResult.Overwritten;
-        }
-        Slot? slot = Volatile.Read(ref g.Slots[seq & g.Mask]);
-        if (slot is null)
-        {
-            return ReadResult.Pending;
-        }
-        long expected = 2 * seq + 2;
-        long before = Volatile.Read(ref slot.Version);
-        if (before != expected)
-        {
-            return before > expected ? ReadResult.Overwritten : ReadResult.Pending;
-        }
-        slot.Record.CopyTo(target);
-        Interlocked.MemoryBarrier();
-        return Volatile.Read(ref slot.Version) == expected ? ReadResult.Read : ReadResult.Overwritten;
-    }
+    public ReadResult TryRead(long seq, SpanRecord target) => TryReadIf(seq, target, null);
 
     /// <summary>
     /// Like <see cref="TryRead"/>, but copies the span only when <paramref name="wanted"/> accepts it. The
     /// filter sees the slot in place (it may be mid-overwrite: the version check then discards the answer),
-    /// so it must only read fields; a reader that wants few spans then touches little of the ring.
+    /// so it must only read fields; a reader that wants few spans then touches little of the ring. A null
+    /// filter wants every span.
     /// </summary>
-    public ReadResult TryReadIf(long seq, SpanRecord target, Func<SpanRecord, bool> wanted)
+    public ReadResult TryReadIf(long seq, SpanRecord target, Func<SpanRecord, bool>? wanted)
     {
         Geometry? g = GeometryOf(seq);
         if (g is null)
@@ -522,7 +502,7 @@ public sealed class SpanRing
         bool copy;
         try
         {
-            copy = wanted(slot.Record);
+            copy = wanted is null || wanted(slot.Record);
             if (copy)
             {
                 slot.Record.CopyTo(target);
@@ -649,7 +629,7 @@ public sealed class SpanRingCursor : IDisposable
         SkipTo(ref position, _ring.FirstHeld(position, end));
         while (count < into.Length && position < end)
         {
-            SpanRing.ReadResult result = wanted is null ? _ring.TryRead(position, into[count]) : _ring.TryReadIf(position, into[count], wanted);
+            SpanRing.ReadResult result = _ring.TryReadIf(position, into[count], wanted);
             if (result == SpanRing.ReadResult.Pending)
             {
                 if (_stuckSince < 0)
