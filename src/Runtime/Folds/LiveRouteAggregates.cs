@@ -15,18 +15,22 @@ namespace OtelGen.Folds;
 public readonly record struct RouteSummary(string? Method, string Route, long Requests, long Errors, double P50, double P95, double P99);
 
 /// <summary>
-/// The route aggregate (<see cref="RouteAggregates"/>) kept live: each entry span is counted as it ends,
-/// so the numbers cover every request however small the ring is and whether or not anything reads it
-/// (reading every span back out of the ring to find the one or two entry spans of a request cost more than
-/// recording them). Off until <see cref="Start"/>: then one branch per span end. Counting takes a short
-/// lock once per entry span (once per request), never per span.
+/// The route aggregate (<see cref="RouteAggregates"/>) of SERVER spans, kept live: each request's SERVER
+/// span is counted as it ends, so the numbers cover every request however small the ring is and whether or
+/// not anything reads it (reading every span back out of the ring to find the one or two SERVER spans of a
+/// request cost more than recording them). Off until <see cref="Start"/>. Counting takes a short lock once
+/// per SERVER span (once per request); other spans, synchronous ones included, never reach it.
 /// </summary>
 public sealed class LiveRouteAggregates
 {
     private static LiveRouteAggregates? s_current;
 
     private readonly object _gate = new();
-    private readonly RouteAggregates _routes = new();
+    /// <summary>The most routes kept; entry spans of further routes are counted under <see cref="RouteAggregates.OtherRoute"/>.</summary>
+    public const int MaxRoutes = 1000;
+
+    // Bounded: a server whose routes are not templates (raw paths as names) must not grow a process-wide table.
+    private readonly RouteAggregates _routes = new() { MaxRoutes = MaxRoutes };
 
     private LiveRouteAggregates()
     {
@@ -44,16 +48,16 @@ public sealed class LiveRouteAggregates
         return s_current!;
     }
 
-    /// <summary>Called for every span that ends (<see cref="Tracing"/>): counts entry spans once started.</summary>
+    /// <summary>Called for every SERVER and CLIENT span that ends (<see cref="Tracing"/>): counts SERVER spans once started.</summary>
     internal static void OnSpanEnd(SpanRecord span)
     {
-        if (Volatile.Read(ref s_current) is { } live && RouteAggregates.IsEntry(span))
+        if (span.Kind == SpanKind.Server && Volatile.Read(ref s_current) is { } live)
         {
             live.Add(span);
         }
     }
 
-    /// <summary>Counts one entry span.</summary>
+    /// <summary>Counts one SERVER span (or any entry span given directly).</summary>
     public void Add(SpanRecord span)
     {
         lock (_gate)

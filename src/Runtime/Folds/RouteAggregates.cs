@@ -48,6 +48,15 @@ public sealed class RouteAggregates : ISpanFold
 {
     private readonly Dictionary<string, RouteStats> _routes = new(StringComparer.Ordinal);
 
+    /// <summary>The key that entry spans are counted under once <see cref="MaxRoutes"/> routes are known.</summary>
+    public const string OtherRoute = "(other)";
+
+    /// <summary>
+    /// At most this many routes are kept (unbounded by default); spans of further routes are counted under
+    /// <see cref="OtherRoute"/>, so that entry spans with made-up names cannot grow the aggregate without end.
+    /// </summary>
+    public int MaxRoutes { get; init; } = int.MaxValue;
+
     /// <summary>The routes seen, ordered by name.</summary>
     public IReadOnlyList<RouteStats> Routes
     {
@@ -88,8 +97,16 @@ public sealed class RouteAggregates : ISpanFold
             : span.Name;
         if (!_routes.TryGetValue(route, out RouteStats? stats))
         {
-            stats = new RouteStats(route, method);
-            _routes.Add(route, stats);
+            if (_routes.Count >= MaxRoutes)
+            {
+                route = OtherRoute;
+                method = null;
+            }
+            if (!_routes.TryGetValue(route, out stats))
+            {
+                stats = new RouteStats(route, method);
+                _routes.Add(route, stats);
+            }
         }
         stats.Latency.Record(Math.Max(0, span.DurationNanos) / 1e9);
         if (span.StatusCode == SpanStatusCode.Error)

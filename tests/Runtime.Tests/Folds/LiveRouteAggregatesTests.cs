@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using OtelGen.Folds;
 using OtelGen.Spans;
@@ -59,8 +60,62 @@ public sealed class LiveRouteAggregatesTests
     }
 
     [Fact]
+    public void Spans_other_than_server_spans_are_not_counted()
+    {
+        // Only requests: a synchronous root span never takes the aggregate's lock (nor allocates there).
+        LiveRouteAggregates live = LiveRouteAggregates.Start();
+        string name = "live.root." + Guid.NewGuid().ToString("N");
+        using (SpanScope root = SpanScope.Start(new SpanDescriptor(name, SpanKind.Internal)))
+        {
+        }
+        using (SpanScope consumer = SpanScope.Start(new SpanDescriptor(name, SpanKind.Consumer)))
+        {
+        }
+        Assert.DoesNotContain(live.Summaries(), s => s.Route == name);
+    }
+
+    [Fact]
     public void Start_returns_the_one_live_aggregate()
     {
         Assert.Same(LiveRouteAggregates.Start(), LiveRouteAggregates.Start());
+    }
+}
+
+public sealed class RouteAggregatesBoundTests
+{
+    [Fact]
+    public void Routes_past_the_bound_are_counted_under_other()
+    {
+        var aggregates = new RouteAggregates { MaxRoutes = 3 };
+        for (int i = 0; i < 10; i++)
+        {
+            var span = new SpanRecord { Name = "order " + i, Kind = SpanKind.Internal, StartUnixNano = 0, EndUnixNano = 1_000_000 };
+            aggregates.Add(span);
+        }
+        aggregates.Add(new SpanRecord { Name = "order 1", Kind = SpanKind.Internal, EndUnixNano = 1_000_000 });
+
+        Assert.Equal(new[] { "(other)", "order 0", "order 1", "order 2" }, aggregates.Routes.Select(r => r.Route).ToArray());
+        // A known route keeps counting as itself; the seven unknown ones share one entry.
+        Assert.Equal(2, aggregates.Get("order 1")!.Count);
+        Assert.Equal(7, aggregates.Get(RouteAggregates.OtherRoute)!.Count);
+        Assert.Null(aggregates.Get(RouteAggregates.OtherRoute)!.Method);
+    }
+
+    [Fact]
+    public void The_live_aggregate_keeps_at_most_its_bound_of_routes()
+    {
+        // Routes that are raw paths (one per id) must not grow the process-wide table without end.
+        Tracing.Enable();
+        LiveRouteAggregates live = LiveRouteAggregates.Start();
+        string prefix = "/orders/" + Guid.NewGuid().ToString("N") + "/";
+        for (int i = 0; i <= LiveRouteAggregates.MaxRoutes; i++)
+        {
+            HttpServerSpan server = HttpServerSpan.Start(new HttpServerRequest { Method = "GET", Route = prefix + i, Path = prefix + i });
+            server.SetStatusCode(200);
+            server.End();
+        }
+        List<RouteSummary> routes = live.Summaries();
+        Assert.True(routes.Count <= LiveRouteAggregates.MaxRoutes + 1, routes.Count.ToString());
+        Assert.Contains(routes, r => r.Route == RouteAggregates.OtherRoute && r.Requests > 0);
     }
 }
