@@ -32,7 +32,7 @@ public sealed class LiveRouteAggregates
     // Bounded: a server whose routes are not templates (raw paths as names) must not grow a process-wide table.
     private readonly RouteAggregates _routes = new() { MaxRoutes = MaxRoutes };
 
-    private LiveRouteAggregates()
+    internal LiveRouteAggregates()
     {
     }
 
