@@ -63,7 +63,7 @@ internal sealed class TraceFeed
 
     private readonly LiveRouteAggregates _routes;
 
-    /// <summary>Per-route requests, errors and p50/p95/p99 of every entry span since the feed started (counted live as spans end).</summary>
+    /// <summary>Per-route requests, errors and p50/p95/p99 of every request of this process since the live aggregate started (counted as SERVER spans end).</summary>
     public List<RouteSummary> Routes() => _routes.Summaries();
 
     /// <summary>The sequence number of the newest finished trace (0 when none).</summary>
