@@ -55,12 +55,12 @@ internal sealed class FileKey : IEquatable<FileKey>
 /// <summary>A file's key and the compilation of the run, equal when the keys are (see the note at the top).</summary>
 internal sealed class FileInput : IEquatable<FileInput>
 {
-    private readonly WeakReference<Compilation> _compilation;
+    private readonly CompilationRef _compilation;
 
     public FileInput(FileKey key, CompilationRef compilation)
     {
         Key = key;
-        _compilation = compilation.Reference;
+        _compilation = compilation;
     }
 
     public FileKey Key { get; }
@@ -73,8 +73,7 @@ internal sealed class FileInput : IEquatable<FileInput>
     /// The compilation of the run that created this input. Read only while binding, which happens in that run
     /// (the driver holds the compilation then); a cached input keeps no older compilation alive.
     /// </summary>
-    public Compilation Compilation =>
-        _compilation.TryGetTarget(out Compilation? compilation) ? compilation : throw new InvalidOperationException("The compilation of this run is gone.");
+    public Compilation Compilation => _compilation.Target;
 
     // The compilation is left out on purpose: see the note at the top of this file.
     public bool Equals(FileInput? other) => other is not null && Key.Equals(other.Key);
@@ -87,18 +86,17 @@ internal sealed class FileInput : IEquatable<FileInput>
 /// <summary>The project shape with a weak handle on the compilation, equal when the shape is: what the traced names are computed from.</summary>
 internal sealed class ShapeInput : IEquatable<ShapeInput>
 {
-    private readonly WeakReference<Compilation> _compilation;
+    private readonly CompilationRef _compilation;
 
     public ShapeInput(ProjectShape shape, CompilationRef compilation)
     {
         Shape = shape;
-        _compilation = compilation.Reference;
+        _compilation = compilation;
     }
 
     public ProjectShape Shape { get; }
 
-    public Compilation Compilation =>
-        _compilation.TryGetTarget(out Compilation? compilation) ? compilation : throw new InvalidOperationException("The compilation of this run is gone.");
+    public Compilation Compilation => _compilation.Target;
 
     public bool Equals(ShapeInput? other) => other is not null && Shape.Equals(other.Shape);
 
@@ -110,9 +108,13 @@ internal sealed class ShapeInput : IEquatable<ShapeInput>
 /// <summary>A weak handle on the current compilation, new on every run (compared by reference).</summary>
 internal sealed class CompilationRef
 {
-    public CompilationRef(Compilation compilation) => Reference = new WeakReference<Compilation>(compilation);
+    private readonly WeakReference<Compilation> _reference;
 
-    public WeakReference<Compilation> Reference { get; }
+    public CompilationRef(Compilation compilation) => _reference = new WeakReference<Compilation>(compilation);
+
+    /// <summary>The compilation; read only during the run that made this handle, while the driver holds it.</summary>
+    public Compilation Target =>
+        _reference.TryGetTarget(out Compilation? compilation) ? compilation : throw new InvalidOperationException("The compilation of this run is gone.");
 }
 
 /// <summary>What other files can depend on in one file (see <see cref="DeclarationShape"/>).</summary>
