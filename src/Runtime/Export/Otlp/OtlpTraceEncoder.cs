@@ -370,23 +370,10 @@ public sealed class OtlpTraceEncoder
         for (int i = 0; i < count; i++)
         {
             ref readonly KeyValue attribute = ref attributes[i];
-            byte[]? key;
-            if (i < memoKeys.Length)
-            {
-                if (ReferenceEquals(memoKeys[i], attribute.Key))
-                {
-                    key = memoFields[i];
-                }
-                else
-                {
-                    key = KeyField(attribute.Key);
-                    memoKeys[i] = key is null ? null : attribute.Key;
-                    memoFields[i] = key;
-                }
-            }
-            else
+            if (!TryRecall(memoKeys, memoFields, i, attribute.Key, out byte[]? key))
             {
                 key = KeyField(attribute.Key);
+                Remember(memoKeys, memoFields, i, attribute.Key, key);
             }
             if (key is null || !RawProtobuf.TryWriteKeyValue(output, (SpanAttributes << 3) | 2, key, attribute.Value))
             {
@@ -633,6 +620,32 @@ public sealed class OtlpTraceEncoder
         return true;
     }
 
+    // A per-site memo of encoded attribute keys by position: a span from the same site mostly sets the same
+    // key objects in the same order, so one reference comparison finds the encoded bytes (protobuf or JSON).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryRecall<T>(string?[] keys, T?[] encoded, int index, string key, out T? value)
+        where T : class
+    {
+        if (index < keys.Length && ReferenceEquals(keys[index], key))
+        {
+            value = encoded[index];
+            return true;
+        }
+        value = null;
+        return false;
+    }
+
+    /// <summary>Remembers <paramref name="value"/> for the key at <paramref name="index"/> (a key that cannot be encoded raw is not remembered).</summary>
+    private static void Remember<T>(string?[] keys, T?[] encoded, int index, string key, T? value)
+        where T : class
+    {
+        if (index < keys.Length)
+        {
+            keys[index] = value is null ? null : key;
+            encoded[index] = value;
+        }
+    }
+
     private byte[]? KeyField(string key)
     {
         if (_keys.TryGetValue(key, out byte[]? bytes))
@@ -707,27 +720,11 @@ public sealed class OtlpTraceEncoder
             for (int i = 0; i < count; i++)
             {
                 ref readonly KeyValue attribute = ref attributes[i];
-                JsonKeyBytes? key;
-                if (plain)
-                {
-                    key = null;
-                }
-                else if (i < memoKeys.Length)
-                {
-                    if (ReferenceEquals(memoKeys[i], attribute.Key))
-                    {
-                        key = memoBytes[i];
-                    }
-                    else
-                    {
-                        key = JsonKey(attribute.Key);
-                        memoKeys[i] = key is null ? null : attribute.Key;
-                        memoBytes[i] = key;
-                    }
-                }
-                else
+                JsonKeyBytes? key = null;
+                if (!plain && !TryRecall(memoKeys, memoBytes, i, attribute.Key, out key))
                 {
                     key = JsonKey(attribute.Key);
+                    Remember(memoKeys, memoBytes, i, attribute.Key, key);
                 }
                 if (key is null)
                 {
