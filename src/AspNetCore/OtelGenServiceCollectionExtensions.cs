@@ -62,8 +62,8 @@ public static class OtelGenServiceCollectionExtensions
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             OtelGenAspNetCoreOptions options = app.ApplicationServices.GetRequiredService<IOptions<OtelGenAspNetCoreOptions>>().Value;
-            // The feed starts the live per-route numbers: made now, they count from the first request.
-            app.ApplicationServices.GetRequiredService<TraceFeed>();
+            // The per-route numbers count from the first request; the dashboard's feed is made when first asked for.
+            OtelGen.Folds.LiveRouteAggregates.Start();
             app.UseMiddleware<ServerSpanMiddleware>(new PathString(options.DashboardPath), new PathString(options.MetricsPath));
             next(app);
         };

@@ -25,7 +25,7 @@ public sealed class LiveRouteAggregatesTests
     }
 
     [Fact]
-    public void Counts_every_entry_span_as_it_ends_and_not_its_children()
+    public void Counts_every_server_span_as_it_ends_and_not_its_children()
     {
         string route = "/live/" + Guid.NewGuid().ToString("N");
         LiveRouteAggregates live = LiveRouteAggregates.Start();
