@@ -31,11 +31,13 @@ internal readonly struct CollectorAnswer
 
 /// <summary>
 /// One kept-alive HTTP/1.1 connection for POSTing to a plain <c>http://</c> collector that no proxy
-/// stands in front of (the usual local agent or sidecar). Synchronous socket calls on the exporter's
-/// thread: a short-lived process otherwise spends more CPU compiling HttpClient's asynchronous stack than
-/// exporting its spans (see docs/export.md, "Drain rate"). Anything else (https, a proxy, a custom
-/// handler) goes through HttpClient. Not thread-safe: one exporter thread uses it; <see cref="Close"/>
-/// may come from any thread (cancellation).
+/// stands in front of (the usual local agent or sidecar). A non-blocking socket driven on the exporter's
+/// own thread, waiting with poll(2) up to the deadline: a short-lived process otherwise spends more CPU
+/// compiling HttpClient's asynchronous stack than exporting its spans (see docs/export.md, "Drain rate"),
+/// and a blocking .NET socket with timeouts waits through the runtime's socket event thread and the thread
+/// pool (more of the same to compile, and two thread wake-ups per answer). Anything else (https, a proxy,
+/// a custom handler) goes through HttpClient. Not thread-safe: one exporter thread uses it;
+/// <see cref="Close"/> may come from any thread (cancellation).
 /// </summary>
 internal sealed class PlainHttpConnection : IDisposable
 {
@@ -51,6 +53,9 @@ internal sealed class PlainHttpConnection : IDisposable
     private int _start;
     private int _end;
     private Socket? _socket;
+    // The current request's limits, read by every wait (set at the start of each attempt).
+    private DateTime _deadline;
+    private CancellationToken _cancel;
 
     public PlainHttpConnection(Uri endpoint, string contentType, bool gzip, IReadOnlyList<KeyValuePair<string, string>> headers, string userAgent)
     {
@@ -106,6 +111,8 @@ internal sealed class PlainHttpConnection : IDisposable
         try
         {
             bool reused = _socket is not null;
+            _deadline = deadline;
+            _cancel = cancel;
             try
             {
                 return Attempt(body, deadline);
@@ -155,7 +162,6 @@ internal sealed class PlainHttpConnection : IDisposable
         _start = _end = 0;
         try
         {
-            SetTimeouts(socket, deadline);
             int headLength = WriteHead(body.Length);
             SendAll(socket, _head.AsSpan(0, headLength));
             SendAll(socket, body.Span);
@@ -175,10 +181,6 @@ internal sealed class PlainHttpConnection : IDisposable
                 return answer;
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut || e.SocketErrorCode == SocketError.WouldBlock)
-        {
-            throw new OperationCanceledException("no answer before the export timeout", e);
-        }
         catch (Exception e) when (answered && e is IOException or SocketException)
         {
             // Part of an answer came: never resend on this path (the collector may have taken the spans).
@@ -189,7 +191,8 @@ internal sealed class PlainHttpConnection : IDisposable
     private Socket Connect(DateTime deadline)
     {
         // Synchronous all the way (no ConnectAsync: its machinery is most of what a short-lived process
-        // would JIT here): non-blocking connect, then wait for writability up to the deadline.
+        // would JIT here): non-blocking connect, then wait for writability up to the deadline. The socket
+        // stays non-blocking: every later send and receive waits in Wait, on this thread.
         IPAddress[] addresses = IPAddress.TryParse(_host, out IPAddress? literal) ? new[] { literal } : Dns.GetHostAddresses(_host);
         Exception? last = null;
         foreach (IPAddress address in addresses)
@@ -210,17 +213,13 @@ internal sealed class PlainHttpConnection : IDisposable
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
                 {
-                    if (!socket.Poll((int)Math.Min(int.MaxValue, waitMicros), SelectMode.SelectWrite))
-                    {
-                        throw new OperationCanceledException("no connection before the export timeout");
-                    }
+                    Wait(socket, SelectMode.SelectWrite, "no connection before the export timeout");
                     var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
                     if (error != SocketError.Success)
                     {
                         throw new SocketException((int)error);
                     }
                 }
-                socket.Blocking = true;
                 return socket;
             }
             catch (SocketException e)
@@ -237,17 +236,29 @@ internal sealed class PlainHttpConnection : IDisposable
         throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
-    private static void SetTimeouts(Socket socket, DateTime deadline)
+    /// <summary>
+    /// Waits until <paramref name="socket"/> is ready for <paramref name="mode"/>, at most until the deadline.
+    /// In slices, so that a cancellation is seen even where closing a socket does not wake a poll on it.
+    /// </summary>
+    private void Wait(Socket socket, SelectMode mode, string timeoutMessage)
     {
-        double left = (deadline - DateTime.UtcNow).TotalMilliseconds;
-        if (left < 1)
+        while (true)
         {
-            throw new OperationCanceledException("no time left for the request");
+            _cancel.ThrowIfCancellationRequested();
+            double left = (_deadline - DateTime.UtcNow).TotalMilliseconds;
+            if (left < 1)
+            {
+                throw new OperationCanceledException(timeoutMessage);
+            }
+            int micros = (int)Math.Min(WaitSliceMicros, Math.Ceiling(left * 1000));
+            if (socket.Poll(micros, mode))
+            {
+                return;
+            }
         }
-        int ms = (int)Math.Min(int.MaxValue, Math.Ceiling(left));
-        socket.SendTimeout = ms;
-        socket.ReceiveTimeout = ms;
     }
+
+    private const int WaitSliceMicros = 100_000;
 
     private int WriteHead(int length)
     {
@@ -264,11 +275,20 @@ internal sealed class PlainHttpConnection : IDisposable
         return at + 4;
     }
 
-    private static void SendAll(Socket socket, ReadOnlySpan<byte> data)
+    private void SendAll(Socket socket, ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
         {
-            int sent = socket.Send(data, SocketFlags.None);
+            int sent = socket.Send(data, SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
+            {
+                Wait(socket, SelectMode.SelectWrite, "the collector took no more of the request before the export timeout");
+                continue;
+            }
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
             data = data.Slice(sent);
         }
     }
@@ -494,8 +514,20 @@ internal sealed class PlainHttpConnection : IDisposable
                 Array.Resize(ref _buffer, _buffer.Length * 2);
             }
         }
-        int read = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
-        _end += read;
-        return read;
+        while (true)
+        {
+            int read = socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
+            {
+                Wait(socket, SelectMode.SelectRead, "no answer before the export timeout");
+                continue;
+            }
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+            _end += read;
+            return read;
+        }
     }
 }

@@ -87,6 +87,26 @@ public class PlainHttpConnectionTests
         Assert.ThrowsAny<SocketException>(() => nowhere.Post(new byte[] { 1 }, DateTime.UtcNow + Limit, default));
     }
 
+    [Fact]
+    public void A_collector_that_stops_reading_ends_the_request_at_the_deadline()
+    {
+        // A listener that never accepts: the kernel completes the connection, nobody reads, and once the
+        // socket buffers are full every send would block. 32 MiB cannot fit in loopback's buffers.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/v1/traces");
+            using var connection = new PlainHttpConnection(url, "application/x-protobuf", gzip: false, Array.Empty<KeyValuePair<string, string>>(), "OtelGen/test");
+            var e = Assert.ThrowsAny<OperationCanceledException>(() => connection.Post(new byte[32 << 20], DateTime.UtcNow + TimeSpan.FromMilliseconds(500), default));
+            Assert.Contains("took no more of the request", e.Message);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
     /// <summary>Reads each request (head + Content-Length body) and answers with the next script entry, <c>piece</c> bytes per write.</summary>
     private sealed class ScriptedServer : IDisposable
     {
