@@ -43,6 +43,40 @@ public class ManualSpanTests
     }
 
     [Fact]
+    public void An_ended_span_hands_its_data_to_the_ring_and_keeps_none_of_it()
+    {
+        ActiveSpan? behind;
+        TraceId trace;
+        using (var span = Tracer.StartSpan("holder"))
+        {
+            behind = span.LiveSpan;
+            trace = span.Context.TraceId;
+            span.SetAttribute("app.note", "kept in the ring only");
+            span.Span.AddLink(new SpanContext(new TraceId(1, 2), new SpanId(3), 1, "k=v"), new KeyValue[] { new("app.partition", 3L) });
+            span.RecordException(new InvalidOperationException("boom"));
+        }
+
+        // The ring's copy is whole.
+        SpanRecord recorded = Single(Trace(trace), "holder");
+        Assert.True(recorded.TryGetAttribute("app.note", out AttributeValue note));
+        Assert.Equal("kept in the ring only", note.AsString());
+        Assert.Equal(1, recorded.EventCount);
+        Assert.Equal(1, recorded.LinkCount);
+        Assert.Equal("boom", recorded.StatusMessage);
+
+        // The reused record behind the finished span holds none of it: nothing of a finished request stays
+        // reachable from a pooled span, and the next span starts with nothing to clear.
+        SpanRecord pooled = behind!.Record;
+        Assert.Equal(0, pooled.AttributeCount + pooled.EventCount + pooled.LinkCount + pooled.NestedAttributeCount);
+        Assert.All(pooled.Attributes, a => Assert.Null(a.Key));
+        Assert.All(pooled.NestedAttributes, a => Assert.Null(a.Key));
+        Assert.All(pooled.Events, e => Assert.Null(e.Name));
+        Assert.All(pooled.Links, l => Assert.Null(l.TraceState));
+        Assert.Null(pooled.StatusMessage);
+        Assert.Null(pooled.TraceState);
+    }
+
+    [Fact]
     public async Task An_async_span_from_code_is_the_parent_after_await_and_ends_on_dispose()
     {
         TraceId trace = await Region();

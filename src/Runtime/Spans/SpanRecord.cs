@@ -223,6 +223,18 @@ public sealed class SpanRecord
         EndUnixNano = 0;
         StatusCode = SpanStatusCode.Unset;
         StatusMessage = null;
+        ReleaseCollections();
+    }
+
+    /// <summary>
+    /// Drops the attributes, events and links (keeping the arrays) and the strings only this span used.
+    /// Called as a recorded span ends, once the ring has its copy: the arrays are still in this core's
+    /// cache then (a later start would clear them cold, on whichever thread rents the span next), and a
+    /// pooled record holds no references to a finished request's objects, which would otherwise survive
+    /// collections with it.
+    /// </summary>
+    internal void ReleaseCollections()
+    {
         if ((AttributeCount | EventCount | LinkCount | NestedAttributeCount | DroppedAttributes | DroppedEvents | DroppedLinks) != 0)
         {
             ClearCollections();
