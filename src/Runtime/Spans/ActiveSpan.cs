@@ -88,10 +88,10 @@ public sealed class ActiveSpan
         {
             Record.EndUnixNano = SpanClock.NowUnixNanos();
             Tracing.OnEnd(Record);
-            Record.ReleaseCollections();
-            Record.StatusMessage = null;
-            Record.TraceState = null;
         }
+        Record.ReleaseCollections();
+        Record.StatusMessage = null;
+        Record.TraceState = null;
         IsOpen = false;
         Generation++;
     }

@@ -227,8 +227,8 @@ public sealed class SpanRecord
     }
 
     /// <summary>
-    /// Drops the attributes, events and links (keeping the arrays) and the strings only this span used.
-    /// Called as a recorded span ends, once the ring has its copy: the arrays are still in this core's
+    /// Drops the attributes, events and links (keeping the arrays).
+    /// Called as a span ends, once the ring has its copy: the arrays are still in this core's
     /// cache then (a later start would clear them cold, on whichever thread rents the span next), and a
     /// pooled record holds no references to a finished request's objects, which would otherwise survive
     /// collections with it.
