@@ -251,7 +251,9 @@ internal sealed class PlainHttpConnection : IDisposable
                 throw new OperationCanceledException(timeoutMessage);
             }
             int micros = (int)Math.Min(WaitSliceMicros, Math.Ceiling(left * 1000));
-            if (socket.Poll(micros, mode))
+            // A failed connect shows as writable on Linux but only as an error on Windows: either ends the
+            // wait, and the caller's next call (or the socket's error option) says what went wrong.
+            if (socket.Poll(micros, mode) || (mode == SelectMode.SelectWrite && socket.Poll(0, SelectMode.SelectError)))
             {
                 return;
             }
