@@ -161,54 +161,36 @@ internal sealed class ServerSpanMiddleware
         return HttpServerSpan.Start(attributes);
     }
 
-    // The last Host header seen and its host part: HostString.Host makes a new string on each call, and
-    // spans keep their attribute strings alive in the ring, so a per-request string there survives
-    // collections (the ring is old) and costs far more than its allocation.
-    private static HostEntry? s_lastHost;
+    // The last Host header and client address seen, with their text: HostString.Host makes a new string on
+    // each call, and each connection has its own IPAddress (which keeps its own text). Spans keep their
+    // attribute strings alive in the ring, so a per-request string there survives collections (the ring is
+    // old) and costs far more than its allocation.
+    private static LastText<string>? s_lastHost;
+    private static LastText<System.Net.IPAddress>? s_lastClient;
 
-    private sealed class HostEntry(string value, string host)
-    {
-        public readonly string Value = value;
-        public readonly string Host = host;
-    }
+    private static string HostName(HostString host) => LastText<string>.Of(ref s_lastHost, host.Value!, static value => new HostString(value).Host);
 
-    private static string HostName(HostString host)
+    private static string? ClientAddress(System.Net.IPAddress? address) =>
+        address is null ? null : LastText<System.Net.IPAddress>.Of(ref s_lastClient, address, static a => a.ToString());
+
+    /// <summary>A value and its text, remembered so that the same value seen again gets the same string.</summary>
+    private sealed class LastText<T>(T value, string text)
+        where T : notnull
     {
-        string value = host.Value!;
-        HostEntry? last = s_lastHost;
-        if (last is not null && (ReferenceEquals(last.Value, value) || string.Equals(last.Value, value, StringComparison.Ordinal)))
+        private readonly T _value = value;
+        private readonly string _text = text;
+
+        public static string Of(ref LastText<T>? last, T value, Func<T, string> format)
         {
-            return last.Host;
+            LastText<T>? seen = last;
+            if (seen is not null && System.Collections.Generic.EqualityComparer<T>.Default.Equals(seen._value, value))
+            {
+                return seen._text;
+            }
+            seen = new LastText<T>(value, format(value));
+            last = seen;
+            return seen._text;
         }
-        last = new HostEntry(value, host.Host);
-        s_lastHost = last;
-        return last.Host;
-    }
-
-    // The last client address seen and its text: an IPAddress keeps its text, but each connection has its own
-    // IPAddress, and (as with the host) a string per connection kept alive by the ring gets promoted.
-    private static AddressEntry? s_lastClient;
-
-    private sealed class AddressEntry(System.Net.IPAddress address, string text)
-    {
-        public readonly System.Net.IPAddress Address = address;
-        public readonly string Text = text;
-    }
-
-    private static string? ClientAddress(System.Net.IPAddress? address)
-    {
-        if (address is null)
-        {
-            return null;
-        }
-        AddressEntry? last = s_lastClient;
-        if (last is not null && last.Address.Equals(address))
-        {
-            return last.Text;
-        }
-        last = new AddressEntry(address, address.ToString());
-        s_lastClient = last;
-        return last.Text;
     }
 
     // Route templates written without a leading slash ("api/items"), with one: made once per template.
