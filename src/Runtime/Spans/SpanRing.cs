@@ -282,12 +282,18 @@ public sealed class SpanRing
         {
             return long.MaxValue;
         }
+        return Math.Max(LowestPosition(holders), start) + size - size / 4;
+    }
+
+    /// <summary>The position of the holder furthest behind (long.MaxValue when there is none).</summary>
+    private static long LowestPosition(SpanRingCursor[] holders)
+    {
         long lowest = long.MaxValue;
         foreach (SpanRingCursor holder in holders)
         {
             lowest = Math.Min(lowest, holder.Position);
         }
-        return Math.Max(lowest, start) + size - size / 4;
+        return lowest;
     }
 
     /// <summary>
@@ -420,11 +426,7 @@ public sealed class SpanRing
         Geometry newest = Volatile.Read(ref _geometry);
         long newestStart = StartOf(newest);
         SpanRingCursor[] holders = _holders;
-        long lowest = long.MaxValue;
-        foreach (SpanRingCursor holder in holders)
-        {
-            lowest = Math.Min(lowest, holder.Position);
-        }
+        long lowest = LowestPosition(holders);
         // An older geometry is needed while some holder has not read past the start of the one after it.
         for (Geometry g = newest; Volatile.Read(ref g.Older) is { } older; g = older)
         {
