@@ -394,24 +394,11 @@ public class RingGrowthTests
     public void An_exporter_stalled_in_a_send_makes_the_ring_grow_loses_nothing_and_stops_holding_it_back_when_shut_down()
     {
         using var gate = new ManualResetEventSlim(false);
-        // The first request blocks (bounded) until the test has written the burst.
-        using var collector = new LoopbackCollector(index =>
-        {
-            if (index == 0)
-            {
-                gate.Wait(TimeSpan.FromSeconds(30));
-            }
-            return new CollectorReply(200);
-        });
+        using LoopbackCollector collector = CollectorStalledOnFirstSend(gate);
         var ring = new SpanRing(64, 4096);
-        OtlpExporterOptions options = ExportTestKit.Options(collector.TracesUrl);
-        options.MaxQueueSize = 0;
-        options.MaxExportBatchSize = 16;
-        var exporter = new OtlpExporter(ring, options);
+        OtlpExporter exporter = ExporterInItsFirstSend(ring, collector);
         Assert.Equal(4096, exporter.Options.MaxQueueSize);
         Assert.Equal(1, ring.HoldingCursors);
-        ExportTestKit.Write(ring, 0, 16);
-        Assert.True(LoopbackCollector.WaitUntil(() => collector.Requests >= 1, TimeSpan.FromSeconds(20)));
         // The exporter is stuck in its first send: the burst must wait in the ring.
         ExportTestKit.Write(ring, 16, 1000);
         Assert.True(ring.Capacity >= 1024);
@@ -434,22 +421,10 @@ public class RingGrowthTests
     public void With_the_queue_unset_an_exporter_drops_nothing_a_grown_ring_still_holds_even_past_its_maximum_capacity()
     {
         using var gate = new ManualResetEventSlim(false);
-        using var collector = new LoopbackCollector(index =>
-        {
-            if (index == 0)
-            {
-                gate.Wait(TimeSpan.FromSeconds(30));
-            }
-            return new CollectorReply(200);
-        });
+        using LoopbackCollector collector = CollectorStalledOnFirstSend(gate);
         var ring = new SpanRing(64, 256);
-        OtlpExporterOptions options = ExportTestKit.Options(collector.TracesUrl);
-        options.MaxQueueSize = 0;
-        options.MaxExportBatchSize = 16;
-        var exporter = new OtlpExporter(ring, options);
+        OtlpExporter exporter = ExporterInItsFirstSend(ring, collector);
         Assert.Equal(256, exporter.Options.MaxQueueSize);
-        ExportTestKit.Write(ring, 0, 16);
-        Assert.True(LoopbackCollector.WaitUntil(() => collector.Requests >= 1, TimeSpan.FromSeconds(20)));
         // 284 spans wait behind the stalled send, more than the ring's maximum capacity (256): the older
         // geometries (64 and 128 slots) still hold the first ones, so none is dropped as queue_full.
         ExportTestKit.Write(ring, 16, 284);
@@ -462,5 +437,30 @@ public class RingGrowthTests
         Assert.Equal(0, s.Dropped);
         Assert.Equal(300, s.Exported);
         Assert.Equal(Enumerable.Range(0, 300).Select(i => "span-" + i), ExportTestKit.ReceivedSpanNames(collector));
+    }
+
+    /// <summary>A collector whose first request blocks (bounded) until <paramref name="gate"/> is set.</summary>
+    private static LoopbackCollector CollectorStalledOnFirstSend(ManualResetEventSlim gate) => new(index =>
+    {
+        if (index == 0)
+        {
+            gate.Wait(TimeSpan.FromSeconds(30));
+        }
+        return new CollectorReply(200);
+    });
+
+    /// <summary>
+    /// An exporter of 16-span batches with the queue unset, once its first batch (spans 0–15) has reached
+    /// <paramref name="collector"/>: when that one stalls, later spans wait in the ring.
+    /// </summary>
+    private static OtlpExporter ExporterInItsFirstSend(SpanRing ring, LoopbackCollector collector)
+    {
+        OtlpExporterOptions options = ExportTestKit.Options(collector.TracesUrl);
+        options.MaxQueueSize = 0;
+        options.MaxExportBatchSize = 16;
+        var exporter = new OtlpExporter(ring, options);
+        ExportTestKit.Write(ring, 0, 16);
+        Assert.True(LoopbackCollector.WaitUntil(() => collector.Requests >= 1, TimeSpan.FromSeconds(20)));
+        return exporter;
     }
 }
