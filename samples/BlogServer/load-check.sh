@@ -85,6 +85,11 @@ measure() { # $1 mode, $2 route name, $3 path
   echo "    $(echo "$g0 $g1" | awk -v n="$n" '{printf "gen0 collections per 1000 requests %.2f, GC pause %.2f us/request", ($6 - $1) * 1000 / n, ($10 - $5) * 1000 / n}'), context switches per request $(awk -v a=$((x1 - x0)) -v n="$n" 'BEGIN {printf "%.2f", a / n}')" >&2
 }
 
+measure_routes() { # $1 mode: the post route, then the one-span stub
+  measure "$1" post /blogs/posts/1
+  measure "$1" stub /stub/comments/1
+}
+
 if [ "${LOADCHECK_IN_PROCESS:-}" = true ]; then
   # One server; recording switched on and off between measurements (POST /debug/tracing/on|off): the
   # differences between two server processes (JIT, heap layout) measured larger than the effect here.
@@ -95,8 +100,7 @@ if [ "${LOADCHECK_IN_PROCESS:-}" = true ]; then
     for mode in $([ $((round % 2)) = 1 ] && echo "off on" || echo "on off"); do
       echo "round $round, OtelGen $mode (in process)" >&2
       toggle "$mode"
-      measure "$mode" post /blogs/posts/1
-      measure "$mode" stub /stub/comments/1
+      measure_routes "$mode"
     done
   done
   stop
@@ -105,8 +109,7 @@ else
     for mode in off on; do
       echo "round $round, OtelGen $mode" >&2
       start "$mode"
-      measure "$mode" post /blogs/posts/1
-      measure "$mode" stub /stub/comments/1
+      measure_routes "$mode"
       stop
     done
   done
