@@ -115,7 +115,7 @@ internal sealed class PlainHttpConnection : IDisposable
             _cancel = cancel;
             try
             {
-                return Attempt(body, deadline);
+                return Attempt(body);
             }
             catch (Exception e) when (reused && e is IOException or SocketException && !cancel.IsCancellationRequested && DateTime.UtcNow < deadline)
             {
@@ -123,7 +123,7 @@ internal sealed class PlainHttpConnection : IDisposable
                 // as HttpClient does (only when nothing of an answer had arrived, see ReadHead).
                 Close();
             }
-            return Attempt(body, deadline);
+            return Attempt(body);
         }
         catch (Exception) when (cancel.IsCancellationRequested)
         {
@@ -155,10 +155,10 @@ internal sealed class PlainHttpConnection : IDisposable
 
     public void Dispose() => Close();
 
-    private CollectorAnswer Attempt(ReadOnlyMemory<byte> body, DateTime deadline)
+    private CollectorAnswer Attempt(ReadOnlyMemory<byte> body)
     {
         bool answered = false;
-        Socket socket = _socket ?? Connect(deadline);
+        Socket socket = _socket ?? Connect();
         _start = _end = 0;
         try
         {
@@ -188,7 +188,7 @@ internal sealed class PlainHttpConnection : IDisposable
         }
     }
 
-    private Socket Connect(DateTime deadline)
+    private Socket Connect()
     {
         // Synchronous all the way (no ConnectAsync: its machinery is most of what a short-lived process
         // would JIT here): non-blocking connect, then wait for writability up to the deadline. The socket
@@ -201,8 +201,7 @@ internal sealed class PlainHttpConnection : IDisposable
             _socket = socket; // from here, a cancellation's Close() reaches it
             try
             {
-                long waitMicros = (long)((deadline - DateTime.UtcNow).TotalMilliseconds * 1000);
-                if (waitMicros <= 0)
+                if (_deadline <= DateTime.UtcNow)
                 {
                     throw new OperationCanceledException("no time left to connect");
                 }
