@@ -56,6 +56,9 @@ internal sealed class PlainHttpConnection : IDisposable
     // The current request's limits, read by every wait (set at the start of each attempt).
     private DateTime _deadline;
     private CancellationToken _cancel;
+    // Registered once per token (the exporter passes the same one every time), not per request.
+    private CancellationToken _registeredFor;
+    private CancellationTokenRegistration _registration;
 
     public PlainHttpConnection(Uri endpoint, string contentType, bool gzip, IReadOnlyList<KeyValuePair<string, string>> headers, string userAgent)
     {
@@ -107,7 +110,12 @@ internal sealed class PlainHttpConnection : IDisposable
     /// </summary>
     public CollectorAnswer Post(ReadOnlyMemory<byte> body, DateTime deadline, CancellationToken cancel)
     {
-        using CancellationTokenRegistration registration = cancel.Register(static state => ((PlainHttpConnection)state!).Close(), this);
+        if (cancel != _registeredFor)
+        {
+            _registration.Dispose();
+            _registeredFor = cancel;
+            _registration = cancel.Register(static state => ((PlainHttpConnection)state!).Close(), this);
+        }
         try
         {
             bool reused = _socket is not null;
@@ -153,7 +161,11 @@ internal sealed class PlainHttpConnection : IDisposable
         }
     }
 
-    public void Dispose() => Close();
+    public void Dispose()
+    {
+        _registration.Dispose();
+        Close();
+    }
 
     private CollectorAnswer Attempt(ReadOnlyMemory<byte> body)
     {
@@ -268,11 +280,22 @@ internal sealed class PlainHttpConnection : IDisposable
         {
             _head = new byte[needed];
         }
-        _headStart.CopyTo(_head, 0);
+        _headStart.AsSpan().CopyTo(_head);
         int at = _headStart.Length;
-        length.TryFormat(_head.AsSpan(at), out int digits, default, CultureInfo.InvariantCulture);
+        int digits = 1;
+        for (int rest = length / 10; rest > 0; rest /= 10)
+        {
+            digits++;
+        }
+        for (int i = at + digits - 1, rest = length; i >= at; i--, rest /= 10)
+        {
+            _head[i] = (byte)('0' + rest % 10);
+        }
         at += digits;
-        "\r\n\r\n"u8.CopyTo(_head.AsSpan(at));
+        _head[at] = (byte)'\r';
+        _head[at + 1] = (byte)'\n';
+        _head[at + 2] = (byte)'\r';
+        _head[at + 3] = (byte)'\n';
         return at + 4;
     }
 
@@ -301,10 +324,10 @@ internal sealed class PlainHttpConnection : IDisposable
         int searched = 0;
         while (true)
         {
-            int found = _buffer.AsSpan(_start + searched, _end - _start - searched).IndexOf("\r\n\r\n"u8);
+            int found = IndexOfBlankLine(_buffer.AsSpan(_start, _end - _start), searched);
             if (found >= 0)
             {
-                return _start + searched + found + 4;
+                return _start + found + 4;
             }
             searched = Math.Max(0, _end - _start - 3);
             if (_end - _start >= MaxHead)
@@ -323,62 +346,67 @@ internal sealed class PlainHttpConnection : IDisposable
 
     private CollectorAnswer ParseAndReadBody(Socket socket, int headEnd, out bool keepAlive, out bool informational)
     {
-        string head = Encoding.Latin1.GetString(_buffer, _start, headEnd - _start - 4);
+        // Read from the bytes with a few loops of our own: string splitting, trimming and number parsing
+        // per answer would make a short-lived process compile (and tier up) a dozen framework methods
+        // just to read "200 OK" (docs/export.md, "Drain rate").
+        ReadOnlySpan<byte> head = _buffer.AsSpan(_start, headEnd - _start - 4);
         _start = headEnd;
-        string[] lines = head.Split("\r\n");
-        string statusLine = lines[0];
+        int statusEnd = IndexOfLineEnd(head, 0);
+        ReadOnlySpan<byte> statusLine = statusEnd < 0 ? head : head.Slice(0, statusEnd);
         // HTTP/1.1 200 OK
-        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1.", StringComparison.Ordinal)
-            || !int.TryParse(statusLine.AsSpan(9, 3), NumberStyles.None, CultureInfo.InvariantCulture, out int status))
+        if (statusLine.Length < 12 || !StartsWithHttp1(statusLine) || !IsDigit(statusLine[9]) || !IsDigit(statusLine[10]) || !IsDigit(statusLine[11]))
         {
-            throw new InvalidDataException("the collector answered something that is not HTTP/1.x: " + (statusLine.Length > 40 ? statusLine.Substring(0, 40) : statusLine));
+            throw new InvalidDataException("the collector answered something that is not HTTP/1.x: " + Latin1(statusLine.Length > 40 ? statusLine.Slice(0, 40) : statusLine));
         }
-        string reason = statusLine.Length > 13 ? statusLine.Substring(13) : string.Empty;
+        int status = (statusLine[9] - '0') * 100 + (statusLine[10] - '0') * 10 + (statusLine[11] - '0');
+        string reason = statusLine.Length > 13 ? Reason(statusLine.Slice(13)) : string.Empty;
         keepAlive = statusLine[7] == '1';
         long contentLength = -1;
         bool chunked = false;
         string? mediaType = null;
         TimeSpan? retryAfter = null;
-        for (int i = 1; i < lines.Length; i++)
+        for (int at = statusEnd < 0 ? head.Length : statusEnd + 2; at < head.Length;)
         {
-            string line = lines[i];
-            int colon = line.IndexOf(':');
+            int lineEnd = IndexOfLineEnd(head, at);
+            ReadOnlySpan<byte> line = head.Slice(at, (lineEnd < 0 ? head.Length : lineEnd) - at);
+            at = lineEnd < 0 ? head.Length : lineEnd + 2;
+            int colon = IndexOf(line, (byte)':');
             if (colon <= 0)
             {
                 continue;
             }
-            ReadOnlySpan<char> name = line.AsSpan(0, colon).Trim();
-            string value = line.Substring(colon + 1).Trim();
-            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            ReadOnlySpan<byte> name = TrimSpaces(line.Slice(0, colon));
+            ReadOnlySpan<byte> value = TrimSpaces(line.Slice(colon + 1));
+            if (EqualsIgnoreCase(name, "content-length"u8))
             {
-                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out contentLength))
+                if (!TryParseDecimal(value, out contentLength))
                 {
                     throw new InvalidDataException("the collector sent a bad Content-Length");
                 }
             }
-            else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            else if (EqualsIgnoreCase(name, "transfer-encoding"u8))
             {
-                chunked = value.Contains("chunked", StringComparison.OrdinalIgnoreCase);
+                chunked = ContainsIgnoreCase(value, "chunked"u8);
             }
-            else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            else if (EqualsIgnoreCase(name, "connection"u8))
             {
-                if (value.Contains("close", StringComparison.OrdinalIgnoreCase))
+                if (ContainsIgnoreCase(value, "close"u8))
                 {
                     keepAlive = false;
                 }
-                else if (value.Contains("keep-alive", StringComparison.OrdinalIgnoreCase))
+                else if (ContainsIgnoreCase(value, "keep-alive"u8))
                 {
                     keepAlive = true;
                 }
             }
-            else if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            else if (EqualsIgnoreCase(name, "content-type"u8))
             {
-                int semicolon = value.IndexOf(';');
-                mediaType = (semicolon >= 0 ? value.Substring(0, semicolon) : value).Trim();
+                int semicolon = IndexOf(value, (byte)';');
+                mediaType = MediaType(TrimSpaces(semicolon >= 0 ? value.Slice(0, semicolon) : value));
             }
-            else if (name.Equals("Retry-After", StringComparison.OrdinalIgnoreCase))
+            else if (EqualsIgnoreCase(name, "retry-after"u8))
             {
-                retryAfter = OtlpHttpTransport.ParseRetryAfter(value, DateTimeOffset.UtcNow);
+                retryAfter = OtlpHttpTransport.ParseRetryAfter(Latin1(value), DateTimeOffset.UtcNow);
             }
         }
         informational = status is >= 100 and < 200;
@@ -418,6 +446,10 @@ internal sealed class PlainHttpConnection : IDisposable
 
     private byte[] ReadExactly(Socket socket, int length)
     {
+        if (length == 0)
+        {
+            return Array.Empty<byte>();
+        }
         var body = new byte[length];
         int have = 0;
         while (have < length)
@@ -494,6 +526,128 @@ internal sealed class PlainHttpConnection : IDisposable
             }
         }
     }
+
+    /// <summary>Where the first CR LF CR LF at or after <paramref name="from"/> starts; -1 if none.</summary>
+    internal static int IndexOfBlankLine(ReadOnlySpan<byte> bytes, int from)
+    {
+        for (int i = from; i + 3 < bytes.Length; i++)
+        {
+            if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n')
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Where the first CR LF at or after <paramref name="from"/> starts; -1 if none.</summary>
+    private static int IndexOfLineEnd(ReadOnlySpan<byte> bytes, int from)
+    {
+        for (int i = from; i + 1 < bytes.Length; i++)
+        {
+            if (bytes[i] == '\r' && bytes[i + 1] == '\n')
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int IndexOf(ReadOnlySpan<byte> bytes, byte value)
+    {
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == value)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    private static bool StartsWithHttp1(ReadOnlySpan<byte> line) =>
+        line[0] == 'H' && line[1] == 'T' && line[2] == 'T' && line[3] == 'P' && line[4] == '/' && line[5] == '1' && line[6] == '.';
+
+    private static ReadOnlySpan<byte> TrimSpaces(ReadOnlySpan<byte> text)
+    {
+        int from = 0;
+        int to = text.Length;
+        while (from < to && text[from] is (byte)' ' or (byte)'\t')
+        {
+            from++;
+        }
+        while (to > from && text[to - 1] is (byte)' ' or (byte)'\t')
+        {
+            to--;
+        }
+        return text.Slice(from, to - from);
+    }
+
+    /// <summary>ASCII comparison ignoring case; <paramref name="lower"/> is in lower case.</summary>
+    private static bool EqualsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lower)
+    {
+        if (text.Length != lower.Length)
+        {
+            return false;
+        }
+        for (int i = 0; i < text.Length; i++)
+        {
+            byte b = text[i];
+            if ((uint)(b - 'A') <= 'Z' - 'A')
+            {
+                b |= 0x20;
+            }
+            if (b != lower[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool ContainsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lower)
+    {
+        for (int i = 0; i + lower.Length <= text.Length; i++)
+        {
+            if (EqualsIgnoreCase(text.Slice(i, lower.Length), lower))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Digits only (as <c>NumberStyles.None</c>), at most 18 of them so that no overflow is possible.</summary>
+    private static bool TryParseDecimal(ReadOnlySpan<byte> digits, out long value)
+    {
+        value = 0;
+        if (digits.Length is 0 or > 18)
+        {
+            return false;
+        }
+        foreach (byte b in digits)
+        {
+            if (!IsDigit(b))
+            {
+                return false;
+            }
+            value = value * 10 + (b - '0');
+        }
+        return true;
+    }
+
+    private static string Latin1(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
+
+
+    private static string Reason(ReadOnlySpan<byte> bytes) => bytes.Length == 2 && bytes[0] == 'O' && bytes[1] == 'K' ? "OK" : Latin1(bytes);
+
+    // Media types ignore case: the two OTLP ones come back in their usual spelling, without decoding.
+    private static string MediaType(ReadOnlySpan<byte> bytes) =>
+        EqualsIgnoreCase(bytes, "application/x-protobuf"u8) ? "application/x-protobuf"
+        : EqualsIgnoreCase(bytes, "application/json"u8) ? "application/json"
+        : Latin1(bytes);
 
     /// <summary>Receives more bytes after the buffered ones; 0 when the collector closed the connection.</summary>
     private int Fill(Socket socket)

@@ -56,6 +56,30 @@ public class PlainHttpConnectionTests
     }
 
     [Fact]
+    public void Header_names_match_in_any_case_and_a_malformed_answer_is_an_error_not_a_guess()
+    {
+        string shouty = "HTTP/1.1 429 Too Many Requests\r\nCONTENT-TYPE:application/X-PROTOBUF ; x=1\r\nretry-after:  3 \r\ncOnNeCtIoN: Close\r\ncontent-length: 2\r\n\r\nno";
+        string badLength = "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n";
+        string notHttp = "SSH-2.0-OpenSSH_9.6\r\n\r\n";
+        using var server = new ScriptedServer(new[] { shouty, badLength, notHttp }, piece: 5);
+        using var connection = new PlainHttpConnection(server.Url, "application/x-protobuf", gzip: false, Array.Empty<KeyValuePair<string, string>>(), "OtelGen/test");
+
+        CollectorAnswer first = connection.Post(new byte[] { 1 }, DateTime.UtcNow + Limit, default);
+        Assert.Equal(429, first.Status);
+        Assert.Equal("Too Many Requests", first.Reason);
+        Assert.Equal("application/x-protobuf", first.MediaType); // a known media type in its usual spelling
+        Assert.Equal(TimeSpan.FromSeconds(3), first.RetryAfter);
+        Assert.Equal("no", Encoding.UTF8.GetString(first.Body));
+
+        // "Connection: close" was honoured: the next request opened a second connection.
+        var bad = Assert.Throws<System.IO.InvalidDataException>(() => connection.Post(new byte[] { 2 }, DateTime.UtcNow + Limit, default));
+        Assert.Contains("Content-Length", bad.Message);
+        var alien = Assert.Throws<System.IO.InvalidDataException>(() => connection.Post(new byte[] { 3 }, DateTime.UtcNow + Limit, default));
+        Assert.Contains("not HTTP/1.x: SSH-2.0-OpenSSH_9.6", alien.Message);
+        Assert.Equal(3, server.Connections);
+    }
+
+    [Fact]
     public void A_kept_alive_connection_the_collector_dropped_is_replaced_without_losing_the_request()
     {
         string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
