@@ -452,7 +452,8 @@ public sealed class OtlpExporter : IDisposable
     {
         long lastExport = Stopwatch.GetTimestamp();
         int maxPoll = (int)Math.Clamp(_options.ScheduleDelay.TotalMilliseconds, 1, 100);
-        int poll = maxPoll;
+        long lastWake = lastExport;
+        long writtenAtLastWake = _ring.Written;
         try
         {
             while (true)
@@ -485,9 +486,13 @@ public sealed class OtlpExporter : IDisposable
                     _wake.WaitOne(5);
                     continue;
                 }
-                // Writers never signal (that would cost them); poll faster while spans pour in.
-                poll = pending >= _options.MaxExportBatchSize / 2 ? Math.Max(1, poll / 2) : Math.Min(maxPoll, poll * 2);
-                _wake.WaitOne(poll);
+                // Writers never signal (that would cost them): sleep about as long as spans at the rate
+                // since the last wake take to fill a batch, instead of waking every millisecond.
+                long now = Stopwatch.GetTimestamp();
+                long written = _ring.Written;
+                _wake.WaitOne(NextPoll(written - writtenAtLastWake, Stopwatch.GetElapsedTime(lastWake, now), _options.MaxExportBatchSize - _cursor.Pending, maxPoll));
+                lastWake = now;
+                writtenAtLastWake = written;
             }
         }
         catch (Exception e)
@@ -504,6 +509,24 @@ public sealed class OtlpExporter : IDisposable
                 Monitor.PulseAll(_progress);
             }
         }
+    }
+
+    /// <summary>
+    /// Milliseconds until <paramref name="missing"/> more spans arrive at the rate of <paramref name="arrived"/>
+    /// in <paramref name="over"/>, within 1..<paramref name="maxPoll"/>.
+    /// </summary>
+    internal static int NextPoll(long arrived, TimeSpan over, long missing, int maxPoll)
+    {
+        if (missing <= 0)
+        {
+            return 1;
+        }
+        if (arrived <= 0)
+        {
+            return maxPoll;
+        }
+        double millis = over.TotalMilliseconds * missing / arrived;
+        return millis >= maxPoll ? maxPoll : Math.Max(1, (int)millis);
     }
 
     private void ExportPending(bool final, bool fullBatchesOnly = false)

@@ -36,6 +36,17 @@ public class OtlpExporterDrainTests
         Assert.Equal(32768, Tracing.DefaultRingCapacity);
     }
 
+    [Theory]
+    [InlineData(100, 10, 412, 100, 41)]   // 10 spans a millisecond, 412 to go: 41 ms
+    [InlineData(5000, 2, 256, 100, 1)]    // a flood: at least 1 ms, never a busy loop
+    [InlineData(10, 50, 500, 100, 100)]   // a trickle: at most the longest poll
+    [InlineData(0, 50, 500, 100, 100)]    // nothing came: the longest poll
+    [InlineData(700, 50, -188, 100, 1)]   // a batch is already waiting
+    public void The_exporter_sleeps_about_as_long_as_a_batch_takes_to_fill(long arrived, int overMillis, long missing, int maxPoll, int expected)
+    {
+        Assert.Equal(expected, OtlpExporter.NextPoll(arrived, TimeSpan.FromMilliseconds(overMillis), missing, maxPoll));
+    }
+
     [Fact]
     public void A_burst_the_ring_holds_is_exported_whole_at_the_default_queue()
     {
