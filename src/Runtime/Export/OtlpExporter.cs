@@ -35,6 +35,8 @@ public sealed class OtlpExporter : IDisposable
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _abort = new();
     private readonly object _progress = new();
+    // Flushes waiting on _progress: the exporter takes the lock to wake them only when there are some.
+    private int _progressWaiters;
     private readonly object _lifecycle = new();
     private readonly bool _queueIsRing;
 
@@ -435,16 +437,25 @@ public sealed class OtlpExporter : IDisposable
     {
         lock (_progress)
         {
-            while (Interlocked.Read(ref _processed) < target && !_exited)
+            // Counted before _processed is read: an exporter that moves _processed after this read sees the count.
+            Interlocked.Increment(ref _progressWaiters);
+            try
             {
-                TimeSpan left = Remaining(deadline);
-                if (left == TimeSpan.Zero)
+                while (Interlocked.Read(ref _processed) < target && !_exited)
                 {
-                    return false;
+                    TimeSpan left = Remaining(deadline);
+                    if (left == TimeSpan.Zero)
+                    {
+                        return false;
+                    }
+                    Monitor.Wait(_progress, left == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(left.Ticks, TimeSpan.TicksPerSecond)));
                 }
-                Monitor.Wait(_progress, left == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(left.Ticks, TimeSpan.TicksPerSecond)));
+                return Interlocked.Read(ref _processed) >= target;
             }
-            return Interlocked.Read(ref _processed) >= target;
+            finally
+            {
+                Interlocked.Decrement(ref _progressWaiters);
+            }
         }
     }
 
@@ -612,9 +623,12 @@ public sealed class OtlpExporter : IDisposable
         if (position > Interlocked.Read(ref _processed))
         {
             Interlocked.Exchange(ref _processed, position);
-            lock (_progress)
+            if (Volatile.Read(ref _progressWaiters) > 0)
             {
-                Monitor.PulseAll(_progress);
+                lock (_progress)
+                {
+                    Monitor.PulseAll(_progress);
+                }
             }
         }
     }
