@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using OtelGen.Spans;
@@ -18,19 +19,32 @@ public readonly record struct RouteSummary(string? Method, string Route, long Re
 /// The route aggregate (<see cref="RouteAggregates"/>) of SERVER spans, kept live: each request's SERVER
 /// span is counted as it ends, so the numbers cover every request however small the ring is and whether or
 /// not anything reads it (reading every span back out of the ring to find the one or two SERVER spans of a
-/// request cost more than recording them). Off until <see cref="Start"/>. Counting takes a short lock once
-/// per SERVER span (once per request); other spans, synchronous ones included, never reach it.
+/// request cost more than recording them). Off until <see cref="Start"/>. An ending span takes no lock: it
+/// writes its route, duration and status into its thread's own buffer, which <see cref="Summaries"/> folds
+/// in (or the thread itself, under the lock, once per <see cref="BufferSize"/> of its spans when nobody
+/// reads). Other spans, synchronous ones included, never reach it.
 /// </summary>
 public sealed class LiveRouteAggregates
 {
     private static LiveRouteAggregates? s_current;
 
-    private readonly object _gate = new();
+    [ThreadStatic]
+    private static Observations? t_observations;
+
     /// <summary>The most routes kept; entry spans of further routes are counted under <see cref="RouteAggregates.OtherRoute"/>.</summary>
     public const int MaxRoutes = 1000;
 
+    /// <summary>How many ended SERVER spans a thread holds before it folds them in itself.</summary>
+    internal const int BufferSize = 256;
+
+    // Guards _routes and every buffer's Drained; taken by readers, and by a writer whose buffer is full.
+    private readonly object _gate = new();
+
     // Bounded: a server whose routes are not templates (raw paths as names) must not grow a process-wide table.
     private readonly RouteAggregates _routes = new() { MaxRoutes = MaxRoutes };
+
+    // One buffer per thread that ended a SERVER span; replaced (copy on write) under _gate.
+    private Observations[] _buffers = Array.Empty<Observations>();
 
     internal LiveRouteAggregates()
     {
@@ -60,10 +74,21 @@ public sealed class LiveRouteAggregates
     /// <summary>Counts one SERVER span (or any entry span given directly).</summary>
     public void Add(SpanRecord span)
     {
-        lock (_gate)
+        Observations buffer = t_observations is { } mine && mine.Aggregate == this ? mine : Register();
+        if (buffer.Count == BufferSize)
         {
-            _routes.Add(span);
+            lock (_gate)
+            {
+                Fold(buffer);
+                // Only this thread writes the buffer; readers look at it only under the lock held here.
+                buffer.Drained = 0;
+                Volatile.Write(ref buffer.Count, 0);
+            }
         }
+        int at = buffer.Count;
+        buffer.Items[at] = new Observation(RouteAggregates.MethodOf(span), RouteAggregates.RouteOf(span), span.DurationNanos, span.StatusCode == SpanStatusCode.Error);
+        // Published after the item is written: a reader sees only whole items.
+        Volatile.Write(ref buffer.Count, at + 1);
     }
 
     /// <summary>Every route's numbers, ordered by route.</summary>
@@ -71,6 +96,18 @@ public sealed class LiveRouteAggregates
     {
         lock (_gate)
         {
+            Observations[] buffers = _buffers;
+            bool ended = false;
+            foreach (Observations buffer in buffers)
+            {
+                Fold(buffer);
+                ended |= !buffer.Thread.IsAlive;
+            }
+            if (ended)
+            {
+                // A thread that has ended writes no more: its buffer, now folded in, can go.
+                _buffers = Array.FindAll(buffers, b => b.Thread.IsAlive);
+            }
             var result = new List<RouteSummary>();
             foreach (RouteStats route in _routes.Routes)
             {
@@ -78,5 +115,52 @@ public sealed class LiveRouteAggregates
             }
             return result;
         }
+    }
+
+    /// <summary>How many threads have a buffer here (for tests).</summary>
+    internal int BufferCount => Volatile.Read(ref _buffers).Length;
+
+    // Under _gate.
+    private void Fold(Observations buffer)
+    {
+        int count = Volatile.Read(ref buffer.Count);
+        for (int i = buffer.Drained; i < count; i++)
+        {
+            ref readonly Observation o = ref buffer.Items[i];
+            _routes.Add(o.Method, o.Route, o.DurationNanos, o.Error);
+        }
+        buffer.Drained = count;
+    }
+
+    // Once per thread (and aggregate): the thread's buffer, found again if it had one here before.
+    private Observations Register()
+    {
+        lock (_gate)
+        {
+            Thread thread = Thread.CurrentThread;
+            Observations? buffer = Array.Find(_buffers, b => b.Thread == thread);
+            if (buffer is null)
+            {
+                buffer = new Observations(this, thread);
+                var grown = new Observations[_buffers.Length + 1];
+                _buffers.CopyTo(grown, 0);
+                grown[^1] = buffer;
+                Volatile.Write(ref _buffers, grown);
+            }
+            t_observations = buffer;
+            return buffer;
+        }
+    }
+
+    private readonly record struct Observation(string? Method, string Route, long DurationNanos, bool Error);
+
+    /// <summary>One thread's ended SERVER spans not yet folded in: items [Drained, Count).</summary>
+    private sealed class Observations(LiveRouteAggregates aggregate, Thread thread)
+    {
+        public readonly LiveRouteAggregates Aggregate = aggregate;
+        public readonly Thread Thread = thread;
+        public readonly Observation[] Items = new Observation[BufferSize];
+        public int Count;
+        public int Drained;
     }
 }

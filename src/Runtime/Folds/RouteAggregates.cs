@@ -89,12 +89,21 @@ public sealed class RouteAggregates : ISpanFold
     }
 
     /// <summary>Counts one entry span (also usable without a tree).</summary>
-    public void Add(SpanRecord span)
-    {
-        string? method = span.TryGetAttribute("http.request.method", out AttributeValue m) && m.Type == AttributeType.String ? m.AsString() : null;
-        string route = span.TryGetAttribute("http.route", out AttributeValue r) && r.Type == AttributeType.String && r.AsString().Length > 0
+    public void Add(SpanRecord span) => Add(MethodOf(span), RouteOf(span), span.DurationNanos, span.StatusCode == SpanStatusCode.Error);
+
+    /// <summary>The span's <c>http.request.method</c>, or null.</summary>
+    internal static string? MethodOf(SpanRecord span) =>
+        span.TryGetAttribute("http.request.method", out AttributeValue m) && m.Type == AttributeType.String ? m.AsString() : null;
+
+    /// <summary>The span's <c>http.route</c>, or its name when it has none.</summary>
+    internal static string RouteOf(SpanRecord span) =>
+        span.TryGetAttribute("http.route", out AttributeValue r) && r.Type == AttributeType.String && r.AsString().Length > 0
             ? r.AsString()
             : span.Name;
+
+    /// <summary>Counts one request of <paramref name="route"/>.</summary>
+    internal void Add(string? method, string route, long durationNanos, bool error)
+    {
         if (!_routes.TryGetValue(route, out RouteStats? stats))
         {
             if (_routes.Count >= MaxRoutes)
@@ -108,8 +117,8 @@ public sealed class RouteAggregates : ISpanFold
                 _routes.Add(route, stats);
             }
         }
-        stats.Latency.Record(Math.Max(0, span.DurationNanos) / 1e9);
-        if (span.StatusCode == SpanStatusCode.Error)
+        stats.Latency.Record(Math.Max(0, durationNanos) / 1e9);
+        if (error)
         {
             stats.ErrorCount++;
         }

@@ -62,7 +62,7 @@ public sealed class LiveRouteAggregatesTests
     [Fact]
     public void Spans_other_than_server_spans_are_not_counted()
     {
-        // Only requests: a synchronous root span never takes the aggregate's lock (nor allocates there).
+        // Only requests: a synchronous root span never reaches the aggregate.
         LiveRouteAggregates live = LiveRouteAggregates.Start();
         string name = "live.root." + Guid.NewGuid().ToString("N");
         using (SpanScope root = SpanScope.Start(new SpanDescriptor(name, SpanKind.Internal)))
@@ -72,6 +72,90 @@ public sealed class LiveRouteAggregatesTests
         {
         }
         Assert.DoesNotContain(live.Summaries(), s => s.Route == name);
+    }
+
+    private static SpanRecord ServerSpan(string route, long durationNanos, bool error)
+    {
+        var span = new SpanRecord { Name = "GET " + route, Kind = SpanKind.Server, StartUnixNano = 1_000, EndUnixNano = 1_000 + durationNanos };
+        span.SetAttribute("http.request.method", AttributeValue.Of("GET"));
+        span.SetAttribute("http.route", AttributeValue.Of(route));
+        span.StatusCode = error ? SpanStatusCode.Error : SpanStatusCode.Unset;
+        return span;
+    }
+
+    [Fact]
+    public void Threads_counting_while_a_reader_reads_lose_nothing()
+    {
+        // Four writers, each past its buffer several times (so each also folds in itself), and a reader
+        // folding in between: every request is counted exactly once.
+        var live = new LiveRouteAggregates();
+        const int perThread = 5 * LiveRouteAggregates.BufferSize + 17;
+        SpanRecord[] spans = { ServerSpan("/a", 2_000_000, error: false), ServerSpan("/b", 9_000_000, error: false), ServerSpan("/b", 9_000_000, error: true) };
+        using var done = new System.Threading.CountdownEvent(4);
+        var writers = Enumerable.Range(0, 4).Select(_ => new System.Threading.Thread(() =>
+        {
+            for (int i = 0; i < perThread; i++)
+            {
+                live.Add(spans[i % 3]);
+            }
+            done.Signal();
+        })).ToList();
+        writers.ForEach(t => t.Start());
+        int reads = 0;
+        while (!done.IsSet)
+        {
+            Assert.All(live.Summaries(), s => Assert.True(s.Requests <= 4 * perThread));
+            reads++;
+        }
+        writers.ForEach(t => t.Join());
+
+        List<RouteSummary> routes = live.Summaries();
+        int perRoute = perThread / 3;
+        Assert.Equal(4 * (perRoute + (perThread % 3 > 0 ? 1 : 0)), routes.Single(r => r.Route == "/a").Requests);
+        RouteSummary b = routes.Single(r => r.Route == "/b");
+        Assert.Equal(4 * (perThread - perRoute - (perThread % 3 > 0 ? 1 : 0)), b.Requests);
+        Assert.Equal(4 * (perRoute + (perThread % 3 > 2 ? 1 : 0)), b.Errors);
+        Assert.InRange(b.P50, 0.0085, 0.0095);
+        Assert.True(reads > 0);
+    }
+
+    [Fact]
+    public void An_ended_threads_requests_are_counted_and_its_buffer_then_dropped()
+    {
+        var live = new LiveRouteAggregates();
+        var thread = new System.Threading.Thread(() =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                live.Add(ServerSpan("/ended", 1_000_000, error: false));
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Equal(1, live.BufferCount);
+
+        Assert.Equal(10, live.Summaries().Single(r => r.Route == "/ended").Requests);
+        Assert.Equal(0, live.BufferCount);
+        Assert.Equal(10, live.Summaries().Single(r => r.Route == "/ended").Requests);
+    }
+
+    [Fact]
+    public void Counting_a_request_allocates_nothing_once_its_thread_and_route_are_known()
+    {
+        var live = new LiveRouteAggregates();
+        SpanRecord span = ServerSpan("/alloc", 3_000_000, error: false);
+        for (int i = 0; i < 2 * LiveRouteAggregates.BufferSize; i++)
+        {
+            live.Add(span);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 4 * LiveRouteAggregates.BufferSize; i++)
+        {
+            live.Add(span); // four times past a full buffer: its folds under the lock included
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(6 * LiveRouteAggregates.BufferSize, live.Summaries().Single(r => r.Route == "/alloc").Requests);
     }
 
     [Fact]
