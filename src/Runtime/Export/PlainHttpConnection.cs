@@ -348,7 +348,7 @@ internal sealed class PlainHttpConnection : IDisposable
     {
         // Read from the bytes with a few loops of our own: string splitting, trimming and number parsing
         // per answer would make a short-lived process compile (and tier up) a dozen framework methods
-        // just to read "200 OK" (docs/export.md, "Drain rate").
+        // just to read "200 OK" (docs/export.md, "The HTTP client").
         ReadOnlySpan<byte> head = _buffer.AsSpan(_start, headEnd - _start - 4);
         _start = headEnd;
         int statusEnd = IndexOfLineEnd(head, 0);
@@ -528,7 +528,7 @@ internal sealed class PlainHttpConnection : IDisposable
     }
 
     /// <summary>Where the first CR LF CR LF at or after <paramref name="from"/> starts; -1 if none.</summary>
-    internal static int IndexOfBlankLine(ReadOnlySpan<byte> bytes, int from)
+    private static int IndexOfBlankLine(ReadOnlySpan<byte> bytes, int from)
     {
         for (int i = from; i + 3 < bytes.Length; i++)
         {

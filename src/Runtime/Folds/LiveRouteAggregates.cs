@@ -97,16 +97,19 @@ public sealed class LiveRouteAggregates
         lock (_gate)
         {
             Observations[] buffers = _buffers;
-            bool ended = false;
+            bool anyEnded = false;
             foreach (Observations buffer in buffers)
             {
+                // Read before folding: a thread that had ended wrote all it ever will, so its buffer, once
+                // folded in, can go; one that ends after this read keeps its buffer until the next call.
+                bool ended = !buffer.Thread.IsAlive;
                 Fold(buffer);
-                ended |= !buffer.Thread.IsAlive;
+                buffer.Ended = ended;
+                anyEnded |= ended;
             }
-            if (ended)
+            if (anyEnded)
             {
-                // A thread that has ended writes no more: its buffer, now folded in, can go.
-                _buffers = Array.FindAll(buffers, b => b.Thread.IsAlive);
+                Volatile.Write(ref _buffers, Array.FindAll(buffers, b => !b.Ended));
             }
             var result = new List<RouteSummary>();
             foreach (RouteStats route in _routes.Routes)
@@ -162,5 +165,6 @@ public sealed class LiveRouteAggregates
         public readonly Observation[] Items = new Observation[BufferSize];
         public int Count;
         public int Drained;
+        public bool Ended;
     }
 }
