@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using OtelGen.Samples.MapReduce;
+using OtelGen.TestSupport;
 using Xunit;
 
 namespace OtelGen.Samples.Tests;
@@ -41,7 +42,7 @@ public sealed class MapReduceTests
         }
     }
 
-    private static Dictionary<string, string> Exporting(OtlpTraceListener listener) => new()
+    private static Dictionary<string, string> Exporting(OtlpListener listener) => new()
     {
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = listener.Endpoint,
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json",
@@ -83,7 +84,7 @@ public sealed class MapReduceTests
         // Default settings: no ring, queue or timeout variables. Each agent records its 25,001 spans in a few
         // milliseconds (--work 10), far faster than any exporter drains, so the ring holds the burst; neither
         // the job nor the agents call Tracing.Flush: what reaches the listener is the exit flush's doing.
-        using var listener = new OtlpTraceListener();
+        using var listener = new OtlpListener();
         (int exit, string output, JobSummary summary) = await RunJobAsync(new[] { "--items", "100000", "--agents", "4", "--work", "10", "--quiet" }, Exporting(listener));
         Assert.Equal(0, exit);
         Assert.DoesNotContain("[otelgen] warning", output);
@@ -95,14 +96,14 @@ public sealed class MapReduceTests
         Assert.True(listener.Refused == 0, $"the listener refused {listener.Refused} requests:\n{listener.Refusals}");
         Assert.True(received == recorded, $"recorded {recorded} spans, the listener received {received} in {listener.Requests} requests ({listener.HungUp} hung up before the answer)\n{Tail(output)}");
 
-        List<CollectedSpan> spans = listener.Spans;
+        List<ReceivedSpan> spans = listener.Spans;
         Assert.All(spans, s => Assert.Equal(summary.TraceId, s.TraceId));
         Assert.Equal(spans.Count, spans.Select(s => s.SpanId).Distinct().Count());
         Assert.Equal(100_000, spans.Count(s => s.Name == "mapreduce.agent.execute"));
-        CollectedSpan job = Assert.Single(spans, s => s.Name == "mapreduce.job.execute");
-        CollectedSpan map = Assert.Single(spans, s => s.Name == "mapreduce.phase.map");
-        CollectedSpan reduce = Assert.Single(spans, s => s.Name == "mapreduce.phase.reduce");
-        List<CollectedSpan> tasks = spans.Where(s => s.Name == "mapreduce.map.task").ToList();
+        ReceivedSpan job = Assert.Single(spans, s => s.Name == "mapreduce.job.execute");
+        ReceivedSpan map = Assert.Single(spans, s => s.Name == "mapreduce.phase.map");
+        ReceivedSpan reduce = Assert.Single(spans, s => s.Name == "mapreduce.phase.reduce");
+        List<ReceivedSpan> tasks = spans.Where(s => s.Name == "mapreduce.map.task").ToList();
         Assert.Equal(4, tasks.Count);
         Assert.Equal(job.SpanId, map.ParentSpanId);
         Assert.Equal(job.SpanId, reduce.ParentSpanId);
@@ -116,7 +117,7 @@ public sealed class MapReduceTests
     [Fact]
     public async Task AFailingItemAndAFailingAgent_AreErrorSpans_AndTheJobGoesOnAndReportsThem()
     {
-        using var listener = new OtlpTraceListener();
+        using var listener = new OtlpListener();
         var environment = Exporting(listener);
         // The job itself continues a trace it was handed (as a CI step or a scheduler would).
         string callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -135,21 +136,21 @@ public sealed class MapReduceTests
         long recorded = summary.Spans + summary.AgentResults.Sum(a => a.Spans);
         int received = listener.WaitFor(recorded, TimeSpan.FromSeconds(30));
         Assert.True(received == recorded, $"recorded {recorded} spans, the listener received {received}\n{Tail(output)}");
-        List<CollectedSpan> spans = listener.Spans;
+        List<ReceivedSpan> spans = listener.Spans;
 
-        CollectedSpan job = Assert.Single(spans, s => s.Name == "mapreduce.job.execute");
+        ReceivedSpan job = Assert.Single(spans, s => s.Name == "mapreduce.job.execute");
         Assert.Equal("00f067aa0ba902b7", job.ParentSpanId);
-        CollectedSpan poisoned = Assert.Single(spans, s => s.Name == "mapreduce.agent.execute" && s.Attributes.GetValueOrDefault("mapreduce.item.id") == "5");
+        ReceivedSpan poisoned = Assert.Single(spans, s => s.Name == "mapreduce.agent.execute" && s.Attributes.GetValueOrDefault("mapreduce.item.id") == "5");
         Assert.Equal(2, poisoned.StatusCode);
         Assert.Contains("exception", poisoned.EventNames);
         Assert.Equal("System.InvalidOperationException", poisoned.Attributes["error.type"]);
-        CollectedSpan failedTask = Assert.Single(spans, s => s.Name == "mapreduce.map.task" && s.Attributes.GetValueOrDefault("mapreduce.agent.id") == "1");
+        ReceivedSpan failedTask = Assert.Single(spans, s => s.Name == "mapreduce.map.task" && s.Attributes.GetValueOrDefault("mapreduce.agent.id") == "1");
         Assert.Equal(2, failedTask.StatusCode);
         Assert.Contains("exception", failedTask.EventNames);
-        CollectedSpan map = Assert.Single(spans, s => s.Name == "mapreduce.phase.map");
+        ReceivedSpan map = Assert.Single(spans, s => s.Name == "mapreduce.phase.map");
         Assert.Contains("mapreduce.agent.failed", map.EventNames);
-        CollectedSpan reduce = Assert.Single(spans, s => s.Name == "mapreduce.phase.reduce");
-        CollectedSpan goodTask = Assert.Single(spans, s => s.Name == "mapreduce.map.task" && s.Attributes.GetValueOrDefault("mapreduce.agent.id") == "0");
+        ReceivedSpan reduce = Assert.Single(spans, s => s.Name == "mapreduce.phase.reduce");
+        ReceivedSpan goodTask = Assert.Single(spans, s => s.Name == "mapreduce.map.task" && s.Attributes.GetValueOrDefault("mapreduce.agent.id") == "0");
         Assert.Equal(new[] { goodTask.SpanId }, reduce.Links.Select(l => l.SpanId).ToArray());
         Assert.Equal(0, spans.Count(s => s.StatusCode == 2 && s.Name is "mapreduce.job.execute" or "mapreduce.phase.reduce"));
     }

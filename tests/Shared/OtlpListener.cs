@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -13,19 +14,26 @@ namespace OtelGen.TestSupport;
 /// <summary>A span as an OTLP collector received it, decoded from JSON or protobuf.</summary>
 public sealed record ReceivedSpan(
     string ServiceName, string TraceId, string SpanId, string ParentSpanId, string Name, int Kind,
-    long StartNanos, long EndNanos, int StatusCode, Dictionary<string, string> Attributes, List<string> EventNames);
+    long StartNanos, long EndNanos, int StatusCode, Dictionary<string, string> Attributes, List<string> EventNames,
+    List<(string TraceId, string SpanId)> Links);
 
 /// <summary>
 /// A real OTLP/HTTP collector for tests: an HttpListener on 127.0.0.1 (free port) that accepts
-/// POST /v1/traces in http/json and http/protobuf (gzip too) and answers 200 with an empty response.
+/// POST /v1/traces in http/json and http/protobuf (gzip too), keeps every span and answers 200 with a
+/// length (<c>{}</c> to JSON, an empty body to protobuf). Each request is handled on its own task, since
+/// exporters in several processes post at once. Anything else is refused and counted, so that a test
+/// sees a wrong path or a body that does not parse instead of a silent zero.
 /// </summary>
 public sealed class OtlpListener : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly List<ReceivedSpan> _spans = new();
+    private readonly List<string> _refusals = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _requests;
+    private int _refused;
+    private int _hungUp;
 
     public OtlpListener()
     {
@@ -50,8 +58,38 @@ public sealed class OtlpListener : IDisposable
     /// <summary>The base URL, e.g. http://127.0.0.1:41234 (what OTEL_EXPORTER_OTLP_ENDPOINT takes).</summary>
     public string Endpoint { get; }
 
-    /// <summary>How many export requests arrived.</summary>
+    /// <summary>How many export requests were accepted.</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests refused (wrong path or method, or a body that did not parse).</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>Requests whose spans were kept but whose client closed the connection before the answer.</summary>
+    public int HungUp => Volatile.Read(ref _hungUp);
+
+    /// <summary>Why requests were refused, a line each.</summary>
+    public string Refusals
+    {
+        get
+        {
+            lock (_refusals)
+            {
+                return string.Join("\n", _refusals);
+            }
+        }
+    }
+
+    /// <summary>How many spans arrived.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_spans)
+            {
+                return _spans.Count;
+            }
+        }
+    }
 
     /// <summary>A copy of every span received so far.</summary>
     public List<ReceivedSpan> Spans
@@ -63,6 +101,18 @@ public sealed class OtlpListener : IDisposable
                 return new List<ReceivedSpan>(_spans);
             }
         }
+    }
+
+    /// <summary>Waits (bounded) until at least <paramref name="count"/> spans arrived, then a moment more for stragglers.</summary>
+    public int WaitFor(long count, TimeSpan max)
+    {
+        DateTime until = DateTime.UtcNow + max;
+        while (Count < count && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(50);
+        }
+        Thread.Sleep(200);
+        return Count;
     }
 
     private async Task LoopAsync()
@@ -78,40 +128,73 @@ public sealed class OtlpListener : IDisposable
             {
                 return;
             }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        List<ReceivedSpan>? spans = null;
+        try
+        {
+            HttpListenerRequest request = context.Request;
+            if (request.HttpMethod != "POST" || request.Url?.AbsolutePath != "/v1/traces")
+            {
+                Refuse($"{request.HttpMethod} {request.Url?.AbsolutePath} {request.ContentType}");
+                context.Response.StatusCode = request.Url?.AbsolutePath == "/v1/traces" ? 405 : 404;
+                return;
+            }
+            bool json = (request.ContentType ?? "").Contains("json", StringComparison.OrdinalIgnoreCase);
+            using var body = new MemoryStream();
+            Stream input = request.InputStream;
+            if (string.Equals(request.Headers["Content-Encoding"], "gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                input = new GZipStream(input, CompressionMode.Decompress);
+            }
+            await input.CopyToAsync(body).ConfigureAwait(false);
+            byte[] bytes = body.ToArray();
+            spans = json ? OtlpDecoding.FromJson(bytes) : OtlpDecoding.FromProtobuf(bytes);
+            lock (_spans)
+            {
+                _spans.AddRange(spans);
+            }
+            Interlocked.Increment(ref _requests);
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = json ? "application/json" : "application/x-protobuf";
+            byte[] reply = json ? "{}"u8.ToArray() : Array.Empty<byte>();
+            // A length, not chunked: a chunked empty body left a stray chunk that a kept-alive client
+            // read as the next answer (and resent a batch), and chunked answers stall on delayed ACKs.
+            context.Response.ContentLength64 = reply.Length;
+            await context.Response.OutputStream.WriteAsync(reply).ConfigureAwait(false);
+        }
+        catch (Exception) when (spans is not null)
+        {
+            // The spans are in; the client hung up before our answer (a retry would show as a duplicate).
+            Interlocked.Increment(ref _hungUp);
+        }
+        catch (Exception ex)
+        {
+            Refuse(ex.GetType().Name + ": " + ex.Message);
+            context.Response.StatusCode = 400;
+        }
+        finally
+        {
             try
-            {
-                using var body = new MemoryStream();
-                Stream input = context.Request.InputStream;
-                if (string.Equals(context.Request.Headers["Content-Encoding"], "gzip", StringComparison.OrdinalIgnoreCase))
-                {
-                    input = new GZipStream(input, CompressionMode.Decompress);
-                }
-                await input.CopyToAsync(body).ConfigureAwait(false);
-                byte[] bytes = body.ToArray();
-                List<ReceivedSpan> spans = (context.Request.ContentType ?? "").Contains("json", StringComparison.OrdinalIgnoreCase)
-                    ? OtlpDecoding.FromJson(bytes)
-                    : OtlpDecoding.FromProtobuf(bytes);
-                lock (_spans)
-                {
-                    _spans.AddRange(spans);
-                }
-                Interlocked.Increment(ref _requests);
-                context.Response.StatusCode = 200;
-                context.Response.ContentType = context.Request.ContentType;
-                byte[] reply = (context.Request.ContentType ?? "").Contains("json") ? "{}"u8.ToArray() : Array.Empty<byte>();
-                // A length, not chunked: a chunked empty body left a stray chunk that a kept-alive client
-                // read as the next answer (and resent a batch), and chunked answers stall on delayed ACKs.
-                context.Response.ContentLength64 = reply.Length;
-                await context.Response.OutputStream.WriteAsync(reply).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                context.Response.StatusCode = 400;
-            }
-            finally
             {
                 context.Response.Close();
             }
+            catch (Exception)
+            {
+            }
+        }
+    }
+
+    private void Refuse(string reason)
+    {
+        Interlocked.Increment(ref _refused);
+        lock (_refusals)
+        {
+            _refusals.Add(reason);
         }
     }
 
@@ -139,52 +222,65 @@ public static class OtlpDecoding
     {
         var result = new List<ReceivedSpan>();
         using JsonDocument doc = JsonDocument.Parse(body);
-        foreach (JsonElement rs in doc.RootElement.GetProperty("resourceSpans").EnumerateArray())
+        foreach (JsonElement rs in JsonArray(doc.RootElement, "resourceSpans"))
         {
             string service = "";
-            if (rs.TryGetProperty("resource", out JsonElement resource) && resource.TryGetProperty("attributes", out JsonElement ra))
+            if (rs.TryGetProperty("resource", out JsonElement resource))
             {
-                service = JsonAttributes(ra).GetValueOrDefault("service.name", "");
+                service = JsonAttributes(resource).GetValueOrDefault("service.name", "");
             }
-            foreach (JsonElement ss in rs.GetProperty("scopeSpans").EnumerateArray())
+            foreach (JsonElement ss in JsonArray(rs, "scopeSpans"))
             {
-                foreach (JsonElement s in ss.GetProperty("spans").EnumerateArray())
+                foreach (JsonElement s in JsonArray(ss, "spans"))
                 {
-                    var events = new List<string>();
-                    if (s.TryGetProperty("events", out JsonElement ev))
+                    int status = 0;
+                    if (s.TryGetProperty("status", out JsonElement st) && st.TryGetProperty("code", out JsonElement code))
                     {
-                        foreach (JsonElement e in ev.EnumerateArray())
+                        // Enums are numbers in OTLP/JSON; names are accepted too, as collectors do.
+                        status = code.ValueKind == JsonValueKind.Number ? code.GetInt32() : code.GetString() switch
                         {
-                            events.Add(e.GetProperty("name").GetString()!);
-                        }
+                            "STATUS_CODE_OK" => 1,
+                            "STATUS_CODE_ERROR" => 2,
+                            _ => 0,
+                        };
                     }
-                    int status = s.TryGetProperty("status", out JsonElement st) && st.TryGetProperty("code", out JsonElement code) ? code.GetInt32() : 0;
                     result.Add(new ReceivedSpan(service,
-                        s.GetProperty("traceId").GetString()!,
-                        s.GetProperty("spanId").GetString()!,
-                        s.TryGetProperty("parentSpanId", out JsonElement p) ? p.GetString()! : "",
-                        s.GetProperty("name").GetString()!,
+                        JsonText(s, "traceId"),
+                        JsonText(s, "spanId"),
+                        JsonText(s, "parentSpanId"),
+                        JsonText(s, "name"),
                         s.TryGetProperty("kind", out JsonElement k) ? k.GetInt32() : 0,
                         long.Parse(s.GetProperty("startTimeUnixNano").GetString()!),
                         long.Parse(s.GetProperty("endTimeUnixNano").GetString()!),
                         status,
-                        s.TryGetProperty("attributes", out JsonElement a) ? JsonAttributes(a) : new(),
-                        events));
+                        JsonAttributes(s),
+                        JsonArray(s, "events").Select(e => JsonText(e, "name")).ToList(),
+                        JsonArray(s, "links").Select(l => (JsonText(l, "traceId"), JsonText(l, "spanId"))).ToList()));
                 }
             }
         }
         return result;
     }
 
-    private static Dictionary<string, string> JsonAttributes(JsonElement array)
+    private static IEnumerable<JsonElement> JsonArray(JsonElement element, string name) =>
+        element.TryGetProperty(name, out JsonElement array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : Enumerable.Empty<JsonElement>();
+
+    private static string JsonText(JsonElement element, string name) =>
+        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+
+    /// <summary>The <c>attributes</c> of a span, resource or event, values as text.</summary>
+    private static Dictionary<string, string> JsonAttributes(JsonElement owner)
     {
         var result = new Dictionary<string, string>();
-        foreach (JsonElement kv in array.EnumerateArray())
+        foreach (JsonElement kv in JsonArray(owner, "attributes"))
         {
-            JsonElement value = kv.GetProperty("value");
+            if (!kv.TryGetProperty("value", out JsonElement value))
+            {
+                continue;
+            }
             foreach (JsonProperty p in value.EnumerateObject())
             {
-                result[kv.GetProperty("key").GetString()!] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+                result[JsonText(kv, "key")] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
             }
         }
         return result;
@@ -208,6 +304,7 @@ public static class OtlpDecoding
                     int kind = 0, status = 0;
                     long start = 0, end = 0;
                     var events = new List<string>();
+                    var links = new List<(string TraceId, string SpanId)>();
                     foreach (var (field, value, number) in AllFields(span))
                     {
                         switch (field)
@@ -225,6 +322,15 @@ public static class OtlpDecoding
                                     events.Add(System.Text.Encoding.UTF8.GetString(n));
                                 }
                                 break;
+                            case 13:
+                                string linkTrace = "", linkSpan = "";
+                                foreach (var (f, b, _) in AllFields(value))
+                                {
+                                    if (f == 1) linkTrace = Convert.ToHexString(b).ToLowerInvariant();
+                                    if (f == 2) linkSpan = Convert.ToHexString(b).ToLowerInvariant();
+                                }
+                                links.Add((linkTrace, linkSpan));
+                                break;
                             case 15:
                                 foreach (var (f, _, n) in AllFields(value))
                                 {
@@ -233,7 +339,7 @@ public static class OtlpDecoding
                                 break;
                         }
                     }
-                    result.Add(new ReceivedSpan(service, traceId, spanId, parent, name, kind, start, end, status, Attributes(span, 9), events));
+                    result.Add(new ReceivedSpan(service, traceId, spanId, parent, name, kind, start, end, status, Attributes(span, 9), events, links));
                 }
             }
         }
