@@ -124,6 +124,8 @@ public class OtlpMetricsTests
         Assert.Equal(15 * 8, counts.Length);
         Assert.Equal(3ul, BinaryPrimitives.ReadUInt64LittleEndian(counts)); // -0.5, 0, 0.001 <= 0.005
         Assert.Equal(14 * 8, One(hp, 7).Bytes.Length);
+        Assert.Equal(0.005, BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64LittleEndian(One(hp, 7).Bytes)));
+        Assert.Equal(10.0, BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64LittleEndian(One(hp, 7).Bytes.AsSpan(13 * 8))));
         Assert.Equal(-0.5, One(hp, 11).Double);
         Assert.Equal(0.3, One(hp, 12).Double);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace OtelGen.Export.Otlp;
@@ -223,23 +224,9 @@ public sealed class ProtobufWriter
     /// <summary>A string field from UTF-8 bytes.</summary>
     public void WriteString(int field, ReadOnlySpan<byte> utf8) => WriteBytes(field, utf8);
 
-    /// <summary>A packed repeated double field (nothing when empty).</summary>
-    public void WritePackedDoubles(int field, ReadOnlySpan<double> values)
-    {
-        if (values.IsEmpty)
-        {
-            return;
-        }
-        WriteTag(field, WireType.LengthDelimited);
-        WriteVarint((ulong)values.Length * 8);
-        _output.Ensure(values.Length * 8);
-        Span<byte> target = _output.Array.AsSpan(_output.Length);
-        for (int i = 0; i < values.Length; i++)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(target.Slice(i * 8), BitConverter.DoubleToInt64Bits(values[i]));
-        }
-        _output.SetLength(_output.Length + values.Length * 8);
-    }
+    /// <summary>A packed repeated double field (nothing when empty): on the wire, each double's bits as a fixed64.</summary>
+    public void WritePackedDoubles(int field, ReadOnlySpan<double> values) =>
+        WritePackedFixed64(field, MemoryMarshal.Cast<double, ulong>(values));
 
     /// <summary>A packed repeated fixed64 field (nothing when empty).</summary>
     public void WritePackedFixed64(int field, ReadOnlySpan<ulong> values)
