@@ -96,21 +96,7 @@ public sealed class LiveRouteAggregates
     {
         lock (_gate)
         {
-            Observations[] buffers = _buffers;
-            bool anyEnded = false;
-            foreach (Observations buffer in buffers)
-            {
-                // Read before folding: a thread that had ended wrote all it ever will, so its buffer, once
-                // folded in, can go; one that ends after this read keeps its buffer until the next call.
-                bool ended = !buffer.Thread.IsAlive;
-                Fold(buffer);
-                buffer.Ended = ended;
-                anyEnded |= ended;
-            }
-            if (anyEnded)
-            {
-                Volatile.Write(ref _buffers, Array.FindAll(buffers, b => !b.Ended));
-            }
+            FoldAll();
             var result = new List<RouteSummary>();
             foreach (RouteStats route in _routes.Routes)
             {
@@ -122,6 +108,26 @@ public sealed class LiveRouteAggregates
 
     /// <summary>How many threads have a buffer here (for tests).</summary>
     internal int BufferCount => Volatile.Read(ref _buffers).Length;
+
+    // Under _gate: every buffer folded in, and those of threads that have ended dropped.
+    private void FoldAll()
+    {
+        Observations[] buffers = _buffers;
+        bool anyEnded = false;
+        foreach (Observations buffer in buffers)
+        {
+            // Read before folding: a thread that had ended wrote all it ever will, so its buffer, once
+            // folded in, can go; one that ends after this read keeps its buffer until the next call.
+            bool ended = !buffer.Thread.IsAlive;
+            Fold(buffer);
+            buffer.Ended = ended;
+            anyEnded |= ended;
+        }
+        if (anyEnded)
+        {
+            Volatile.Write(ref _buffers, Array.FindAll(buffers, b => !b.Ended));
+        }
+    }
 
     // Under _gate.
     private void Fold(Observations buffer)
@@ -144,6 +150,9 @@ public sealed class LiveRouteAggregates
             Observations? buffer = Array.Find(_buffers, b => b.Thread == thread);
             if (buffer is null)
             {
+                // Threads come and go (the thread pool retires idle ones): those that have ended are
+                // dropped here too, so the buffers stay as many as the live threads even if nobody reads.
+                FoldAll();
                 buffer = new Observations(this, thread);
                 var grown = new Observations[_buffers.Length + 1];
                 _buffers.CopyTo(grown, 0);

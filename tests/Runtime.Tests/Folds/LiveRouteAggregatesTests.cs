@@ -146,6 +146,22 @@ public sealed class LiveRouteAggregatesTests
     }
 
     [Fact]
+    public void Buffers_of_ended_threads_go_when_a_new_thread_comes_even_if_nobody_reads()
+    {
+        // A server whose thread pool retires and makes threads, and no dashboard open: the buffers must not
+        // pile up, and no request may be lost with them.
+        var live = new LiveRouteAggregates();
+        for (int t = 0; t < 5; t++)
+        {
+            var thread = new System.Threading.Thread(() => live.Add(ServerSpan("/churn", 1_000_000, error: false)));
+            thread.Start();
+            thread.Join();
+            Assert.Equal(1, live.BufferCount);
+        }
+        Assert.Equal(5, live.Summaries().Single(r => r.Route == "/churn").Requests);
+    }
+
+    [Fact]
     public void Counting_a_request_allocates_nothing_once_its_thread_and_route_are_known()
     {
         var live = new LiveRouteAggregates();
