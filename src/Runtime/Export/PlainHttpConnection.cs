@@ -498,11 +498,11 @@ internal sealed class PlainHttpConnection : IDisposable
         int searched = 0;
         while (true)
         {
-            int found = _buffer.AsSpan(_start + searched, _end - _start - searched).IndexOf("\r\n"u8);
+            int found = IndexOfLineEnd(_buffer.AsSpan(_start, _end - _start), searched);
             if (found >= 0)
             {
-                string line = Encoding.Latin1.GetString(_buffer, _start, searched + found);
-                _start += searched + found + 2;
+                string line = Latin1(_buffer.AsSpan(_start, found));
+                _start += found + 2;
                 return line;
             }
             searched = Math.Max(0, _end - _start - 1);
