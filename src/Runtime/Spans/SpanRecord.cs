@@ -130,7 +130,7 @@ public sealed class SpanRecord
     {
         for (int i = AttributeCount - 1; i >= 0; i--)
         {
-            if (Attributes[i].Key == key)
+            if (SameKey(Attributes[i].Key, key))
             {
                 value = Attributes[i].Value;
                 return true;
@@ -140,7 +140,7 @@ public sealed class SpanRecord
         {
             foreach (KeyValue kv in descriptor.Attributes)
             {
-                if (kv.Key == key)
+                if (SameKey(kv.Key, key))
                 {
                     value = kv.Value;
                     return true;
@@ -157,22 +157,31 @@ public sealed class SpanRecord
     /// <summary>Adds an attribute, replacing an earlier one with the same key; counts a drop past the limit.</summary>
     public void SetAttribute(string key, AttributeValue value)
     {
-        for (int i = 0; i < AttributeCount; i++)
+        KeyValue[] attributes = Attributes;
+        int count = AttributeCount;
+        for (int i = 0; i < count; i++)
         {
-            if (ReferenceEquals(Attributes[i].Key, key) || Attributes[i].Key == key)
+            if (SameKey(attributes[i].Key, key))
             {
-                Attributes[i] = new KeyValue(key, value);
+                attributes[i] = new KeyValue(key, value);
                 return;
             }
         }
-        if (AttributeCount == MaxAttributes)
+        if (count == MaxAttributes)
         {
             DroppedAttributes++;
             return;
         }
-        Grow(ref Attributes, AttributeCount + 1, MaxAttributes);
-        Attributes[AttributeCount++] = new KeyValue(key, value);
+        Grow(ref Attributes, count + 1, MaxAttributes);
+        Attributes[count] = new KeyValue(key, value);
+        AttributeCount = count + 1;
     }
+
+    // Keys are almost always the same literal (one reference) or strings of another length: both are
+    // decided here without a call; only equal lengths compare characters.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameKey(string a, string b) =>
+        ReferenceEquals(a, b) || (a.Length == b.Length && a.AsSpan().SequenceEqual(b));
 
     /// <summary>Adds an event with attributes; counts a drop past the limits.</summary>
     public void AddEvent(string name, long timeUnixNano, ReadOnlySpan<KeyValue> attributes = default)
@@ -243,10 +252,10 @@ public sealed class SpanRecord
 
     private void ClearCollections()
     {
-        Array.Clear(Attributes, 0, AttributeCount);
-        Array.Clear(Events, 0, EventCount);
-        Array.Clear(Links, 0, LinkCount);
-        Array.Clear(NestedAttributes, 0, NestedAttributeCount);
+        Attributes.AsSpan(0, AttributeCount).Clear();
+        Events.AsSpan(0, EventCount).Clear();
+        Links.AsSpan(0, LinkCount).Clear();
+        NestedAttributes.AsSpan(0, NestedAttributeCount).Clear();
         AttributeCount = 0;
         EventCount = 0;
         LinkCount = 0;
@@ -335,7 +344,7 @@ public sealed class SpanRecord
         if (attributes.Length > 0)
         {
             Grow(ref NestedAttributes, start + attributes.Length, MaxNestedAttributes);
-            attributes.CopyTo(NestedAttributes.AsSpan(start));
+            CopyElements(attributes, NestedAttributes.AsSpan(start));
             NestedAttributeCount += attributes.Length;
         }
         return start;
@@ -348,20 +357,38 @@ public sealed class SpanRecord
             return 0;
         }
         count = Math.Min(count, Math.Min(source.Length, max));
-        if (destination.Length < count)
-        {
-            Grow(ref destination, count, max);
-        }
-        Array.Copy(source, destination, count);
+        Grow(ref destination, count, max);
+        CopyElements(new ReadOnlySpan<T>(source, 0, count), destination);
         return count;
     }
 
+    /// <summary>
+    /// Copies element by element, not with a block copy: the ring's records and the pooled ones are old
+    /// objects, and a block copy of references into an old object marks every card it covers for the next
+    /// young collection to scan, whatever the references point to; a store at a time marks a card only
+    /// for a young target (attribute keys and most values are old: literals and cached strings).
+    /// </summary>
+    private static void CopyElements<T>(ReadOnlySpan<T> source, Span<T> destination)
+    {
+        destination = destination.Slice(0, source.Length);
+        for (int i = 0; i < source.Length; i++)
+        {
+            destination[i] = source[i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Grow<T>(ref T[] array, int needed, int max)
     {
-        if (array.Length >= needed)
+        if (array.Length < needed)
         {
-            return;
+            Resize(ref array, needed, max);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Resize<T>(ref T[] array, int needed, int max)
+    {
         int size = Math.Max(4, array.Length * 2);
         while (size < needed)
         {
