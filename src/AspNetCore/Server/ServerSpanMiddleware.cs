@@ -96,7 +96,7 @@ internal sealed class ServerSpanMiddleware
     /// </summary>
     private static void AlignHostTraceState(HttpContext context, in SpanContext parent)
     {
-        if (context.Features.Get<IHttpActivityFeature>()?.Activity is { } host)
+        if (HostActivity(context) is { } host)
         {
             string? kept = parent.IsValid ? parent.TraceState : null;
             if (!string.Equals(host.TraceStateString, kept, StringComparison.Ordinal))
@@ -132,21 +132,23 @@ internal sealed class ServerSpanMiddleware
         }
         SpanContext scoped = parent;
         bool needScope = baggage.Count > 0;
-        if (!parent.IsValid && context.Features.Get<IHttpActivityFeature>()?.Activity is { IdFormat: ActivityIdFormat.W3C } activity)
+        if (!parent.IsValid && HostActivity(context) is { IdFormat: ActivityIdFormat.W3C } activity)
         {
             // A root in the host's trace: a trace id with no span id (see the class comment).
             scoped = new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), default, 1);
             needScope = true;
         }
+        // Each read of request.Host looks the header up again and makes a new HostString: read it once.
+        HostParts? host = HostPartsOf(request.Host);
         HttpServerRequest attributes = new()
         {
             Method = request.Method,
             Scheme = request.Scheme,
             Path = request.Path.HasValue ? request.Path.Value : "/",
             Query = request.QueryString.HasValue ? request.QueryString.Value!.Substring(1) : null,
-            ServerAddress = request.Host.HasValue ? HostName(request.Host) : null,
-            ServerPort = request.Host.Port ?? 0,
-            ClientAddress = ClientAddress(context.Connection.RemoteIpAddress),
+            ServerAddress = host?.Name,
+            ServerPort = host?.Port ?? 0,
+            ClientAddress = ClientAddress(Feature<IHttpConnectionFeature>(context)?.RemoteIpAddress),
             UserAgent = headers.UserAgent.Count > 0 ? headers.UserAgent.ToString() : null,
             ProtocolVersion = HttpServerSemantics.ProtocolVersion(request.Protocol),
         };
@@ -161,36 +163,69 @@ internal sealed class ServerSpanMiddleware
         return HttpServerSpan.Start(attributes);
     }
 
-    // The last Host header and client address seen, with their text: HostString.Host makes a new string on
-    // each call, and each connection has its own IPAddress (which keeps its own text). Spans keep their
-    // attribute strings alive in the ring, so a per-request string there survives collections (the ring is
-    // old) and costs far more than its allocation.
-    private static LastText<string>? s_lastHost;
-    private static LastText<System.Net.IPAddress>? s_lastClient;
+    /// <summary>
+    /// A feature through the collection's <c>Type</c> indexer. <c>Features.Get&lt;T&gt;()</c> of an interface
+    /// runs in code shared by all reference types, where Kestrel's chain of <c>typeof(T) ==</c> tests looks
+    /// the type up again at each test; the indexer compares the type object it is given.
+    /// </summary>
+    private static T? Feature<T>(HttpContext context)
+        where T : class => context.Features[typeof(T)] as T;
 
-    private static string HostName(HostString host) => LastText<string>.Of(ref s_lastHost, host.Value!, static value => new HostString(value).Host);
+    private static Activity? HostActivity(HttpContext context) => Feature<IHttpActivityFeature>(context)?.Activity;
 
-    private static string? ClientAddress(System.Net.IPAddress? address) =>
-        address is null ? null : LastText<System.Net.IPAddress>.Of(ref s_lastClient, address, static a => a.ToString());
-
-    /// <summary>A value and its text, remembered so that the same value seen again gets the same string.</summary>
-    private sealed class LastText<T>(T value, string text)
-        where T : notnull
+    /// <summary>A Host header's name and port, parsed once per distinct header.</summary>
+    private sealed class HostParts(string header, string name, int? port)
     {
-        private readonly T _value = value;
-        private readonly string _text = text;
+        public readonly string Header = header;
+        public readonly string Name = name;
+        public readonly int? Port = port;
+    }
 
-        public static string Of(ref LastText<T>? last, T value, Func<T, string> format)
+    // The last Host header and client address seen, with their text: HostString.Host makes a new string on
+    // each call (and HostString.Port parses again), and each connection has its own IPAddress (which keeps
+    // its own text). Spans keep their attribute strings alive in the ring, so a per-request string there
+    // survives collections (the ring is old) and costs far more than its allocation.
+    private static HostParts? s_lastHost;
+    private static ClientText? s_lastClient;
+
+    private static HostParts? HostPartsOf(HostString host)
+    {
+        string? header = host.Value;
+        if (string.IsNullOrEmpty(header))
         {
-            LastText<T>? seen = last;
-            if (seen is not null && System.Collections.Generic.EqualityComparer<T>.Default.Equals(seen._value, value))
-            {
-                return seen._text;
-            }
-            seen = new LastText<T>(value, format(value));
-            last = seen;
-            return seen._text;
+            return null;
         }
+        HostParts? last = s_lastHost;
+        if (last is not null && string.Equals(last.Header, header, StringComparison.Ordinal))
+        {
+            return last;
+        }
+        last = new HostParts(header, host.Host, host.Port);
+        s_lastHost = last;
+        return last;
+    }
+
+    private static string? ClientAddress(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+        ClientText? last = s_lastClient;
+        if (last is not null && last.Address.Equals(address))
+        {
+            return last.Text;
+        }
+        last = new ClientText(address, address.ToString());
+        s_lastClient = last;
+        return last.Text;
+    }
+
+    /// <summary>A client address and its text, so that the same address seen again gets the same string.</summary>
+    private sealed class ClientText(System.Net.IPAddress address, string text)
+    {
+        public readonly System.Net.IPAddress Address = address;
+        public readonly string Text = text;
     }
 
     // Route templates written without a leading slash ("api/items"), with one: made once per template.
@@ -214,7 +249,7 @@ internal sealed class ServerSpanMiddleware
 
     private static void Finish(HttpServerSpan span, HttpContext context, Exception? failure)
     {
-        string? route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        string? route = (Feature<IEndpointFeature>(context)?.Endpoint as RouteEndpoint)?.RoutePattern.RawText;
         if (!string.IsNullOrEmpty(route))
         {
             span.SetRoute(route[0] == '/' ? route : Slashed(route));
