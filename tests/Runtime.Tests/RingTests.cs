@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 using OtelGen.Spans;
@@ -63,6 +64,44 @@ public class RingTests
             Assert.Equal((ulong)n + 1, r.SpanId.Value);
             Assert.False(seen[n]);
             seen[n] = true;
+        }
+    }
+
+    [Fact]
+    public void A_key_equal_to_an_earlier_one_replaces_it_and_the_ring_copy_keeps_every_attribute_and_event()
+    {
+        var record = new SpanRecord { Name = "s" };
+        record.SetAttribute("http.route", "/a");
+        record.SetAttribute("url.path", "/a/1");
+        // The same key as a string made at run time (another reference), and a different key of the same length.
+        record.SetAttribute(string.Concat("http.", "route"), "/b");
+        record.SetAttribute("url.full", "http://x/a/1");
+        for (int i = 0; i < 6; i++)
+        {
+            // Past the first growth of the events' and nested attributes' arrays.
+            record.AddEvent("e" + i, i, new KeyValue[] { new("i", i), new("name", "e" + i) });
+        }
+        var ring = new SpanRing(4);
+        ring.Write(record);
+        SpanRecord copy = Assert.Single(ring.Snapshot());
+
+        Assert.Equal(3, copy.AttributeCount);
+        Assert.True(copy.TryGetAttribute("http.route", out AttributeValue route));
+        Assert.Equal("/b", route.AsString());
+        Assert.True(copy.TryGetAttribute(string.Concat("url.", "path"), out AttributeValue path));
+        Assert.Equal("/a/1", path.AsString());
+        Assert.True(copy.TryGetAttribute("url.full", out AttributeValue full));
+        Assert.Equal("http://x/a/1", full.AsString());
+        Assert.False(copy.TryGetAttribute("url.fulx", out _));
+        Assert.Equal(6, copy.EventCount);
+        for (int i = 0; i < 6; i++)
+        {
+            SpanEvent e = copy.Events[i];
+            Assert.Equal("e" + i, e.Name);
+            ReadOnlySpan<KeyValue> nested = copy.NestedRange(e.AttributeStart, e.AttributeCount);
+            Assert.Equal(2, nested.Length);
+            Assert.Equal(i, nested[0].Value.AsLong());
+            Assert.Equal("e" + i, nested[1].Value.AsString());
         }
     }
 }
