@@ -3,9 +3,9 @@
 # a count, not a time, so it does not move with the load of other processes on the machine (the load
 # check's req/s and CPU times moved by more than OtelGen's share on the shared two-core machine).
 #   samples/BlogServer/instruction-check.sh [rounds=2] [requests=2000] [path=/blogs/posts/1] [connections=1]
-# One server process under callgrind with counting off; it is warmed up, in both modes, until a warm-up
-# pass of 2,000 requests compiles at most 20 methods (the runtime's perf map, which lists each compiled
-# method, almost stops growing; at most 20 passes), and then, each round, recording is
+# One server process under callgrind with counting off; it is warmed up, in both modes, until two warm-up
+# passes of 2,000 requests in a row compile at most 20 methods each (the runtime's perf map, which lists
+# each compiled method, almost stops growing; at most 30 passes), and then, each round, recording is
 # switched on and off (`/debug/tracing/{on,off}`, in alternating order) and only the requests of a
 # measurement are counted. Keep-alive client connections on loopback (Python's http.client, so that
 # the client's work is not the server's); one by default, so that requests do not overlap and each takes
@@ -14,10 +14,11 @@
 # Prints a Markdown table, and writes the functions whose counts differ most between the modes (names of
 # compiled methods from the runtime's perf map) to $OUT/differences.txt (OUT defaults to a temp folder).
 # Under valgrind the program runs ~50 times slower, so timers fire early in its terms and the tiered
-# compiler can still be at work in a measurement: its share (libclrjit) is shown apart and the rest
-# compared. Dynamic PGO is off (DOTNET_TieredPGO=0) and call counting starts at once
-# (DOTNET_TC_CallCountingDelayMs=0), so that methods reach their final, optimized code within the warm-up
-# instead of passing through instrumented versions for minutes.
+# compiler can still be at work in a measurement: its share (libclrjit, and the whole of the thread that
+# compiles in the background) is shown apart and the rest compared. Dynamic PGO is off
+# (DOTNET_TieredPGO=0) and call counting starts at once (DOTNET_TC_CallCountingDelayMs=0), so that
+# methods reach their final, optimized code within the warm-up instead of passing through instrumented
+# versions for minutes.
 # Needs valgrind (Debian: apt-get install -y valgrind) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,7 +56,7 @@ PY
 BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" \
   DOTNET_GCRegionRange=0x200000000 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
   DOTNET_TieredPGO=0 DOTNET_TC_CallCountingDelayMs=0 \
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/server.%p.cg" "$server" \
+  valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$out/server.%p.cg" "$server" \
   >"$out/server.out" 2>"$out/server.err" &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
@@ -67,16 +68,18 @@ methods() { wc -l <"$perfmap"; }
 mode() { curl -sf -X POST "$url/debug/tracing/$1" >/dev/null; }
 
 passes=0
+quiet=0
 while :; do
   before=$(methods)
   for m in on off; do mode "$m"; client 1000 >/dev/null; done
   passes=$((passes + 1))
   after=$(methods)
   echo "warm-up pass $passes: $((after - before)) methods compiled" >&2
-  if [ $((after - before)) -le 20 ] || [ "$passes" -ge 20 ]; then break; fi
+  if [ $((after - before)) -le 20 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+  if [ "$quiet" -ge 2 ] || [ "$passes" -ge 30 ]; then break; fi
 done
 
-measure() { # $1 mode; prints "mode total jit requests file"
+measure() { # $1 mode; prints "mode total jit requests files", files: the threads counted as work
   mode "$1"
   client 200 >/dev/null
   callgrind_control -z "$pid" >/dev/null 2>&1
@@ -86,11 +89,20 @@ measure() { # $1 mode; prints "mode total jit requests file"
   callgrind_control -i off "$pid" >/dev/null 2>&1
   callgrind_control --dump="$1" "$pid" >/dev/null 2>&1
   sleep 2
-  local file total jit
-  file=$(ls -t "$out"/server."$pid".cg.* | head -1)
-  total=$(awk '/^totals:/ {print $2}' "$file")
-  jit=$(callgrind_annotate --inclusive=no --threshold=100 "$file" 2>/dev/null | awk '/libclrjit/ { v = $1; gsub(",", "", v); s += v } END { print s + 0 }')
-  echo "$1 $total $jit $ok $file"
+  # The newest dump's number (measure runs in a subshell of the pipeline below: no counter survives it).
+  local part
+  part=$(ls "$out"/server."$pid".cg.*-* | sed 's/.*\.cg\.\([0-9]*\)-.*/\1/' | sort -n | tail -1)
+  # One file per thread. A thread that spent over a fifth of its instructions in the JIT is the tiered
+  # compiler's: all of it (the runtime's side of compiling, its allocations and unwinding) counts as the
+  # JIT's. In the other threads only libclrjit itself does.
+  local file t j total=0 jit=0 files=""
+  for file in "$out"/server."$pid".cg."$part"-*; do
+    t=$(awk '/^totals:/ {print $2}' "$file")
+    j=$(callgrind_annotate --inclusive=no --threshold=100 "$file" 2>/dev/null | awk '/libclrjit/ { v = $1; gsub(",", "", v); s += v } END { print s + 0 }')
+    total=$((total + t))
+    if [ $((j * 5)) -gt "$t" ]; then jit=$((jit + t)); else jit=$((jit + j)); files="$files,$file"; fi
+  done
+  echo "$1 $total $jit $ok ${files#,}"
 }
 
 : >"$out/runs.txt"
@@ -102,7 +114,10 @@ done
 echo "| mode | requests | instructions per request | of which the JIT | without the JIT |"
 echo "|---|---:|---:|---:|---:|"
 awk '{ printf "| %s | %d | %d | %d | %d |\n", $1, $4, $2 / $4, $3 / $4, ($2 - $3) / $4 }' "$out/runs.txt"
-awk '{ n[$1] += $4; t[$1] += $2 - $3 } END { if (n["off"] > 0 && n["on"] > 0) { on = t["on"] / n["on"]; off = t["off"] / n["off"]; printf "\nWithout the JIT: on %d, off %d instructions per request (%+.1f %%).\n", on, off, (on - off) * 100 / off } }' "$out/runs.txt"
+# Means and medians per mode (a measurement that met a late compilation moves the mean, not the median).
+awk '{ n[$1] += $4; t[$1] += $2 - $3 } END { if (n["off"] > 0 && n["on"] > 0) { on = t["on"] / n["on"]; off = t["off"] / n["off"]; printf "\nWithout the JIT, means: on %d, off %d instructions per request (%+.1f %%).\n", on, off, (on - off) * 100 / off } }' "$out/runs.txt"
+for m in on off; do awk -v m="$m" '$1 == m { print int(($2 - $3) / $4) }' "$out/runs.txt" | sort -n | awk -v m="$m" '{ v[NR] = $1 } END { printf "median %s %d\n", m, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; done |
+  awk '{ v[$2] = $3 } END { printf "Without the JIT, medians: on %d, off %d instructions per request (%+.1f %%).\n", v["on"], v["off"], (v["on"] - v["off"]) * 100 / v["off"] }'
 
 # The functions whose counts differ most, per request, with compiled methods named from the perf map.
 python3 - "$perfmap" "$out/runs.txt" >"$out/differences.txt" <<'PY'
@@ -120,9 +135,9 @@ def method(address):
 counts = {"on": collections.Counter(), "off": collections.Counter()}
 requests = collections.Counter()
 for run in open(sys.argv[2]):
-    mode, _, _, ok, file = run.split()
+    mode, _, _, ok, files = run.split()
     requests[mode] += int(ok)
-    text = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", file], capture_output=True, text=True).stdout
+    text = "\n".join(subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", f], capture_output=True, text=True).stdout for f in files.split(","))
     for line in text.splitlines():
         m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+)(?: \[(.*)\])?$", line)
         if not m or m.group(2) == "PROGRAM":
