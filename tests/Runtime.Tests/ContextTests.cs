@@ -178,6 +178,24 @@ public class ContextTests
         Assert.Null(freshSpan.TraceState);
     }
 
+    [Fact]
+    public async Task An_async_span_carries_the_baggage_current_at_its_start()
+    {
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        using (TraceContext.Continue(traceparent, null, "user=alice,tenant=blue"))
+        {
+            using AsyncSpanScope span = Tracer.StartAsyncSpan("outgoing", SpanKind.Client);
+            await Task.Yield();
+            Assert.Equal("alice", span.Baggage.Get("user"));
+            Assert.Equal("blue", span.Baggage.Get("tenant"));
+            Assert.Same(TraceContext.CurrentBaggage, span.Baggage);
+        }
+        using (AsyncSpanScope outside = Tracer.StartAsyncSpan("no baggage", SpanKind.Client))
+        {
+            Assert.Equal(0, outside.Baggage.Count);
+        }
+    }
+
     private static readonly AsyncLocal<string?> s_loggingScope = new();
 
     [Fact]

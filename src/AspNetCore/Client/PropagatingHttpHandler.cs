@@ -37,7 +37,8 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
         }
         string method = HttpServerSpan.NormalizeMethod(request.Method.Method, out bool isOther);
         using AsyncSpanScope span = Tracer.StartAsyncSpan(isOther ? "HTTP" : method, SpanKind.Client);
-        Inject(request, span.Context);
+        // The span was made current just now, so the baggage it carries is the current baggage.
+        Inject(request, span.Context, span.Context.IsValid ? span.Baggage : TraceContext.CurrentBaggage);
         if (span.IsRecording)
         {
             RecordRequest(span, request, method, isOther);
@@ -70,7 +71,7 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
         return response;
     }
 
-    private static void Inject(HttpRequestMessage request, SpanContext context)
+    private static void Inject(HttpRequestMessage request, SpanContext context, Baggage currentBaggage)
     {
         try
         {
@@ -93,7 +94,7 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
                     }
                 }
             }
-            if (Propagators.Baggage && BaggageHeader.Format(TraceContext.CurrentBaggage) is { } baggage)
+            if (Propagators.Baggage && BaggageHeader.Format(currentBaggage) is { } baggage)
             {
                 headers.Remove("baggage");
                 headers.TryAddWithoutValidation("baggage", baggage);

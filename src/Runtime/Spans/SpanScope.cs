@@ -157,6 +157,13 @@ public readonly struct AsyncSpanScope : IDisposable
     /// <summary>This span's context (default when tracing is off).</summary>
     public SpanContext Context => Live is { } s ? s.Context : default;
 
+    /// <summary>
+    /// The baggage that was current when this span started and travels with its context (empty when
+    /// tracing is off): what an outgoing call made under this span sends on, without looking the current
+    /// context up again.
+    /// </summary>
+    public Baggage Baggage => Live is { } s ? s.Baggage : Baggage.Empty;
+
     /// <summary>The span, for events, links, arrays and status.</summary>
     public SpanHandle Span => new(Live);
 
