@@ -59,7 +59,7 @@ BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URL
   valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$out/server.%p.cg" "$server" \
   >"$out/server.out" 2>"$out/server.err" &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "/tmp/perf-$pid.map"; }
 trap cleanup EXIT
 for _ in $(seq 1 120); do curl -sf -o /dev/null "$url/stub/comments/1" && break; sleep 1; done
 curl -sf -o /dev/null "$url/stub/comments/1" || { echo "server did not start; see $out/server.err" >&2; exit 1; }
