@@ -17,8 +17,15 @@
 # compiler can still be at work in a measurement: its share (libclrjit, and the whole of the thread that
 # compiles in the background) is shown apart and the rest compared. Dynamic PGO is off
 # (DOTNET_TieredPGO=0) and call counting starts at once (DOTNET_TC_CallCountingDelayMs=0), so that
-# methods reach their final, optimized code within the warm-up instead of passing through instrumented
-# versions for minutes.
+# methods reach their final code within the warm-up instead of passing through instrumented versions for
+# minutes.
+# CAVEAT (found 2026-11-22, session 7): under valgrind the runtime's JIT cannot emit optimized code. Every
+# optimizing compile (tier 1, full opts) fails on an internal check of its address relocations
+# (dotnet/runtime#100600) and the release JIT silently compiles the method again without optimizations
+# (DOTNET_JitDisasm shows "Tier1 code ... compiling with minopt"); the perf map still says OptimizedTier1.
+# So these counts are of unoptimized code: nothing is inlined, not even String.Length. They show which
+# code runs and how often; they are not a proxy for native cost, and the ratio between the modes need not
+# hold natively. For native numbers use load-check.sh (time) and allocation-check.sh (bytes, by type).
 # Needs valgrind (Debian: apt-get install -y valgrind) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,7 +66,8 @@ BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URL
   valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$out/server.%p.cg" "$server" \
   >"$out/server.out" 2>"$out/server.err" &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "/tmp/perf-$pid.map"; }
+# The perf map is kept beside the counts (as $OUT/perf.map) so that they can be read again later.
+cleanup() { cp "/tmp/perf-$pid.map" "$out/perf.map" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "/tmp/perf-$pid.map"; }
 trap cleanup EXIT
 for _ in $(seq 1 120); do curl -sf -o /dev/null "$url/stub/comments/1" && break; sleep 1; done
 curl -sf -o /dev/null "$url/stub/comments/1" || { echo "server did not start; see $out/server.err" >&2; exit 1; }
