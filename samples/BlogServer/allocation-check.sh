@@ -43,7 +43,7 @@ for r in $(seq 1 "$rounds"); do
     n=$(wrk -t1 -c16 -d"${seconds}s" "$url$path" | awk '/requests in/ {print $1}')
     a1=$(curl -sf "$url/debug/allocated"); c1=$(cpu_ticks)
     types_now "$work/after.txt"
-    echo "$m $n $((a1 - a0)) $((c1 - c0)) $work/before.txt $work/after.txt" >>"$work/windows.txt"
+    echo "$m $n $((a1 - a0)) $((c1 - c0))" >>"$work/windows.txt"
     python3 - "$m" "$n" "$work/before.txt" "$work/after.txt" >>"$work/types-per-window.txt" <<'PY'
 import sys
 mode, n = sys.argv[1], int(sys.argv[2])
@@ -62,7 +62,7 @@ req, exact, ticks = collections.Counter(), collections.Counter(), collections.Co
 print("| mode | requests | bytes per request (exact) | CPU per request |")
 print("|---|---:|---:|---:|")
 for line in open(sys.argv[1]):
-    m, n, b, t = line.split()[:4]
+    m, n, b, t = line.split()
     n, b, t = int(n), int(b), int(t)
     req[m] += n; exact[m] += b; ticks[m] += t
     print("| %s | %d | %.0f | %.1f us |" % (m, n, b / n, t * 10000 / n))
