@@ -15,7 +15,8 @@ namespace OtelGen.Spans;
 /// </summary>
 public sealed class ActiveSpan
 {
-    internal readonly SpanRecord Record = new();
+    // Not readonly: a span that ends gives this record to the ring and goes on with the one it displaced.
+    internal SpanRecord Record = new();
     internal int Generation;
     internal volatile bool IsOpen;
     internal bool Recording;
@@ -87,8 +88,9 @@ public sealed class ActiveSpan
         if (Recording)
         {
             Record.EndUnixNano = SpanClock.NowUnixNanos();
-            Tracing.OnEnd(Record);
+            Tracing.OnEnd(ref Record);
         }
+        // The record now here is the one the ring displaced (or ours, when not recorded or dropped).
         Record.ReleaseCollections();
         Record.StatusMessage = null;
         Record.TraceState = null;
