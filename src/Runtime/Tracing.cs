@@ -62,25 +62,9 @@ public static class Tracing
 
     internal static void OnEnd(SpanRecord record)
     {
-        Fold(record);
         Ring.Write(record);
-    }
-
-    /// <summary>
-    /// A span's end, for a record its owner can give away: the record itself goes into the ring (no copy)
-    /// and <paramref name="record"/> comes back as the one it displaced, stale, for the owner to reuse.
-    /// </summary>
-    internal static void OnEnd(ref SpanRecord record)
-    {
-        // Before the ring has it: once there, a writer a lap later may take it back and refill it.
-        Fold(record);
-        Ring.Exchange(ref record);
-    }
-
-    // Live metrics (request and database durations, the dashboard's route numbers): one branch for
-    // every other span.
-    private static void Fold(SpanRecord record)
-    {
+        // Live metrics (request and database durations, the dashboard's route numbers): one branch for
+        // every other span.
         if (record.Kind is SpanKind.Server or SpanKind.Client)
         {
             OtelGen.Folds.RuntimeMetrics.OnSpanEnd(record);

@@ -15,8 +15,7 @@ namespace OtelGen.Spans;
 /// </summary>
 public sealed class ActiveSpan
 {
-    // Not readonly: a span that ends gives this record to the ring and goes on with the one it displaced.
-    internal SpanRecord Record = new();
+    internal readonly SpanRecord Record = new();
     internal int Generation;
     internal volatile bool IsOpen;
     internal bool Recording;
@@ -88,9 +87,8 @@ public sealed class ActiveSpan
         if (Recording)
         {
             Record.EndUnixNano = SpanClock.NowUnixNanos();
-            Tracing.OnEnd(ref Record);
+            Tracing.OnEnd(Record);
         }
-        // The record now here is the one the ring displaced (or ours, when not recorded or dropped).
         Record.ReleaseCollections();
         Record.StatusMessage = null;
         Record.TraceState = null;

@@ -36,9 +36,8 @@ public struct SpanLink
 }
 
 /// <summary>
-/// One span's data, in a reusable object: the ring keeps a set of these, and a span that ends trades its
-/// record for the slot's (copies are for readers), so recording a span allocates nothing once the
-/// arrays have grown to the sizes the application uses.
+/// One span's data, in a reusable object: the ring keeps a fixed set of these and copies into them, so
+/// recording a span allocates nothing once the arrays have grown to the sizes the application uses.
 /// A span's attributes are the descriptor's constant ones followed by <see cref="Attributes"/>.
 /// </summary>
 public sealed class SpanRecord
@@ -238,9 +237,10 @@ public sealed class SpanRecord
 
     /// <summary>
     /// Drops the attributes, events and links (keeping the arrays).
-    /// Called as a span ends, on the record the ring gave back for the one it took: a pooled span then
-    /// holds no references to the objects of a span the ring has dropped, which would otherwise survive
-    /// collections with it until the span is reused.
+    /// Called as a span ends, once the ring has its copy: the arrays are still in this core's
+    /// cache then (a later start would clear them cold, on whichever thread rents the span next), and a
+    /// pooled record holds no references to a finished request's objects, which would otherwise survive
+    /// collections with it.
     /// </summary>
     internal void ReleaseCollections()
     {

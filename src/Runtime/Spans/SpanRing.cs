@@ -7,10 +7,9 @@ namespace OtelGen.Spans;
 
 /// <summary>
 /// A bounded, lock-free, multi-writer ring of finished spans. Writers claim a sequence number with one
-/// interlocked increment and copy into the slot it names (a span that ends trades its record for the
-/// slot's instead of copying); when the ring is full the oldest spans are overwritten. Readers copy a
-/// slot out and check its version afterwards (a seqlock), so a slot being overwritten while read is
-/// detected and counted, never returned torn.
+/// interlocked increment and copy into the slot it names; when the ring is full the oldest spans are
+/// overwritten. Readers copy a slot out and check its version afterwards (a seqlock), so a slot being
+/// overwritten while read is detected and counted, never returned torn.
 /// </summary>
 /// <remarks>
 /// The ring starts at its initial capacity and doubles, up to its maximum, only when a reader that must
@@ -27,11 +26,10 @@ namespace OtelGen.Spans;
 public sealed class SpanRing
 {
     // Slot versions: 0 = never written, 2*seq+1 = being written with seq, 2*seq+2 = holds seq.
-    // Record changes only while the slot is being written (Exchange puts a finished span's record in).
     private sealed class Slot
     {
         public long Version;
-        public SpanRecord Record = new();
+        public readonly SpanRecord Record = new();
     }
 
     // A geometry's start is published as Unknown first and fixed right after to the next sequence
@@ -149,38 +147,8 @@ public sealed class SpanRing
     /// <summary>Claims the next sequence number without writing it (tests: a writer delayed after its claim).</summary>
     internal long Claim() => Interlocked.Increment(ref _next) - 1;
 
-    internal void WriteClaimed(long seq, SpanRecord span)
-    {
-        if (ClaimSlot(seq) is { } slot)
-        {
-            span.CopyTo(slot.Record);
-            Volatile.Write(ref slot.Version, 2 * seq + 2);
-        }
-    }
-
-    /// <summary>
-    /// Puts <paramref name="span"/> itself into the ring (no copy), overwriting the oldest span when full,
-    /// and hands back in its place the record it displaced, for the caller to reuse: whatever that record
-    /// holds is stale. When the write is dropped (counted in <see cref="WriteCollisions"/>) the caller keeps
-    /// its own record. The caller must not touch the record it gave: readers may be copying it.
-    /// </summary>
-    internal void Exchange(ref SpanRecord span) => ExchangeClaimed(Interlocked.Increment(ref _next) - 1, ref span);
-
-    internal void ExchangeClaimed(long seq, ref SpanRecord span)
-    {
-        if (ClaimSlot(seq) is { } slot)
-        {
-            // A reader still copying the displaced record sees the version move and discards its copy.
-            SpanRecord displaced = slot.Record;
-            slot.Record = span;
-            Volatile.Write(ref slot.Version, 2 * seq + 2);
-            span = displaced;
-        }
-    }
-
-    /// <summary>The slot for <paramref name="seq"/>, marked as being written with it; null (counted) when the span must be dropped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Slot? ClaimSlot(long seq)
+    internal void WriteClaimed(long seq, SpanRecord span)
     {
         Geometry? g = Volatile.Read(ref _geometry);
         if (seq >= Volatile.Read(ref g.GrowAt))
@@ -195,7 +163,7 @@ public sealed class SpanRing
             {
                 // So late that every reader that must have it has given up on it: dropped, counted.
                 Interlocked.Increment(ref _writeCollisions);
-                return null;
+                return;
             }
         }
         // A grown geometry's slots are made by their first writer: a growth then costs one array, so the
@@ -208,9 +176,10 @@ public sealed class SpanRing
         if ((version & 1) != 0 || version > writing || Interlocked.CompareExchange(ref slot.Version, writing, version) != version)
         {
             Interlocked.Increment(ref _writeCollisions);
-            return null;
+            return;
         }
-        return slot;
+        span.CopyTo(slot.Record);
+        Volatile.Write(ref slot.Version, writing + 1);
     }
 
     private static int RoundUp(int capacity)
@@ -532,15 +501,13 @@ public sealed class SpanRing
         {
             return before > expected ? ReadResult.Overwritten : ReadResult.Pending;
         }
-        // The record that holds seq (a later writer may swap it out; the version check below tells).
-        SpanRecord record = Volatile.Read(ref slot.Record);
         bool copy;
         try
         {
-            copy = wanted is null || wanted(record);
+            copy = wanted is null || wanted(slot.Record);
             if (copy)
             {
-                record.CopyTo(target);
+                slot.Record.CopyTo(target);
             }
         }
         catch
