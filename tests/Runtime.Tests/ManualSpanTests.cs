@@ -11,6 +11,32 @@ namespace OtelGen.Runtime.Tests;
 public class ManualSpanTests
 {
     [Fact]
+    public void A_span_that_ended_keeps_its_data_in_the_ring_when_the_next_span_reuses_its_frame()
+    {
+        // The next span on this thread reuses the frame and its record: what the ring holds of the first
+        // span must not change with it (a ring that kept the span's own record instead of a copy would).
+        TraceId firstTrace, secondTrace;
+        using (var first = Tracer.StartSpan("reuse.first", SpanKind.Internal))
+        {
+            firstTrace = first.Context.TraceId;
+            first.Span.SetAttribute("app.step", "first").SetAttribute("app.n", 1L);
+            first.Span.AddEvent("app.began");
+        }
+        using (var second = Tracer.StartSpan("reuse.second", SpanKind.Internal))
+        {
+            secondTrace = second.Context.TraceId;
+            second.Span.SetAttribute("app.step", "second").SetAttribute("app.n", 2L);
+        }
+        SpanRecord a = Single(Trace(firstTrace), "reuse.first");
+        SpanRecord b = Single(Trace(secondTrace), "reuse.second");
+        Assert.True(a.TryGetAttribute("app.step", out AttributeValue step) && step.AsString() == "first");
+        Assert.True(a.TryGetAttribute("app.n", out AttributeValue n) && n.AsLong() == 1);
+        Assert.Equal("app.began", Assert.Single(a.Events.Take(a.EventCount)).Name);
+        Assert.True(b.TryGetAttribute("app.step", out step) && step.AsString() == "second");
+        Assert.Equal(0, b.EventCount);
+    }
+
+    [Fact]
     public void A_span_from_code_carries_links_status_and_an_exception()
     {
         var linked = new SpanContext(new TraceId(7, 8), new SpanId(9), 1, "k=v");
