@@ -197,11 +197,7 @@ public class RingGrowthTests
             var record = new SpanRecord();
             for (int i = 0; i < perWriter; i++)
             {
-                long n = t * perWriter + i;
-                record.Clear();
-                record.Name = "s" + n;
-                record.SpanId = new SpanId((ulong)n + 1);
-                record.SetAttribute("n", n);
+                SpanTestKit.Number(record, t * perWriter + i);
                 ring.Write(record);
             }
             Interlocked.Increment(ref done);

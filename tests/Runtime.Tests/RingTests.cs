@@ -45,11 +45,7 @@ public class RingTests
             var record = new SpanRecord();
             for (int i = 0; i < perThread; i++)
             {
-                long n = t * perThread + i;
-                record.Clear();
-                record.Name = "s" + n;
-                record.SpanId = new SpanId((ulong)n + 1);
-                record.SetAttribute("n", n);
+                SpanTestKit.Number(record, t * perThread + i);
                 ring.Write(record);
             }
         });
@@ -135,10 +131,10 @@ public class RingTests
                 {
                     SpanRecord r = into[i];
                     long n = r.EndUnixNano;
-                    Assert.Equal(attributes, r.AttributeCount);
+                    Assert.Equal(attributes + 1, r.AttributeCount);
                     Assert.Equal("s" + n, r.Name);
                     Assert.Equal((ulong)n + 1, r.SpanId.Value);
-                    for (int k = 0; k < attributes; k++)
+                    for (int k = 0; k <= attributes; k++)
                     {
                         Assert.Equal(n, r.Attributes[k].Value.AsLong());
                     }
@@ -156,9 +152,7 @@ public class RingTests
             for (int i = 0; i < perWriter; i++)
             {
                 long n = t * perWriter + i;
-                record.Clear();
-                record.Name = "s" + n;
-                record.SpanId = new SpanId((ulong)n + 1);
+                SpanTestKit.Number(record, n);
                 record.EndUnixNano = n;
                 foreach (string key in keys)
                 {
