@@ -14,7 +14,7 @@ public class ManualSpanTests
     public void A_span_that_ended_keeps_its_data_in_the_ring_when_the_next_span_reuses_its_frame()
     {
         // The next span on this thread reuses the frame and its record: what the ring holds of the first
-        // span must not change with it (a ring that kept the span's own record instead of a copy would).
+        // span must not change with it (as it would if the ring kept the record the span goes on using).
         TraceId firstTrace, secondTrace;
         using (var first = Tracer.StartSpan("reuse.first", SpanKind.Internal))
         {
