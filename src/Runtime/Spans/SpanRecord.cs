@@ -130,7 +130,7 @@ public sealed class SpanRecord
     {
         for (int i = AttributeCount - 1; i >= 0; i--)
         {
-            if (SameKey(Attributes[i].Key, key))
+            if (Attributes[i].Key == key)
             {
                 value = Attributes[i].Value;
                 return true;
@@ -140,7 +140,7 @@ public sealed class SpanRecord
         {
             foreach (KeyValue kv in descriptor.Attributes)
             {
-                if (SameKey(kv.Key, key))
+                if (kv.Key == key)
                 {
                     value = kv.Value;
                     return true;
@@ -161,7 +161,7 @@ public sealed class SpanRecord
         int count = AttributeCount;
         for (int i = 0; i < count; i++)
         {
-            if (SameKey(attributes[i].Key, key))
+            if (attributes[i].Key == key)
             {
                 attributes[i] = new KeyValue(key, value);
                 return;
@@ -176,12 +176,6 @@ public sealed class SpanRecord
         Attributes[count] = new KeyValue(key, value);
         AttributeCount = count + 1;
     }
-
-    // Keys are almost always the same literal (one reference) or strings of another length: both are
-    // decided here without a call; only equal lengths compare characters.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool SameKey(string a, string b) =>
-        ReferenceEquals(a, b) || (a.Length == b.Length && a.AsSpan().SequenceEqual(b));
 
     /// <summary>Adds an event with attributes; counts a drop past the limits.</summary>
     public void AddEvent(string name, long timeUnixNano, ReadOnlySpan<KeyValue> attributes = default)
