@@ -19,32 +19,24 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&
 dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
 dotnet build -c Release tools/AllocationSampler -v q -nologo >/dev/null
 work=$(mktemp -d)
-BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" \
-  DOTNET_STARTUP_HOOKS="$PWD/tools/AllocationSampler/bin/Release/net10.0/AllocationSampler.dll" ALLOCATION_SAMPLER_OUT="$work/types.txt" \
-  samples/BlogServer/bin/Release/net10.0/BlogServer >/dev/null 2>&1 &
-pid=$!
+. samples/BlogServer/windows.sh
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && break; sleep 0.1; done
-mode() { curl -sf -X POST "$url/debug/tracing/$1" >/dev/null; }
+start_server samples/BlogServer/bin/Release/net10.0/BlogServer \
+  DOTNET_STARTUP_HOOKS="$PWD/tools/AllocationSampler/bin/Release/net10.0/AllocationSampler.dll" ALLOCATION_SAMPLER_OUT="$work/types.txt"
 cpu_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12+$13}'; }
 # The sampler rewrites its file every half second: wait for a fresh one.
 types_now() { sleep 1.1; cp "$work/types.txt" "$1"; }
 
-for m in on off on off; do mode "$m"; wrk -t1 -c16 -d5s "$url$path" >/dev/null; done # warm-up, both modes
-: >"$work/windows.txt"
-for r in $(seq 1 "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
-  for m in $order; do
-    mode "$m"
-    wrk -t1 -c16 -d1s "$url$path" >/dev/null
-    types_now "$work/before.txt"
-    a0=$(curl -sf "$url/debug/allocated"); c0=$(cpu_ticks)
-    n=$(wrk -t1 -c16 -d"${seconds}s" "$url$path" | awk '/requests in/ {print $1}')
-    a1=$(curl -sf "$url/debug/allocated"); c1=$(cpu_ticks)
-    types_now "$work/after.txt"
-    echo "$m $n $((a1 - a0)) $((c1 - c0))" >>"$work/windows.txt"
-    python3 - "$m" "$n" "$work/before.txt" "$work/after.txt" >>"$work/types-per-window.txt" <<'PY'
+measure() { # $1 mode
+  local m=$1 a0 a1 c0 c1 n
+  types_now "$work/before.txt"
+  a0=$(curl -sf "$url/debug/allocated"); c0=$(cpu_ticks)
+  n=$(wrk -t1 -c16 -d"${seconds}s" "$url$path" | awk '/requests in/ {print $1}')
+  a1=$(curl -sf "$url/debug/allocated"); c1=$(cpu_ticks)
+  types_now "$work/after.txt"
+  echo "$m $n $((a1 - a0)) $((c1 - c0))" >>"$work/windows.txt"
+  python3 - "$m" "$n" "$work/before.txt" "$work/after.txt" >>"$work/types-per-window.txt" <<'PY'
 import sys
 mode, n = sys.argv[1], int(sys.argv[2])
 def load(f):
@@ -53,8 +45,9 @@ before, after = load(sys.argv[3]), load(sys.argv[4])
 for t, v in after.items():
     print(mode, n, v - before.get(t, 0), t)
 PY
-  done
-done
+}
+: >"$work/windows.txt"
+each_window "$rounds" measure
 
 python3 - "$work/windows.txt" "$work/types-per-window.txt" <<'PY'
 import collections, sys

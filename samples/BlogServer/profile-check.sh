@@ -26,29 +26,22 @@ if [ -z "$server" ]; then
   server="samples/BlogServer/bin/Release/net10.0/BlogServer"
 fi
 work=$(mktemp -d)
-BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" \
-  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 "$server" >/dev/null 2>&1 &
-pid=$!
+. samples/BlogServer/windows.sh
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "/tmp/perf-$pid.map" "/tmp/perfinfo-$pid.map"; rm -rf "$work"; }
 trap cleanup EXIT
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && break; sleep 0.1; done
-mode() { curl -sf -X POST "$url/debug/tracing/$1" >/dev/null; }
+start_server "$server" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 
-for m in on off on off; do mode "$m"; wrk -t1 -c16 -d5s "$url$path" >/dev/null; done # warm-up, both modes
-for r in $(seq 1 "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
-  for m in $order; do
-    mode "$m"
-    wrk -t1 -c16 -d1s "$url$path" >/dev/null
-    # perf samples the middle of the window; the requests are counted over all of it, so the window is
-    # longer than the sampling by a second at each end (the ratio, not the count, is what is compared).
-    perf record -q -F 1999 -p "$pid" -o "$work/$m.$r.data" -- sleep "$seconds" >/dev/null 2>&1 &
-    recorder=$!
-    n=$(wrk -t1 -c16 -d"$((seconds + 2))s" "$url$path" | awk '/requests in/ {print $1}')
-    wait "$recorder" || true
-    echo "$m $r $((n * seconds / (seconds + 2)))" >>"$work/windows.txt"
-  done
-done
+measure() { # $1 mode, $2 round
+  local recorder n
+  # perf samples the middle of the window; the requests are counted over all of it, so the window is
+  # longer than the sampling by a second at each end (the ratio, not the count, is what is compared).
+  perf record -q -F 1999 -p "$pid" -o "$work/$1.$2.data" -- sleep "$seconds" >/dev/null 2>&1 &
+  recorder=$!
+  n=$(wrk -t1 -c16 -d"$((seconds + 2))s" "$url$path" | awk '/requests in/ {print $1}')
+  wait "$recorder" || true
+  echo "$1 $2 $((n * seconds / (seconds + 2)))" >>"$work/windows.txt"
+}
+each_window "$rounds" measure
 
 python3 - "$work" <<'PY'
 import collections, re, subprocess, sys
