@@ -84,7 +84,7 @@ public static class Agent
         var result = new AgentResult(args.AgentId, done, failedItems.Count, failedItems, sum, task,
             Environment.GetEnvironmentVariable("TRACEPARENT"), Tracing.Ring.Written, error,
             System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
-        Console.Out.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
+        Console.Out.WriteLine(ResultPrefix + JsonSerializer.Serialize(result, MapReduceJson.Default.AgentResult));
         Console.Out.Flush();
         return error is null ? 0 : 1;
     }

@@ -11,8 +11,9 @@ using OtelGen.Spans;
 
 namespace OtelGen.Samples.MapReduce;
 
-/// <summary>What a job is asked to do.</summary>
-public sealed record JobArgs(long Items, int Agents, int Work, IReadOnlyCollection<long> PoisonedItems, int CrashAgent, bool Quiet);
+/// <summary>What a job is asked to do; <paramref name="AgentEnvironment"/> is added to each agent's environment.</summary>
+public sealed record JobArgs(long Items, int Agents, int Work, IReadOnlyCollection<long> PoisonedItems, int CrashAgent, bool Quiet,
+    IReadOnlyDictionary<string, string>? AgentEnvironment = null);
 
 /// <summary>What a job reports on its last stdout line (<c>@summary {json}</c>).</summary>
 public sealed record JobSummary(
@@ -36,7 +37,7 @@ public static class Job
     public static int Run(JobArgs args)
     {
         JobSummary summary = Execute(args, spanCountAfter: true);
-        Console.Out.WriteLine(SummaryPrefix + JsonSerializer.Serialize(summary));
+        Console.Out.WriteLine(SummaryPrefix + JsonSerializer.Serialize(summary, MapReduceJson.Default.JobSummary));
         Console.Out.Flush();
         return summary.FailedItems == 0 && summary.FailedAgents.Count == 0 ? 0 : 2;
     }
@@ -158,7 +159,7 @@ public static class Job
             {
                 if (lines.Count > 0)
                 {
-                    result = JsonSerializer.Deserialize<AgentResult>(lines[^1]);
+                    result = JsonSerializer.Deserialize(lines[^1], MapReduceJson.Default.AgentResult);
                 }
             }
             result ??= new AgentResult(id, 0, 0, new List<long>(), 0, null, null, 0, $"exited with code {process.ExitCode} without a result");
@@ -174,7 +175,8 @@ public static class Job
 
     private static ProcessStartInfo AgentStartInfo(int id, long from, long to, JobArgs args, IReadOnlyList<KeyValuePair<string, string>> carrier)
     {
-        // `dotnet MapReduce.dll` runs under the dotnet host; the apphost (./MapReduce) runs itself.
+        // `dotnet MapReduce.dll` runs under the dotnet host; the apphost (./MapReduce) and the native
+        // executable (`dotnet publish -r linux-x64`, NativeAOT) run themselves.
         string host = Environment.ProcessPath ?? "dotnet";
         var info = new ProcessStartInfo(host)
         {
@@ -184,7 +186,7 @@ public static class Job
         };
         if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
-            info.ArgumentList.Add(typeof(Job).Assembly.Location);
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, typeof(Job).Assembly.GetName().Name + ".dll"));
         }
         foreach (string arg in new[] { "agent", "--agent-id", id.ToString(), "--from", from.ToString(), "--to", to.ToString(), "--work", args.Work.ToString() })
         {
@@ -205,6 +207,10 @@ public static class Job
         info.Environment.Remove("TRACESTATE");
         info.Environment.Remove("BAGGAGE");
         foreach (KeyValuePair<string, string> kv in carrier)
+        {
+            info.Environment[kv.Key] = kv.Value;
+        }
+        foreach (KeyValuePair<string, string> kv in args.AgentEnvironment ?? new Dictionary<string, string>())
         {
             info.Environment[kv.Key] = kv.Value;
         }
