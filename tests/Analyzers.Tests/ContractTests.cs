@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using OtelGen.Analyzers.SemConv;
+using OtelGen.TestSupport;
 using Xunit;
 using static OtelGen.Analyzers.Tests.Harness;
 
@@ -13,23 +14,10 @@ public class ContractTests
 {
     private static IEnumerable<DiagnosticDescriptor> AllDescriptors => Harness.Analyzers.SelectMany(a => a.SupportedDiagnostics);
 
-    private static string RepoRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "OtelGen.slnx")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public void EveryDiagnostic_HasTitleMessageCategoryAndAnExistingHelpPage()
     {
-        string docs = Path.Combine(RepoRoot(), "docs", "diagnostics");
+        string docs = Path.Combine(RepoPaths.Root, "docs", "diagnostics");
         DiagnosticDescriptor[] all = AllDescriptors.ToArray();
         Assert.Equal(15, all.Length);
         foreach (DiagnosticDescriptor d in all)
@@ -74,7 +62,7 @@ public class ContractTests
         SemConvRegistry registry = SemConvRegistry.Instance;
         Assert.Same(registry, SemConvRegistry.Instance);
         Assert.Equal("1.44.0", SemConvRegistry.Version);
-        string tsv = File.ReadAllText(Path.Combine(RepoRoot(), "src", "Analyzers", "SemConv", "attributes.tsv"));
+        string tsv = File.ReadAllText(Path.Combine(RepoPaths.Root, "src", "Analyzers", "SemConv", "attributes.tsv"));
         Assert.Equal(tsv.Split('\n').Count(l => l.Length > 0) - 1, registry.Count);
         Assert.True(registry.TryGet("http.request.method", out SemConvAttribute method));
         Assert.Contains("GET", method.EnumValues);

@@ -26,7 +26,7 @@ public sealed class PackedConsumer : IDisposable
         Directory.CreateDirectory(Work);
         string feed = Path.Combine(Work, "feed");
         Version = "0.0.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-        Log += Process.Run("dotnet", $"pack \"{Path.Combine(RepoRoot(), "src", "Runtime", "OtelGen.Runtime.csproj")}\" -c Release -o \"{feed}\" -p:Version={Version}", RepoRoot());
+        Log += Process.Run("dotnet", $"pack \"{Path.Combine(RepoPaths.Root, "src", "Runtime", "OtelGen.Runtime.csproj")}\" -c Release -o \"{feed}\" -p:Version={Version}", RepoPaths.Root);
         Package = Path.Combine(feed, $"OtelGen.{Version}.nupkg");
 
         App = Path.Combine(Work, "app");
@@ -58,16 +58,6 @@ public sealed class PackedConsumer : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Work, recursive: true); } catch (IOException) { }
-    }
-
-    private static string RepoRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "OtelGen.slnx")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        return dir ?? throw new InvalidOperationException("OtelGen.slnx not found above " + AppContext.BaseDirectory);
     }
 }
 

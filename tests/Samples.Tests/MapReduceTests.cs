@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -13,11 +15,18 @@ using Xunit;
 namespace OtelGen.Samples.Tests;
 
 /// <summary>The map/reduce sample as a user runs it: `dotnet MapReduce.dll job`, agents as child processes, spans at a real OTLP listener.</summary>
-public sealed class MapReduceTests
+public sealed class MapReduceTests : IClassFixture<NativeMapReduce>
 {
-    private static async Task<(int ExitCode, string Output, JobSummary Summary)> RunJobAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    private readonly NativeMapReduce _native;
+
+    public MapReduceTests(NativeMapReduce native) => _native = native;
+
+    private static Task<(int ExitCode, string Output, JobSummary Summary)> RunJobAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        RunAsync(SampleProcess.StartInfo("MapReduce.dll", new[] { "job" }.Concat(args), environment));
+
+    private static async Task<(int ExitCode, string Output, JobSummary Summary)> RunAsync(ProcessStartInfo info)
     {
-        (Process process, StringBuilder output) = SampleProcess.Start(SampleProcess.StartInfo("MapReduce.dll", new[] { "job" }.Concat(args), environment));
+        (Process process, StringBuilder output) = SampleProcess.Start(info);
         using (process)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
@@ -81,11 +90,27 @@ public sealed class MapReduceTests
     [Fact]
     public async Task AJobOfAHundredThousandSpans_ExportsEverySpan_ToARealOtlpListener_AtDefaultSettings()
     {
+        using var listener = new OtlpListener();
+        await AssertEverySpanOfAHundredThousandArrives(listener, SampleProcess.StartInfo("MapReduce.dll", HundredThousandItems, Exporting(listener)));
+    }
+
+    [Fact]
+    public async Task AsANativeExecutable_AJobOfAHundredThousandSpans_ExportsEverySpan()
+    {
+        // The sample published with NativeAOT (no JIT: how short-lived agents avoid compiling the runtime and
+        // the exporter at every start); the job starts its agents from the same executable.
+        using var listener = new OtlpListener();
+        await AssertEverySpanOfAHundredThousandArrives(listener, SampleProcess.ExecutableStartInfo(_native.Executable, HundredThousandItems, Exporting(listener)));
+    }
+
+    private static readonly string[] HundredThousandItems = { "job", "--items", "100000", "--agents", "4", "--work", "10", "--quiet" };
+
+    private static async Task AssertEverySpanOfAHundredThousandArrives(OtlpListener listener, ProcessStartInfo jobProcess)
+    {
         // Default settings: no ring, queue or timeout variables. Each agent records its 25,001 spans in a few
         // milliseconds (--work 10), far faster than any exporter drains, so the ring holds the burst; neither
         // the job nor the agents call Tracing.Flush: what reaches the listener is the exit flush's doing.
-        using var listener = new OtlpListener();
-        (int exit, string output, JobSummary summary) = await RunJobAsync(new[] { "--items", "100000", "--agents", "4", "--work", "10", "--quiet" }, Exporting(listener));
+        (int exit, string output, JobSummary summary) = await RunAsync(jobProcess);
         Assert.Equal(0, exit);
         Assert.DoesNotContain("[otelgen] warning", output);
 
@@ -156,4 +181,50 @@ public sealed class MapReduceTests
     }
 
     private static string Tail(string output) => output.Length > 4000 ? output[^4000..] : output;
+}
+
+/// <summary>
+/// The map/reduce sample published as a native executable (`dotnet publish -r linux-x64`, NativeAOT), once
+/// for the class. Its own artifacts folder keeps the build apart from the repository's bin and obj, which
+/// other test assemblies build in at the same time.
+/// </summary>
+public sealed class NativeMapReduce : IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "otelgen-mapreduce-native-" + Guid.NewGuid().ToString("N"));
+
+    public NativeMapReduce()
+    {
+        string project = Path.Combine(RepoPaths.Root, "samples", "MapReduce", "MapReduce.csproj");
+        string output = Path.Combine(_work, "publish");
+        var info = new ProcessStartInfo(SampleProcess.Dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "--artifacts-path", Path.Combine(_work, "artifacts"), "-o", output, "-nologo" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using Process publish = Process.Start(info)!;
+        Task<string> stdout = publish.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = publish.StandardError.ReadToEndAsync();
+        if (!publish.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            publish.Kill(entireProcessTree: true);
+            throw new TimeoutException("dotnet publish (NativeAOT) of the map/reduce sample did not finish in 10 minutes");
+        }
+        Assert.True(publish.ExitCode == 0, $"dotnet publish (NativeAOT) failed ({publish.ExitCode}):\n{stdout.Result}{stderr.Result}");
+        Executable = Path.Combine(output, OperatingSystem.IsWindows() ? "MapReduce.exe" : "MapReduce");
+        Assert.True(File.Exists(Executable), "no native executable at " + Executable + ":\n" + stdout.Result);
+    }
+
+    /// <summary>The native executable.</summary>
+    public string Executable { get; }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+    }
 }

@@ -15,13 +15,20 @@ internal static class SampleProcess
 
     public static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(Dotnet)
+        ProcessStartInfo info = ExecutableStartInfo(Dotnet, args, environment);
+        info.ArgumentList.Insert(0, Path.Combine(AppContext.BaseDirectory, dll));
+        return info;
+    }
+
+    /// <summary>Like <see cref="StartInfo"/>, for a program that runs itself (a native executable).</summary>
+    public static ProcessStartInfo ExecutableStartInfo(string executable, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
