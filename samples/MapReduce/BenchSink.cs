@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
 
 namespace OtelGen.Samples.MapReduce;
 
@@ -15,13 +14,15 @@ namespace OtelGen.Samples.MapReduce;
 /// their work (encode, send, read the answer) while the sink itself costs the shared cores next to nothing
 /// (a full HTTP server here took enough CPU and latency to show in the job's wall time).
 /// Requests must carry a Content-Length, as OtelGen's exporter sends; others are answered 411 and counted.
+/// Each connection has a thread of its own, blocking on its socket: an answer never waits for the thread
+/// pool of this process, which is busy reading the agents' output.
 /// </summary>
 public sealed class BenchSink : IDisposable
 {
     private static readonly byte[] s_ok = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     private static readonly byte[] s_lengthRequired = Encoding.ASCII.GetBytes("HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly Task _accepting;
+    private readonly Thread _accepting;
     private long _requests;
     private long _bytes;
     private long _refused;
@@ -32,7 +33,8 @@ public sealed class BenchSink : IDisposable
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(64);
         Endpoint = "http://127.0.0.1:" + ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _accepting = Task.Run(AcceptAsync);
+        _accepting = new Thread(Accept) { IsBackground = true, Name = "bench sink" };
+        _accepting.Start();
     }
 
     /// <summary>The value for <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</summary>
@@ -47,24 +49,24 @@ public sealed class BenchSink : IDisposable
     /// <summary>Requests without a Content-Length, answered 411.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    private async Task AcceptAsync()
+    private void Accept()
     {
         while (true)
         {
             Socket connection;
             try
             {
-                connection = await _listener.AcceptAsync();
+                connection = _listener.Accept();
             }
             catch (Exception) // closed by Dispose
             {
                 return;
             }
-            _ = Task.Run(() => ServeAsync(connection));
+            new Thread(() => Serve(connection)) { IsBackground = true, Name = "bench sink connection" }.Start();
         }
     }
 
-    private async Task ServeAsync(Socket connection)
+    private void Serve(Socket connection)
     {
         using (connection)
         {
@@ -81,7 +83,7 @@ public sealed class BenchSink : IDisposable
                         {
                             return; // a head this long is not an exporter's
                         }
-                        int read = await connection.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
+                        int read = connection.Receive(buffer.AsSpan(filled));
                         if (read == 0)
                         {
                             return;
@@ -92,7 +94,7 @@ public sealed class BenchSink : IDisposable
                     if (length < 0)
                     {
                         Interlocked.Increment(ref _refused);
-                        await connection.SendAsync(s_lengthRequired, SocketFlags.None);
+                        connection.Send(s_lengthRequired);
                         return;
                     }
                     // Discard the body: what is already buffered, then the rest as it arrives. Bytes past the
@@ -105,7 +107,7 @@ public sealed class BenchSink : IDisposable
                     buffer.AsSpan(next, filled).CopyTo(buffer);
                     while (missing > 0)
                     {
-                        int read = await connection.ReceiveAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, missing)), SocketFlags.None);
+                        int read = connection.Receive(buffer.AsSpan(0, (int)Math.Min(buffer.Length, missing)));
                         if (read == 0)
                         {
                             return;
@@ -114,7 +116,7 @@ public sealed class BenchSink : IDisposable
                     }
                     Interlocked.Add(ref _bytes, length);
                     Interlocked.Increment(ref _requests);
-                    await connection.SendAsync(s_ok, SocketFlags.None);
+                    connection.Send(s_ok);
                 }
             }
             catch (SocketException)
@@ -146,6 +148,6 @@ public sealed class BenchSink : IDisposable
     public void Dispose()
     {
         _listener.Dispose();
-        try { _accepting.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _accepting.Join(TimeSpan.FromSeconds(5));
     }
 }
