@@ -8,6 +8,9 @@
 # two 2-second slices in a row; at most LOADCHECK_MAX_WARMUP seconds, default 60): a short fixed warm-up
 # measures the JIT instead of the server, and more so with OtelGen on (more methods to tier up).
 # The server is stopped with SIGTERM (a background job in a script ignores SIGINT), a graceful shutdown.
+# LOADCHECK_PIN=true: the server runs on CPU 1 and wrk (one thread) on CPU 0 (taskset), so the two never
+# take each other's core: CPU per request then follows the server's own work, and the rounds of one mode
+# agree within a few percent instead of the ±20 % that sharing both cores gives (docs/benchmarks/aspnetcore.md).
 # Needs wrk (Debian: apt-get install -y wrk). Prints a Markdown table for docs/benchmarks/aspnetcore.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,6 +21,11 @@ port=${LOADCHECK_PORT:-5097}
 max_warmup=${LOADCHECK_MAX_WARMUP:-60}
 url="http://127.0.0.1:$port"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
+if [ "${LOADCHECK_PIN:-}" = true ]; then
+  pin_server=(taskset -c 1); pin_client=(taskset -c 0); wrk_threads=1
+else
+  pin_server=(); pin_client=(); wrk_threads=2
+fi
 
 dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
 server="samples/BlogServer/bin/Release/net10.0/BlogServer"
@@ -30,7 +38,7 @@ start() { # $1 = on|off
   if [ "$1" = off ]; then export OTEL_SDK_DISABLED=true; else unset OTEL_SDK_DISABLED; fi
   # No artificial database delay: the check is CPU-bound, which is where tracing overhead shows.
   # Enough effect workers that the queue is not the bottleneck: throughput then follows CPU cost.
-  BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "$server" >/dev/null 2>&1 &
+  BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "${pin_server[@]}" "$server" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && return 0; sleep 0.1; done
   echo "server did not start" >&2; exit 1
@@ -54,7 +62,7 @@ warm_up() { # $1 path; prints the seconds it took
   local waited=0 quiet=0 j0 j1
   while [ "$waited" -lt "$max_warmup" ]; do
     j0=$(jit_ticks)
-    wrk -t2 -c"$connections" -d2s "$url$1" >/dev/null 2>&1
+    "${pin_client[@]}" wrk -t"$wrk_threads" -c"$connections" -d2s "$url$1" >/dev/null 2>&1
     j1=$(jit_ticks)
     waited=$((waited + 2))
     if [ $((j1 - j0)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
@@ -69,7 +77,7 @@ measure() { # $1 mode, $2 route name, $3 path
   g0=$(collections)
   x0=$(switches)
   c0=$(cpu_ticks)
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" "$url$3")
+  out=$("${pin_client[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" "$url$3")
   c1=$(cpu_ticks)
   x1=$(switches)
   g1=$(collections)
