@@ -26,7 +26,7 @@ public sealed class PackedConsumer : IDisposable
         Directory.CreateDirectory(Work);
         string feed = Path.Combine(Work, "feed");
         Version = "0.0.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-        Log += Process.Run("dotnet", $"pack \"{Path.Combine(RepoPaths.Root, "src", "Runtime", "OtelGen.Runtime.csproj")}\" -c Release -o \"{feed}\" -p:Version={Version}", RepoPaths.Root);
+        Log += Command.Run("dotnet", new[] { "pack", Path.Combine(RepoPaths.Root, "src", "Runtime", "OtelGen.Runtime.csproj"), "-c", "Release", "-o", feed, $"-p:Version={Version}" }, RepoPaths.Root);
         Package = Path.Combine(feed, $"OtelGen.{Version}.nupkg");
 
         App = Path.Combine(Work, "app");
@@ -45,7 +45,7 @@ public sealed class PackedConsumer : IDisposable
             </configuration>
             """);
         Environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Work, "packages") };
-        Log += Process.Run("dotnet", $"build -c Release -p:OtelGenVersion={Version}", App, Environment);
+        Log += Command.Run("dotnet", new[] { "build", "-c", "Release", $"-p:OtelGenVersion={Version}" }, App, Environment);
     }
 
     public string Work { get; }
@@ -103,7 +103,7 @@ public class PackageConsumerTests : IClassFixture<PackedConsumer>
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
             ["OTEL_SERVICE_NAME"] = "consumer-test",
         };
-        string stdout = Process.Run("dotnet", $"run -c Release --no-build -p:OtelGenVersion={_consumer.Version}", _consumer.App, env);
+        string stdout = Command.Run("dotnet", new[] { "run", "-c", "Release", "--no-build", $"-p:OtelGenVersion={_consumer.Version}" }, _consumer.App, env);
         _output.WriteLine(stdout);
         Assert.Contains("total=9", stdout);
 
@@ -119,38 +119,5 @@ public class PackageConsumerTests : IClassFixture<PackedConsumer>
         Assert.Equal("blog_post", effect.Attributes["db.collection.name"]);
         Assert.Equal("get", effect.Attributes["db.operation.name"]);
         Assert.True(effect.EndNanos - effect.StartNanos >= 10_000_000, "the async span ends when the task completes");
-    }
-}
-
-internal static class Process
-{
-    public static string Run(string file, string arguments, string directory, Dictionary<string, string>? env = null)
-    {
-        var info = new ProcessStartInfo(file, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        if (env is not null)
-        {
-            foreach (var (key, value) in env)
-            {
-                info.Environment[key] = value;
-            }
-        }
-        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {arguments} did not finish in 5 minutes");
-        }
-        string output = stdout.Result + stderr.Result;
-        Assert.True(process.ExitCode == 0, $"{file} {arguments} failed ({process.ExitCode}):\n{output}");
-        return stdout.Result;
     }
 }

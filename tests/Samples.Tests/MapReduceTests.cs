@@ -196,28 +196,11 @@ public sealed class NativeMapReduce : IDisposable
     {
         string project = Path.Combine(RepoPaths.Root, "samples", "MapReduce", "MapReduce.csproj");
         string output = Path.Combine(_work, "publish");
-        var info = new ProcessStartInfo(SampleProcess.Dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "--artifacts-path", Path.Combine(_work, "artifacts"), "-o", output, "-nologo" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using Process publish = Process.Start(info)!;
-        Task<string> stdout = publish.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = publish.StandardError.ReadToEndAsync();
-        if (!publish.WaitForExit(TimeSpan.FromMinutes(10)))
-        {
-            publish.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet publish (NativeAOT) of the map/reduce sample did not finish in 10 minutes");
-        }
-        Assert.True(publish.ExitCode == 0, $"dotnet publish (NativeAOT) failed ({publish.ExitCode}):\n{stdout.Result}{stderr.Result}");
+        Command.Run(SampleProcess.Dotnet,
+            new[] { "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "--artifacts-path", Path.Combine(_work, "artifacts"), "-o", output },
+            RepoPaths.Root, timeout: TimeSpan.FromMinutes(10));
         Executable = Path.Combine(output, OperatingSystem.IsWindows() ? "MapReduce.exe" : "MapReduce");
-        Assert.True(File.Exists(Executable), "no native executable at " + Executable + ":\n" + stdout.Result);
+        Assert.True(File.Exists(Executable), "dotnet publish made no native executable at " + Executable);
     }
 
     /// <summary>The native executable.</summary>

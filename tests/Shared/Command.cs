@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace OtelGen.TestSupport;
+
+/// <summary>Runs a command to its end (dotnet pack, build, publish) for tests that build what they test.</summary>
+public static class Command
+{
+    /// <summary>
+    /// Runs <paramref name="file"/> with <paramref name="arguments"/> in <paramref name="directory"/> and returns
+    /// its standard output; fails the test with all its output when it exits non-zero, and kills it after
+    /// <paramref name="timeout"/> (5 minutes unless given).
+    /// </summary>
+    public static string Run(string file, IEnumerable<string> arguments, string directory, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        if (environment is not null)
+        {
+            foreach (KeyValuePair<string, string> kv in environment)
+            {
+                info.Environment[kv.Key] = kv.Value;
+            }
+        }
+        string line = file + " " + string.Join(" ", info.ArgumentList);
+        using Process process = Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        TimeSpan limit = timeout ?? TimeSpan.FromMinutes(5);
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{line} did not finish in {limit.TotalMinutes:F0} minutes");
+        }
+        Assert.True(process.ExitCode == 0, $"{line} failed ({process.ExitCode}):\n{stdout.Result}{stderr.Result}");
+        return stdout.Result;
+    }
+}
