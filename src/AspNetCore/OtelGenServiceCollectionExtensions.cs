@@ -85,7 +85,8 @@ public static class OtelGenEndpointRouteBuilderExtensions
         string path = options.DashboardPath.TrimEnd('/');
         endpoints.MapGet(path, DashboardEndpoints.PageAsync);
         endpoints.MapGet(path + "/stream", DashboardEndpoints.StreamAsync);
-        endpoints.MapGet(path + "/trace/{traceId}", (HttpContext context, string traceId) => DashboardEndpoints.TraceAsync(context, traceId));
+        // Request delegates, not lambdas with parameters to bind: no request-delegate generation at run time (NativeAOT).
+        endpoints.MapGet(path + "/trace/{traceId}", context => DashboardEndpoints.TraceAsync(context, context.Request.RouteValues["traceId"] as string ?? ""));
         endpoints.MapGet(options.MetricsPath, DashboardEndpoints.MetricsAsync);
         return endpoints;
     }

@@ -151,6 +151,20 @@ public sealed class DashboardTests
         Assert.Contains(OtelGen.Folds.SvgWaterfall.FormatDuration(2_000_000), row);
     }
 
+    [Fact]
+    public void The_pages_script_gets_the_base_path_as_an_escaped_string_literal()
+    {
+        // A configured dashboard path with quotes and a closing script tag must neither end the string nor the script.
+        string page = DashboardHtml.Page("/o\"t'</script><b>&", "svc", new(), DashboardHtml.EmptyWaterfall, "", new());
+        Assert.Contains("const base=\"/o\\u0022t\\u0027\\u003C/script\\u003E\\u003Cb\\u003E\\u0026\";", page);
+        Assert.DoesNotContain("</script><b>", page);
+        // What JsonSerializer.Serialize(string) writes (the page used it before it had to work without reflection).
+        Assert.Contains("const base=" + JsonSerializer.Serialize("/o\"t'</script><b>&") + ";", page);
+        // The literal reads back as the path.
+        int start = page.IndexOf("const base=", StringComparison.Ordinal) + "const base=".Length;
+        Assert.Equal("/o\"t'</script><b>&", JsonSerializer.Deserialize<string>(page[start..page.IndexOf(';', start)]));
+    }
+
     [Theory]
     [InlineData("127.0.0.1", false, true)]
     [InlineData("::1", false, true)]

@@ -88,5 +88,7 @@ internal static class DashboardHtml
 
     public static string EmptyWaterfall => "<p>No traces yet: make a request.</p>";
 
-    private static string JsString(string value) => System.Text.Json.JsonSerializer.Serialize(value);
+    // A JavaScript string literal: JSON string escaping with the default encoder, which also escapes the
+    // HTML-significant characters (<, >, &, quotes), as JsonSerializer.Serialize(string) does, without reflection.
+    private static string JsString(string value) => "\"" + System.Text.Json.JsonEncodedText.Encode(value).ToString() + "\"";
 }
