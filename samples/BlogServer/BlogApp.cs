@@ -57,7 +57,7 @@ public static class BlogApp
             return Results.Content(blog.Render(found.Post, author, found.Comments), "text/html; charset=utf-8");
         });
 
-        app.MapGet("/stub/comments/{id:int}", (int id) => Results.Json(BlogStore.CommentsFor(id)));
+        app.MapGet("/stub/comments/{id:int}", (int id) => Results.Json(BlogStore.CommentsFor(id), BlogJson.Default.CommentArray));
 
         app.MapGet("/blogs/fail", IResult () => throw new InvalidOperationException("The blog database is on fire (this route always fails)."));
 

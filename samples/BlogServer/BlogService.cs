@@ -79,7 +79,7 @@ public sealed class BlogService
     public Task<Comment[]> GetCommentsAsync(int postId, CancellationToken cancel) => _effects.RunAsync("http.get", "comments", async () =>
     {
         HttpClient client = _clients.CreateClient("comments");
-        return await client.GetFromJsonAsync<Comment[]>(BlogApp.SelfUrl(_server) + "/stub/comments/" + postId, cancel) ?? Array.Empty<Comment>();
+        return await client.GetFromJsonAsync(BlogApp.SelfUrl(_server) + "/stub/comments/" + postId, BlogJson.Default.CommentArray, cancel) ?? Array.Empty<Comment>();
     });
 
     /// <summary>The author, from the cache. An effect on the queue.</summary>

@@ -11,6 +11,13 @@ public sealed record Author(int Id, string Name);
 /// <summary>A comment (served by the local comments stub).</summary>
 public sealed record Comment(string Who, string Text);
 
+/// <summary>The stub's JSON, generated at build time (web defaults: camelCase), so the sample also publishes native.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Comment[]))]
+internal sealed partial class BlogJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+}
+
 /// <summary>The sample's data, in memory: no database to install.</summary>
 public sealed class BlogStore
 {

@@ -8,6 +8,7 @@
 # two 2-second slices in a row; at most LOADCHECK_MAX_WARMUP seconds, default 60): a short fixed warm-up
 # measures the JIT instead of the server, and more so with OtelGen on (more methods to tier up).
 # The server is stopped with SIGTERM (a background job in a script ignores SIGINT), a graceful shutdown.
+# SERVER=path/to/BlogServer checks another build (e.g. the native one from `dotnet publish -r linux-x64`).
 # LOADCHECK_PIN=true: the server runs on CPU 1 and wrk (one thread) on CPU 0 (taskset), so the two never
 # take each other's core: CPU per request then follows the server's own work, and the rounds of one mode
 # agree within a few percent instead of the ±20 % that sharing both cores gives (docs/benchmarks/aspnetcore.md).
@@ -27,8 +28,11 @@ else
   pin_server=(); pin_client=(); wrk_threads=2
 fi
 
-dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
-server="samples/BlogServer/bin/Release/net10.0/BlogServer"
+server=${SERVER:-}
+if [ -z "$server" ]; then
+  dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
+  server="samples/BlogServer/bin/Release/net10.0/BlogServer"
+fi
 results=$(mktemp)
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -f "$results"; }
