@@ -206,11 +206,7 @@ public static class Job
         info.Environment.Remove("TRACEPARENT");
         info.Environment.Remove("TRACESTATE");
         info.Environment.Remove("BAGGAGE");
-        foreach (KeyValuePair<string, string> kv in carrier)
-        {
-            info.Environment[kv.Key] = kv.Value;
-        }
-        foreach (KeyValuePair<string, string> kv in args.AgentEnvironment ?? new Dictionary<string, string>())
+        foreach (KeyValuePair<string, string> kv in carrier.Concat(args.AgentEnvironment ?? Enumerable.Empty<KeyValuePair<string, string>>()))
         {
             info.Environment[kv.Key] = kv.Value;
         }

@@ -68,8 +68,8 @@ int Bench()
         }
     }
     Tracing.Enable();
-    double medianOn = on.Order().ElementAt(on.Count / 2);
-    double medianOff = off.Order().ElementAt(off.Count / 2);
+    double medianOn = Median(on);
+    double medianOff = Median(off);
     Console.WriteLine($"items={jobArgs.Items} agents={jobArgs.Agents} work={jobArgs.Work} rounds={rounds}");
     string? endpoint = sink?.Endpoint ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
     Console.WriteLine(endpoint is null ? "export: none (spans stay in each agent's ring)"
@@ -80,16 +80,18 @@ int Bench()
     Console.WriteLine($"tracing on:  median {medianOn:F3} s  [{string.Join(", ", on.Select(s => s.ToString("F3")))}]");
     Console.WriteLine($"overhead (wall): {(medianOn / medianOff - 1) * 100:F2} %");
     // The agents' CPU (user + system, all agents): less sensitive to a busy machine than wall time.
-    double cpuMedianOn = cpuOn.Order().ElementAt(cpuOn.Count / 2), cpuMedianOff = cpuOff.Order().ElementAt(cpuOff.Count / 2);
+    double cpuMedianOn = Median(cpuOn), cpuMedianOff = Median(cpuOff);
     Console.WriteLine($"agents' CPU: off median {cpuMedianOff:F0} ms [{string.Join(", ", cpuOff.Select(v => v.ToString("F0")))}]");
     Console.WriteLine($"agents' CPU: on  median {cpuMedianOn:F0} ms [{string.Join(", ", cpuOn.Select(v => v.ToString("F0")))}]");
     Console.WriteLine($"overhead (agents' CPU): {(cpuMedianOn / cpuMedianOff - 1) * 100:F2} %, {(cpuMedianOn - cpuMedianOff) * 1e6 / jobArgs.Items:F0} ns per item span");
     // This process: the job (starting agents, reading their output) and, with --sink, the sink, which
     // shares the cores with the agents, so its work shows in the wall time though a real collector runs elsewhere.
-    double ownMedianOn = ownOn.Order().ElementAt(ownOn.Count / 2), ownMedianOff = ownOff.Order().ElementAt(ownOff.Count / 2);
+    double ownMedianOn = Median(ownOn), ownMedianOff = Median(ownOff);
     Console.WriteLine($"this process's CPU (job{(sink is null ? "" : " + sink")}): off median {ownMedianOff:F0} ms, on median {ownMedianOn:F0} ms");
     return 0;
 }
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
 long LongOption(string name, long fallback)
 {
