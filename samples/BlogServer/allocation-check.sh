@@ -6,6 +6,7 @@
 # and by type, sampled by tools/AllocationSampler (a startup hook reading the runtime's GCAllocationTick
 # events, one per ~100 KB; the by-type numbers are estimates whose sum tracks the exact total). Also
 # prints the CPU per request from /proc, which on a shared machine moves by more than recording costs.
+# CHECK_PIN=true runs the server on CPU 1 and wrk on CPU 0 (windows.sh): the steady way to compare.
 # Loopback only, bounded, ends by itself. Needs wrk (Debian: apt-get install -y wrk) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,7 +33,7 @@ measure() { # $1 mode
   local m=$1 a0 a1 c0 c1 n
   types_now "$work/before.txt"
   a0=$(curl -sf "$url/debug/allocated"); c0=$(cpu_ticks)
-  n=$(wrk -t1 -c16 -d"${seconds}s" "$url$path" | awk '/requests in/ {print $1}')
+  n=$(client wrk -t1 -c16 -d"${seconds}s" "$url$path" | awk '/requests in/ {print $1}')
   a1=$(curl -sf "$url/debug/allocated"); c1=$(cpu_ticks)
   types_now "$work/after.txt"
   echo "$m $n $((a1 - a0)) $((c1 - c0))" >>"$work/windows.txt"

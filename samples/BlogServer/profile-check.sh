@@ -10,6 +10,7 @@
 # runs of one build, while the totals moved more). One sample is ~0.5 ms of CPU, so 1 sample per 1,000
 # requests is ~0.5 µs per request. JIT code is named through the runtime's perf map (DOTNET_PerfMapEnabled=1,
 # with W^X off so that perf sees the code as anonymous memory). Loopback only, bounded, ends by itself.
+# CHECK_PIN=true runs the server on CPU 1 and wrk on CPU 0 (windows.sh): the steady way to compare.
 # Needs perf (Debian: apt-get install -y linux-perf), wrk and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +38,7 @@ measure() { # $1 mode, $2 round
   # longer than the sampling by a second at each end (the ratio, not the count, is what is compared).
   perf record -q -F 1999 -p "$pid" -o "$work/$1.$2.data" -- sleep "$seconds" >/dev/null 2>&1 &
   recorder=$!
-  n=$(wrk -t1 -c16 -d"$((seconds + 2))s" "$url$path" | awk '/requests in/ {print $1}')
+  n=$(client wrk -t1 -c16 -d"$((seconds + 2))s" "$url$path" | awk '/requests in/ {print $1}')
   wait "$recorder" || true
   echo "$1 $2 $((n * seconds / (seconds + 2)))" >>"$work/windows.txt"
 }
