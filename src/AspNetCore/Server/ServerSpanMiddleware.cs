@@ -45,11 +45,10 @@ internal sealed class ServerSpanMiddleware
 
     private async Task TraceAsync(HttpContext context)
     {
-        ContextScope remote = default;
         HttpServerSpan span;
         try
         {
-            span = StartSpan(context, out remote);
+            span = StartSpan(context);
         }
         catch
         {
@@ -79,15 +78,9 @@ internal sealed class ServerSpanMiddleware
                 // Telemetry never throws into the application.
             }
             span.End();
-            remote.Dispose();
         }
     }
 
-    /// <summary>
-    /// Starts the SERVER span with the jobs' <see cref="HttpServerSpan"/> (semconv attributes, name, status
-    /// policy). Most requests need no extra async-local: the span continues the headers directly. Only
-    /// incoming baggage, or a host Activity to agree with, is first made current with a context scope.
-    /// </summary>
     /// <summary>
     /// ASP.NET Core copies an incoming tracestate onto its request Activity without validating it, and
     /// HttpClient sends the Activity's tracestate on whenever the outgoing request carries none. So when
@@ -106,7 +99,12 @@ internal sealed class ServerSpanMiddleware
         }
     }
 
-    private static HttpServerSpan StartSpan(HttpContext context, out ContextScope remote)
+    /// <summary>
+    /// Starts the SERVER span with the runtime's <see cref="HttpServerSpan"/> (semconv attributes, name, status
+    /// policy). The span continues the headers (and carries incoming baggage) directly: no context scope is made
+    /// current first, which would cost a second async-local change per request.
+    /// </summary>
+    private static HttpServerSpan StartSpan(HttpContext context)
     {
         HttpRequest request = context.Request;
         IHeaderDictionary headers = request.Headers;
@@ -130,13 +128,10 @@ internal sealed class ServerSpanMiddleware
         {
             baggage = BaggageHeader.Parse(baggageHeader.ToString());
         }
-        SpanContext scoped = parent;
-        bool needScope = baggage.Count > 0;
         if (!parent.IsValid && HostActivity(context) is { IdFormat: ActivityIdFormat.W3C } activity)
         {
             // A root in the host's trace: a trace id with no span id (see the class comment).
-            scoped = new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), default, 1);
-            needScope = true;
+            parent = new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), default, 1);
         }
         // Each read of request.Host looks the header up again and makes a new HostString: read it once.
         HostParts? host = HostPartsOf(request.Host);
@@ -152,15 +147,8 @@ internal sealed class ServerSpanMiddleware
             UserAgent = headers.UserAgent.Count > 0 ? headers.UserAgent.ToString() : null,
             ProtocolVersion = HttpServerSemantics.ProtocolVersion(request.Protocol),
         };
-        if (!needScope)
-        {
-            remote = default;
-            // Absent or invalid headers start a new trace, never the ambient context.
-            return HttpServerSpan.StartRemote(attributes, parent);
-        }
-        // The span takes the scope's context as its parent (or, with no span id, its trace id) and baggage.
-        remote = TraceContext.Continue(scoped, baggage);
-        return HttpServerSpan.Start(attributes);
+        // Absent or invalid headers start a new trace (or a root in the host's), never the ambient context.
+        return HttpServerSpan.StartRemote(attributes, parent, baggage);
     }
 
     /// <summary>

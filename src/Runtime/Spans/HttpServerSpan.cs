@@ -82,7 +82,16 @@ public readonly struct HttpServerSpan : IDisposable
     /// </summary>
     public static HttpServerSpan StartRemote(in HttpServerRequest request, in SpanContext remoteParent) => Start(request, remoteParent, orCurrent: false);
 
-    private static HttpServerSpan Start(in HttpServerRequest request, in SpanContext parent, bool orCurrent)
+    /// <summary>
+    /// Like <see cref="StartRemote(in HttpServerRequest, in SpanContext)"/>, with the baggage that came with the
+    /// request (<see cref="BaggageHeader.Parse(string?)"/>): the span and its children carry it, with no context
+    /// scope made current first. A <paramref name="remoteParent"/> with a trace id and no span id makes the span
+    /// a root in that trace (a host's own request Activity, say).
+    /// </summary>
+    public static HttpServerSpan StartRemote(in HttpServerRequest request, in SpanContext remoteParent, Baggage baggage) =>
+        Start(request, remoteParent, orCurrent: false, baggage);
+
+    private static HttpServerSpan Start(in HttpServerRequest request, in SpanContext parent, bool orCurrent, Baggage? remoteBaggage = null)
     {
         if (!Tracing.IsEnabled)
         {
@@ -100,7 +109,7 @@ public readonly struct HttpServerSpan : IDisposable
                 // the ambient parent (looking that up reads a host Activity's ids, a cost on every request).
                 executionContext = ExecutionContext.Capture();
                 node = FlowNode.Current.Value;
-                baggage = node?.Baggage ?? Baggage.Empty;
+                baggage = remoteBaggage ?? node?.Baggage ?? Baggage.Empty;
                 resolved = parent;
             }
             else

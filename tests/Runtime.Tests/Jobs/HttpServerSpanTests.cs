@@ -201,6 +201,40 @@ public sealed class HttpServerSpanTests : IDisposable
     }
 
     [Fact]
+    public async Task Incoming_baggage_is_carried_by_the_span_and_its_children_and_gone_after_it_ends()
+    {
+        Baggage incoming = BaggageHeader.Parse("tenant=acme,region=eu");
+        Assert.True(TraceParent.TryParse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null, out SpanContext parent));
+        HttpServerSpan span = HttpServerSpan.StartRemote(Request, parent, incoming);
+        Assert.Equal("acme", TraceContext.CurrentBaggage.Get("tenant"));
+        await Task.Yield();
+        SpanContext childContext;
+        using (var child = SpanScope.Start(Child))
+        {
+            childContext = child.Context;
+            Assert.Equal("eu", TraceContext.CurrentBaggage.Get("region"));
+        }
+        SpanContext server = span.Context;
+        span.End();
+        Assert.Null(TraceContext.CurrentBaggage.Get("tenant"));
+        SpanRecord record = Tracing.Ring.Snapshot().Single(s => s.SpanId == server.SpanId);
+        Assert.Equal(parent.SpanId, record.ParentSpanId);
+        Assert.Equal(server.SpanId, Tracing.Ring.Snapshot().Single(s => s.SpanId == childContext.SpanId).ParentSpanId);
+    }
+
+    [Fact]
+    public void A_trace_id_without_a_span_id_makes_a_root_in_that_trace_not_a_child_of_the_ambient_span()
+    {
+        using var outer = SpanScope.Start(Child);
+        Assert.True(TraceId.TryParse("4bf92f3577b34da6a3ce929d0e0e4736", out TraceId hostTrace));
+        HttpServerSpan span = HttpServerSpan.StartRemote(Request, new SpanContext(hostTrace, default, 1), Baggage.Empty);
+        SpanRecord record = Finish(span, 200);
+        Assert.Equal(hostTrace, record.TraceId);
+        Assert.Equal(default, record.ParentSpanId);
+        Assert.NotEqual(outer.Context.TraceId, record.TraceId);
+    }
+
+    [Fact]
     public async Task Is_current_for_the_async_flow_until_it_ends()
     {
         SpanContext before = TraceContext.Current;
