@@ -23,8 +23,11 @@ public static class BlogApp
     /// <summary>The address used when none is configured (ASPNETCORE_URLS or --urls).</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    /// <summary>Builds the app (not started). Tests pass <c>--urls http://127.0.0.1:0</c>.</summary>
-    public static WebApplication Build(string[] args, Action<OtelGenAspNetCoreOptions>? configure = null)
+    /// <summary>
+    /// Builds the app (not started). Tests pass <c>--urls http://127.0.0.1:0</c>; <paramref name="configureBuilder"/>
+    /// adds services before the app is built (tests/ServerComparison adds OpenTelemetry .NET's instrumentation).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<OtelGenAspNetCoreOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
@@ -40,6 +43,7 @@ public static class BlogApp
         builder.Services.AddSingleton(_ => new EffectQueue(workers, capacity));
         builder.Services.AddHttpClient("comments");
         builder.Services.AddSingleton<BlogService>();
+        configureBuilder?.Invoke(builder);
 
         WebApplication app = builder.Build();
 

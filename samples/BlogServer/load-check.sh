@@ -4,10 +4,14 @@
 #   samples/BlogServer/load-check.sh [rounds=3] [seconds=8] [connections=32]
 # LOADCHECK_IN_PROCESS=true: one server process, recording switched off and on between measurements
 # (alternating order each round); otherwise each mode gets its own server process (OTEL_SDK_DISABLED).
+# Prefer the in-process mode: a fresh server's post route can run at twice its settled CPU per request
+# for a minute after the JIT looks idle (seen pinned on 2026-12-04: 120-126 µs, then 59 µs after a 58 s
+# warm-up), so separate processes compare warm-up states, not tracing.
 # Each route is warmed up until the JIT is done (the runtime's tiered-compilation thread used no CPU for
 # two 2-second slices in a row; at most LOADCHECK_MAX_WARMUP seconds, default 60): a short fixed warm-up
 # measures the JIT instead of the server, and more so with OtelGen on (more methods to tier up).
 # The server is stopped with SIGTERM (a background job in a script ignores SIGINT), a graceful shutdown.
+# LOADCHECK_TOGGLE=/debug/opentelemetry switches another tracer in process (tests/ServerComparison).
 # SERVER=path/to/BlogServer checks another build (e.g. the native one from `dotnet publish -r linux-x64`).
 # LOADCHECK_PIN=true: the server runs on CPU 1 and wrk (one thread) on CPU 0 (taskset), so the two never
 # take each other's core: CPU per request then follows the server's own work, and the rounds of one mode
@@ -42,7 +46,8 @@ start() { # $1 = on|off
   if [ "$1" = off ]; then export OTEL_SDK_DISABLED=true; else unset OTEL_SDK_DISABLED; fi
   # No artificial database delay: the check is CPU-bound, which is where tracing overhead shows.
   # Enough effect workers that the queue is not the bottleneck: throughput then follows CPU cost.
-  BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "${pin_server[@]}" "$server" >/dev/null 2>&1 &
+  # BLOG_DB_DELAY_MS=2 BLOG_EFFECT_WORKERS=4 in the environment checks the sample as it ships instead.
+  BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=${BLOG_EFFECT_WORKERS:-64} BLOG_DB_DELAY_MS=${BLOG_DB_DELAY_MS:-0} ASPNETCORE_URLS="$url" "${pin_server[@]}" "$server" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && return 0; sleep 0.1; done
   echo "server did not start" >&2; exit 1
@@ -106,7 +111,7 @@ if [ "${LOADCHECK_IN_PROCESS:-}" = true ]; then
   # One server; recording switched on and off between measurements (POST /debug/tracing/on|off): the
   # differences between two server processes (JIT, heap layout) measured larger than the effect here.
   start on
-  toggle() { curl -sf -X POST "$url/debug/tracing/$1" >/dev/null; }
+  toggle() { curl -sf -X POST "$url${LOADCHECK_TOGGLE:-/debug/tracing}/$1" >/dev/null; }
   for mode in off on; do toggle "$mode"; warm_up /blogs/posts/1 >/dev/null; warm_up /stub/comments/1 >/dev/null; done
   for round in $(seq 1 "$rounds"); do
     for mode in $([ $((round % 2)) = 1 ] && echo "off on" || echo "on off"); do
