@@ -49,6 +49,8 @@ public readonly struct SpanContext : IEquatable<SpanContext>
 /// <summary>W3C <c>traceparent</c> parsing and formatting (Trace Context Level 1, with forward-compatible versions).</summary>
 public static class TraceParent
 {
+    private static readonly System.Buffers.SearchValues<char> s_lowerHexOrDash = System.Buffers.SearchValues.Create("0123456789abcdef-");
+
     /// <summary>Formats <c>00-{32 hex trace id}-{16 hex span id}-{2 hex flags}</c>.</summary>
     public static string Format(SpanContext context) => string.Create(55, context, static (chars, c) =>
     {
@@ -77,7 +79,10 @@ public static class TraceParent
         {
             return false;
         }
-        if (!IsLowerHex(value.Slice(0, 2)) || !IsLowerHex(value.Slice(3, 32)) || !IsLowerHex(value.Slice(36, 16)) || !IsLowerHex(value.Slice(53, 2)))
+        // Lowercase hex and the three dashes already checked, nothing else: two vectorized passes over the
+        // 55 characters instead of a comparison per character.
+        ReadOnlySpan<char> fields = value.Slice(0, 55);
+        if (fields.ContainsAnyExcept(s_lowerHexOrDash) || fields.Count('-') != 3)
         {
             return false;
         }
@@ -112,18 +117,6 @@ public static class TraceParent
         return TraceStateHeader.TryNormalize(traceState, out string? normalized) ? normalized : null;
     }
 
-    private static bool IsLowerHex(ReadOnlySpan<char> chars)
-    {
-        foreach (char c in chars)
-        {
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static int HexByte(ReadOnlySpan<char> two) => (Hex(two[0]) << 4) | Hex(two[1]);
 
     private static int Hex(char c) => c <= '9' ? c - '0' : c - 'a' + 10;
@@ -138,42 +131,97 @@ public static class TraceStateHeader
     /// <summary>
     /// Validates a tracestate and returns it with empty members and surrounding spaces removed; false when
     /// any member is malformed, a key repeats, or there are more than 32 members (the spec then says to
-    /// drop the whole header).
+    /// drop the whole header). A header that needs no change is returned as it came, without allocating.
     /// </summary>
     public static bool TryNormalize(string value, out string? normalized)
     {
         normalized = null;
-        var members = new System.Collections.Generic.List<string>();
-        var keys = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
-        foreach (string raw in value.Split(','))
+        // Keys seen so far, as offsets into value: at most 32 members, so a linear search is enough.
+        Span<int> keyStart = stackalloc int[MaxMembers];
+        Span<int> keyLength = stackalloc int[MaxMembers];
+        int count = 0;
+        bool unchanged = true;
+        for (int from = 0; from <= value.Length;)
         {
-            string member = raw.Trim(' ', '\t');
-            if (member.Length == 0)
+            int comma = value.IndexOf(',', from);
+            if (comma < 0)
+            {
+                comma = value.Length;
+            }
+            (int begin, int length) = Trimmed(value, from, comma);
+            // An empty member, or spaces around one, make the normalized header differ from the original.
+            unchanged &= length > 0 && begin == from && length == comma - from;
+            from = comma + 1;
+            if (length == 0)
             {
                 continue;
             }
+            ReadOnlySpan<char> member = value.AsSpan(begin, length);
             int eq = member.IndexOf('=');
-            if (eq <= 0 || eq == member.Length - 1)
+            if (eq <= 0 || eq == member.Length - 1 || count == MaxMembers)
             {
                 return false;
             }
-            string key = member.Substring(0, eq);
-            string val = member.Substring(eq + 1);
-            if (!IsValidKey(key) || !IsValidValue(val) || !keys.Add(key))
+            ReadOnlySpan<char> key = member.Slice(0, eq);
+            if (!IsValidKey(key) || !IsValidValue(member.Slice(eq + 1)))
             {
                 return false;
             }
-            members.Add(member);
+            for (int i = 0; i < count; i++)
+            {
+                if (key.SequenceEqual(value.AsSpan(keyStart[i], keyLength[i])))
+                {
+                    return false;
+                }
+            }
+            keyStart[count] = begin;
+            keyLength[count] = eq;
+            count++;
         }
-        if (members.Count == 0 || members.Count > MaxMembers)
+        if (count == 0)
         {
             return false;
         }
-        normalized = string.Join(",", members);
+        normalized = unchanged ? value : Joined(value);
         return true;
     }
 
-    private static bool IsValidKey(string key)
+    // The member in value[from..end) without surrounding spaces and tabs.
+    private static (int Begin, int Length) Trimmed(string value, int from, int end)
+    {
+        while (from < end && value[from] is ' ' or '\t')
+        {
+            from++;
+        }
+        while (end > from && value[end - 1] is ' ' or '\t')
+        {
+            end--;
+        }
+        return (from, end - from);
+    }
+
+    // The valid header's non-empty members, trimmed, joined with commas (only when it had something to remove).
+    private static string Joined(string value)
+    {
+        var joined = new System.Text.StringBuilder(value.Length);
+        for (int from = 0; from <= value.Length;)
+        {
+            int comma = value.IndexOf(',', from);
+            if (comma < 0)
+            {
+                comma = value.Length;
+            }
+            (int begin, int length) = Trimmed(value, from, comma);
+            from = comma + 1;
+            if (length > 0)
+            {
+                joined.Append(joined.Length == 0 ? "" : ",").Append(value, begin, length);
+            }
+        }
+        return joined.ToString();
+    }
+
+    private static bool IsValidKey(ReadOnlySpan<char> key)
     {
         // simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
         // multi-tenant-key = tenant-id "@" system-id
@@ -182,14 +230,14 @@ public static class TraceStateHeader
         {
             return key.Length <= 256 && key[0] >= 'a' && key[0] <= 'z' && AllKeyChars(key, 1);
         }
-        string tenant = key.Substring(0, at);
-        string system = key.Substring(at + 1);
+        ReadOnlySpan<char> tenant = key.Slice(0, at);
+        ReadOnlySpan<char> system = key.Slice(at + 1);
         return tenant.Length is > 0 and <= 241 && system.Length is > 0 and <= 14
             && ((tenant[0] >= 'a' && tenant[0] <= 'z') || (tenant[0] >= '0' && tenant[0] <= '9')) && AllKeyChars(tenant, 1)
             && system[0] >= 'a' && system[0] <= 'z' && AllKeyChars(system, 1);
     }
 
-    private static bool AllKeyChars(string s, int from)
+    private static bool AllKeyChars(ReadOnlySpan<char> s, int from)
     {
         for (int i = from; i < s.Length; i++)
         {
@@ -202,7 +250,7 @@ public static class TraceStateHeader
         return true;
     }
 
-    private static bool IsValidValue(string value)
+    private static bool IsValidValue(ReadOnlySpan<char> value)
     {
         // value = 0*255(chr) nblk-chr ; chr = %x20 / nblk-chr ; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
         if (value.Length > 256 || value[value.Length - 1] == ' ')
