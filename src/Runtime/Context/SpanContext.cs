@@ -141,17 +141,11 @@ public static class TraceStateHeader
         Span<int> keyLength = stackalloc int[MaxMembers];
         int count = 0;
         bool unchanged = true;
-        for (int from = 0; from <= value.Length;)
+        int from = 0;
+        for (int start = from; NextMember(value, ref from, out int begin, out int length); start = from)
         {
-            int comma = value.IndexOf(',', from);
-            if (comma < 0)
-            {
-                comma = value.Length;
-            }
-            (int begin, int length) = Trimmed(value, from, comma);
             // An empty member, or spaces around one, make the normalized header differ from the original.
-            unchanged &= length > 0 && begin == from && length == comma - from;
-            from = comma + 1;
+            unchanged &= length > 0 && begin == start && length == from - 1 - start;
             if (length == 0)
             {
                 continue;
@@ -186,33 +180,40 @@ public static class TraceStateHeader
         return true;
     }
 
-    // The member in value[from..end) without surrounding spaces and tabs.
-    private static (int Begin, int Length) Trimmed(string value, int from, int end)
+    // The next comma-separated member at or after from, without surrounding spaces and tabs (begin, length;
+    // length 0 for an empty one); from moves past its comma. False when the header is used up.
+    private static bool NextMember(string value, ref int from, out int begin, out int length)
     {
-        while (from < end && value[from] is ' ' or '\t')
+        begin = from;
+        length = 0;
+        if (from > value.Length)
         {
-            from++;
+            return false;
         }
-        while (end > from && value[end - 1] is ' ' or '\t')
+        int end = value.IndexOf(',', from);
+        if (end < 0)
+        {
+            end = value.Length;
+        }
+        from = end + 1;
+        while (begin < end && value[begin] is ' ' or '\t')
+        {
+            begin++;
+        }
+        while (end > begin && value[end - 1] is ' ' or '\t')
         {
             end--;
         }
-        return (from, end - from);
+        length = end - begin;
+        return true;
     }
 
     // The valid header's non-empty members, trimmed, joined with commas (only when it had something to remove).
     private static string Joined(string value)
     {
         var joined = new System.Text.StringBuilder(value.Length);
-        for (int from = 0; from <= value.Length;)
+        for (int from = 0; NextMember(value, ref from, out int begin, out int length);)
         {
-            int comma = value.IndexOf(',', from);
-            if (comma < 0)
-            {
-                comma = value.Length;
-            }
-            (int begin, int length) = Trimmed(value, from, comma);
-            from = comma + 1;
             if (length > 0)
             {
                 joined.Append(joined.Length == 0 ? "" : ",").Append(value, begin, length);
