@@ -10,6 +10,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
+using OtelGen.TestSupport;
 
 namespace OtelGen.Benchmarks;
 
@@ -186,13 +187,7 @@ public static class SyntheticProject
     /// </summary>
     public static ImmutableArray<DiagnosticAnalyzer> LoadAnalyzers()
     {
-        string? root = null;
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null && root is null; d = d.Parent)
-        {
-            root = File.Exists(Path.Combine(d.FullName, "OtelGen.slnx")) ? d.FullName : null;
-        }
-
-        string path = Path.Combine(root ?? throw new InvalidOperationException("repository root not found"), "src", "Analyzers", "bin", "Release", "netstandard2.0", "OtelGen.Analyzers.dll");
+        string path = Path.Combine(RepoPaths.Root, "src", "Analyzers", "bin", "Release", "netstandard2.0", "OtelGen.Analyzers.dll");
         Assembly assembly = Assembly.LoadFrom(path);
         return assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)

@@ -7,6 +7,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using OtelGen.TestSupport;
 
 namespace OtelGen.Benchmarks;
 
@@ -125,14 +126,9 @@ public class GeneratorBenchmarks
 
     private static ISourceGenerator LoadGenerator()
     {
-        string? root = null;
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null && root is null; d = d.Parent)
-        {
-            root = File.Exists(Path.Combine(d.FullName, "OtelGen.slnx")) ? d.FullName : null;
-        }
         string path = Environment.GetEnvironmentVariable("OTELGEN_GENERATOR_DLL") is { Length: > 0 } chosen
             ? chosen
-            : Path.Combine(root ?? throw new InvalidOperationException("repository root not found"), "src", "Generator", "bin", "Release", "netstandard2.0", "OtelGen.Generator.dll");
+            : Path.Combine(RepoPaths.Root, "src", "Generator", "bin", "Release", "netstandard2.0", "OtelGen.Generator.dll");
         Type type = Assembly.LoadFrom(path).GetTypes().Single(t => typeof(IIncrementalGenerator).IsAssignableFrom(t) && !t.IsAbstract);
         return ((IIncrementalGenerator)Activator.CreateInstance(type)!).AsSourceGenerator();
     }
