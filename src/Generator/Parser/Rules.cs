@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OtelGen.Generator.Model;
+
+namespace OtelGen.Generator;
+
+internal static partial class Parser
+{
+    // Which methods are instrumented.
+
+    internal static bool IsOtelGenAttribute(AttributeData attribute, string name) =>
+        attribute.AttributeClass is { } type
+        && type.Name == name
+        && type.ContainingNamespace is { Name: "OtelGen", ContainingNamespace.IsGlobalNamespace: true };
+
+    internal static AttributeData? Find(ImmutableArray<AttributeData> attributes, string name)
+    {
+        foreach (AttributeData attribute in attributes)
+        {
+            if (IsOtelGenAttribute(attribute, name))
+            {
+                return attribute;
+            }
+        }
+        return null;
+    }
+
+    private static ImmutableArray<AttributeData> AttributesOf(ISymbol symbol) => symbol.GetAttributes();
+
+    /// <summary>
+    /// The rule that instruments <paramref name="method"/>, or null. Precedence: <c>[NoTrace]</c> on the method,
+    /// then an explicit <c>[Effect]</c>/<c>[Traced]</c> on it, then <c>[NoTrace]</c> on its type, then
+    /// <c>[Traced]</c> on its type, then <c>[assembly: TracedNamespace]</c>.
+    /// </summary>
+    private static Rule? FindRule(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.MethodKind != MethodKind.Ordinary)
+        {
+            return null;
+        }
+        ImmutableArray<AttributeData> own = AttributesOf(method);
+        if (Find(own, "NoTraceAttribute") is not null)
+        {
+            return null;
+        }
+        if (Find(own, "EffectAttribute") is { } effect)
+        {
+            return new Rule { Effect = effect };
+        }
+        if (Find(own, "TracedAttribute") is { } traced)
+        {
+            return new Rule { Traced = traced };
+        }
+        INamedTypeSymbol type = method.ContainingType;
+        ImmutableArray<AttributeData> typeAttributes = AttributesOf(type);
+        if (Find(typeAttributes, "NoTraceAttribute") is not null || !IsWideCandidate(method))
+        {
+            return null;
+        }
+        if (Find(typeAttributes, "TracedAttribute") is { } typeTraced)
+        {
+            return new Rule { WideKind = NamedInt(typeTraced, "Kind", 1) };
+        }
+        if (SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly))
+        {
+            foreach (AttributeData attribute in compilation.Assembly.GetAttributes())
+            {
+                if (IsOtelGenAttribute(attribute, "TracedNamespaceAttribute") && NamespaceRuleMatches(attribute, type))
+                {
+                    return new Rule();
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Which methods a wide rule (type or assembly) covers: public, ordinary, written by the user.</summary>
+    private static bool IsWideCandidate(IMethodSymbol method)
+    {
+        if (method.DeclaredAccessibility != Accessibility.Public || method.IsImplicitlyDeclared)
+        {
+            return false;
+        }
+        if (method.IsStatic && method.Name == "Main")
+        {
+            return false;
+        }
+        // ToString/Equals/GetHashCode overrides run in string formatting and collections: too noisy to trace by default.
+        for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            if (overridden.ContainingType.SpecialType == SpecialType.System_Object)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    internal static bool NamespaceRuleMatches(AttributeData attribute, INamedTypeSymbol type)
+    {
+        string wanted = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is string ns ? ns : string.Empty;
+        bool includeNested = NamedBool(attribute, "IncludeSubnamespaces", true);
+        string? typeFilter = NamedString(attribute, "TypeNames");
+        string actual = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        bool namespaceMatches = wanted.Length == 0
+            || actual == wanted
+            || (includeNested && actual.StartsWith(wanted + ".", StringComparison.Ordinal));
+        if (!namespaceMatches)
+        {
+            return false;
+        }
+        if (string.IsNullOrEmpty(typeFilter))
+        {
+            return true;
+        }
+        foreach (string pattern in typeFilter!.Split(';'))
+        {
+            if (pattern.Trim() is { Length: > 0 } p && Wildcard(p, type.Name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Matches a name against a pattern where <c>*</c> stands for any run of characters.</summary>
+    internal static bool Wildcard(string pattern, string name)
+    {
+        int p = 0, n = 0, star = -1, mark = 0;
+        while (n < name.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = n;
+            }
+            else if (p < pattern.Length && pattern[p] == name[n])
+            {
+                p++;
+                n++;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                n = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+        return p == pattern.Length;
+    }
+}

@@ -1,0 +1,217 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OtelGen.Generator.Model;
+
+namespace OtelGen.Generator;
+
+internal static partial class Parser
+{
+    // Shapes.
+
+    /// <summary>Why a method cannot be instrumented (the descriptor and its message arguments), or null.</summary>
+    internal static (DiagnosticDescriptor Descriptor, string[] Arguments)? FindUnsupported(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
+    {
+        string name = DisplayName(method);
+        if (method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction)
+        {
+            return (Diagnostics.Inaccessible, new[] { name, "a local function or lambda" });
+        }
+        if (method.IsAsync && method.ReturnsVoid)
+        {
+            return (Diagnostics.AsyncVoid, new[] { name });
+        }
+        if (IsAsyncStream(method.ReturnType))
+        {
+            return (Diagnostics.Iterator, new[] { name, "an async stream (" + method.ReturnType.ToDisplayString() + ")" });
+        }
+        if (IsIterator(method, cancellationToken))
+        {
+            return (Diagnostics.Iterator, new[] { name, "an iterator (it uses yield)" });
+        }
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            return (Diagnostics.UnsupportedSignature, new[] { name, "it returns by reference", "Return the value instead, or trace the method that uses the reference" });
+        }
+        if (method.IsVararg || UsesPointers(method))
+        {
+            return (Diagnostics.UnsupportedSignature, new[] { name, "its signature uses pointers or __arglist", "Wrap it in a method with a managed signature and trace that" });
+        }
+        if (ShapeOf(method) == ReturnShape.Value && IsOtherAwaitable(method.ReturnType))
+        {
+            return (Diagnostics.UnsupportedSignature, new[] { name, "it returns the awaitable '" + method.ReturnType.ToDisplayString() + "', whose completion the span cannot follow", "Return Task, Task<T>, ValueTask or ValueTask<T>" });
+        }
+        if (method.IsStatic && (method.IsAbstract || method.IsVirtual) && method.ContainingType?.TypeKind == TypeKind.Interface)
+        {
+            return (Diagnostics.UnsupportedSignature, new[] { name, "it is a static abstract or virtual interface member, called through a type parameter", "Trace the implementations instead" });
+        }
+        if (method.ContainingType is { TypeKind: TypeKind.Extension })
+        {
+            return (Diagnostics.UnsupportedSignature, new[] { name, "it is declared in an extension block", "Declare it as a classic extension method (static, with a this parameter)" });
+        }
+        if (InaccessibleReason(method) is { } reason && !CanUseAccessor(method, compilation))
+        {
+            if (reason is "private" or "protected" && method.MethodKind == MethodKind.Ordinary)
+            {
+                reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic type, using private types, a target before .NET 8, or in a static class before .NET 10)";
+            }
+            return (Diagnostics.Inaccessible, new[] { name, reason });
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Whether a private or protected method can be called through <c>[UnsafeAccessor]</c> (.NET 8+): a
+    /// non-virtual, non-generic method of a non-generic class whose signature only uses types visible
+    /// assembly-wide (a static class's method also needs [UnsafeAccessorType], .NET 10+). Anything else
+    /// stays OTG1004.
+    /// </summary>
+    private static bool CanUseAccessor(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            || method.MethodKind != MethodKind.Ordinary || method.IsGenericMethod || method.IsExtensionMethod
+            || method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType.TypeKind != TypeKind.Class)
+        {
+            return false;
+        }
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType || type.IsFileLocal || type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            {
+                return false;
+            }
+        }
+        if (compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is not { } accessor
+            || !compilation.IsSymbolAccessibleWithin(accessor, compilation.Assembly))
+        {
+            return false;
+        }
+        // A static class cannot be a parameter type: its methods are named through [UnsafeAccessorType] (.NET 10+).
+        if (method.ContainingType.IsStatic
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorTypeAttribute") is null)
+        {
+            return false;
+        }
+        if (!method.ReturnsVoid && !compilation.IsSymbolAccessibleWithin(method.ReturnType, compilation.Assembly))
+        {
+            return false;
+        }
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (!compilation.IsSymbolAccessibleWithin(parameter.Type, compilation.Assembly))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static string? InaccessibleReason(IMethodSymbol method)
+    {
+        switch (method.DeclaredAccessibility)
+        {
+            case Accessibility.Private:
+                return "private";
+            case Accessibility.Protected:
+            case Accessibility.ProtectedAndInternal:
+                return "protected";
+        }
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal)
+            {
+                return "declared in a file-local type";
+            }
+            if (type.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            {
+                return "declared in the non-public nested type '" + type.Name + "'";
+            }
+        }
+        return null;
+    }
+
+    private static bool UsesPointers(IMethodSymbol method)
+    {
+        if (method.ReturnType.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+        {
+            return true;
+        }
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsAsyncStream(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "IAsyncEnumerable" or "IAsyncEnumerator", Arity: 1 } named
+        && named.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic";
+
+    private static bool IsIterator(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+        {
+            SyntaxNode? body = BodyOf(reference.GetSyntax(cancellationToken));
+            if (body is not null && OwnDescendants(body).Any(n => n is YieldStatementSyntax))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static SyntaxNode? BodyOf(SyntaxNode declaration) => declaration switch
+    {
+        MethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody,
+        LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
+        _ => null,
+    };
+
+    /// <summary>Descendants of a body, not entering nested lambdas and local functions (their yields are theirs).</summary>
+    private static IEnumerable<SyntaxNode> OwnDescendants(SyntaxNode body) =>
+        body.DescendantNodes(n => n == body || n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax));
+
+    private static bool IsOtherAwaitable(ITypeSymbol type)
+    {
+        foreach (ISymbol member in type.GetMembers("GetAwaiter"))
+        {
+            if (member is IMethodSymbol { IsStatic: false, Parameters.Length: 0 })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ReturnShape ShapeOf(IMethodSymbol method)
+    {
+        if (method.ReturnsVoid)
+        {
+            return ReturnShape.Void;
+        }
+        if (method.ReturnType is INamedTypeSymbol { ContainingNamespace: { } ns } named && ns.ToDisplayString() == "System.Threading.Tasks")
+        {
+            switch (named.Name, named.Arity)
+            {
+                case ("Task", 0): return ReturnShape.Task;
+                case ("Task", 1): return ReturnShape.TaskOfT;
+                case ("ValueTask", 0): return ReturnShape.ValueTask;
+                case ("ValueTask", 1): return ReturnShape.ValueTaskOfT;
+            }
+        }
+        return ReturnShape.Value;
+    }
+
+    internal static string DisplayName(IMethodSymbol method) =>
+        method.ContainingType is { } type ? type.Name + "." + method.Name : method.Name;
+}

@@ -1,0 +1,220 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OtelGen.Generator.Model;
+
+namespace OtelGen.Generator;
+
+internal static partial class Parser
+{
+    // The target model.
+
+    private static TargetModel BuildTarget(IMethodSymbol method, Rule rule, Compilation compilation, CancellationToken cancellationToken)
+    {
+        INamedTypeSymbol type = method.ContainingType;
+        ReturnShape shape = ShapeOf(method);
+        string resultType = shape is ReturnShape.TaskOfT or ReturnShape.ValueTaskOfT
+            ? ((INamedTypeSymbol)method.ReturnType).TypeArguments[0].ToDisplayString(s_typeFormat)
+            : shape == ReturnShape.Value ? method.ReturnType.ToDisplayString(s_typeFormat) : string.Empty;
+
+        var typeParameters = new List<TypeParameterModel>();
+        var containing = new List<INamedTypeSymbol>();
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            containing.Insert(0, t);
+        }
+        foreach (INamedTypeSymbol t in containing)
+        {
+            foreach (ITypeParameterSymbol parameter in t.TypeParameters)
+            {
+                typeParameters.Add(new TypeParameterModel(parameter.Name, Constraints(parameter)));
+            }
+        }
+        foreach (ITypeParameterSymbol parameter in method.TypeParameters)
+        {
+            typeParameters.Add(new TypeParameterModel(parameter.Name, Constraints(parameter)));
+        }
+
+        ReceiverKind receiver = method.IsStatic
+            ? ReceiverKind.None
+            : type.IsValueType
+                ? (method.IsReadOnly || type.IsReadOnly ? ReceiverKind.StructIn : ReceiverKind.StructRef)
+                : ReceiverKind.Reference;
+
+        var parameters = new List<ParameterModel>();
+        var captures = new List<CaptureModel>();
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            string name = Identifier(parameter.Name);
+            string refKind = parameter.RefKind switch
+            {
+                RefKind.Ref => "ref ",
+                RefKind.Out => "out ",
+                RefKind.In => "in ",
+                RefKind.RefReadOnlyParameter => "ref readonly ",
+                _ => string.Empty,
+            };
+            string argumentKind = parameter.RefKind switch
+            {
+                RefKind.Ref => "ref ",
+                RefKind.Out => "out ",
+                RefKind.In or RefKind.RefReadOnlyParameter => "in ",
+                _ => string.Empty,
+            };
+            string prefix = (method.IsExtensionMethod && parameter.Ordinal == 0 ? "this " : string.Empty)
+                + (parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out ? "scoped " : string.Empty); // out is implicitly scoped
+            parameters.Add(new ParameterModel(name, prefix + refKind + parameter.Type.ToDisplayString(s_typeFormat) + " " + name, argumentKind + name));
+
+            if (Find(AttributesOf(parameter), "TagAttribute") is { } tag
+                && tag.ConstructorArguments.Length > 0 && tag.ConstructorArguments[0].Value is string key
+                && Classify(parameter.Type, NamedBool(tag, "UseToString", false), out bool nullableValue, out _) is { } kind)
+            {
+                captures.Add(new CaptureModel(key, name, kind, nullableValue, parameter.RefKind == RefKind.Out));
+            }
+        }
+
+        AccessorKind accessor = InaccessibleReason(method) is null ? AccessorKind.None : method.IsStatic ? AccessorKind.StaticMethod : AccessorKind.Method;
+        string typeArguments = method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(p => p.Name)) + ">";
+        string callTarget = receiver == ReceiverKind.None
+            ? type.ToDisplayString(s_typeFormat) + "." + Identifier(method.Name) + typeArguments
+            : "@this." + Identifier(method.Name) + typeArguments;
+
+        SpanModel span = BuildSpan(method, rule, out string? returnKey);
+        CaptureModel? returnCapture = null;
+        if (returnKey is not null && ReturnTagProblem(method, out ITypeSymbol? valueType) is null
+            && Classify(valueType!, false, out bool returnNullable, out _) is { } returnKind)
+        {
+            returnCapture = new CaptureModel(returnKey, "result", returnKind, returnNullable, AfterCall: true);
+        }
+
+        bool flow = shape != ReturnShape.Value && shape != ReturnShape.Void || NeedsFlow(method, compilation, cancellationToken);
+
+        return new TargetModel(
+            Key: method.GetDocumentationCommentId() ?? method.ToDisplayString(),
+            TypeName: type.Name,
+            MethodName: method.Name,
+            Receiver: receiver,
+            ReceiverType: receiver == ReceiverKind.None ? string.Empty : type.ToDisplayString(s_typeFormat),
+            ReturnType: method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(s_typeFormat),
+            Shape: shape,
+            ResultType: resultType,
+            TypeParameters: new EquatableArray<TypeParameterModel>(typeParameters),
+            Parameters: new EquatableArray<ParameterModel>(parameters),
+            CallTarget: callTarget,
+            Accessor: accessor,
+            DeclaringType: type.ToDisplayString(s_typeFormat),
+            AccessorTypeName: accessor != AccessorKind.None && type.IsStatic ? RuntimeTypeName(type, compilation) : string.Empty,
+            Flow: flow,
+            Span: span,
+            Captures: new EquatableArray<CaptureModel>(captures),
+            ReturnCapture: returnCapture);
+    }
+
+    /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>
+    private static string RuntimeTypeName(INamedTypeSymbol type, Compilation compilation)
+    {
+        string name = type.MetadataName;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            name = outer.MetadataName + "+" + name;
+        }
+        if (type.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            name = ns.ToDisplayString() + "." + name;
+        }
+        return name + ", " + compilation.AssemblyName;
+    }
+
+    private static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    private static string Constraints(ITypeParameterSymbol parameter)
+    {
+        var parts = new List<string>();
+        if (parameter.HasReferenceTypeConstraint)
+        {
+            parts.Add(parameter.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
+        }
+        else if (parameter.HasUnmanagedTypeConstraint)
+        {
+            parts.Add("unmanaged");
+        }
+        else if (parameter.HasValueTypeConstraint)
+        {
+            parts.Add("struct");
+        }
+        else if (parameter.HasNotNullConstraint)
+        {
+            parts.Add("notnull");
+        }
+        foreach (ITypeSymbol constraint in parameter.ConstraintTypes)
+        {
+            parts.Add(constraint.ToDisplayString(s_typeFormat));
+        }
+        if (parameter.HasConstructorConstraint)
+        {
+            parts.Add("new()");
+        }
+        if (parameter.AllowsRefLikeType)
+        {
+            parts.Add("allows ref struct");
+        }
+        return parts.Count == 0 ? string.Empty : "where " + parameter.Name + " : " + string.Join(", ", parts);
+    }
+
+    private static SpanModel BuildSpan(IMethodSymbol method, Rule rule, out string? returnKey)
+    {
+        string functionName = method.ContainingType.ToDisplayString(s_functionNameFormat) + "." + method.Name;
+        string defaultName = method.ContainingType.Name + "." + method.Name;
+        var attributes = new List<ConstantAttribute>();
+        if (rule.Effect is { } effect)
+        {
+            string operation = effect.ConstructorArguments.Length > 0 && effect.ConstructorArguments[0].Value is string op ? op : string.Empty;
+            string? target = NamedString(effect, "Target");
+            int dot = operation.IndexOf('.');
+            string system = dot > 0 ? operation.Substring(0, dot) : string.Empty;
+            string verb = dot > 0 ? operation.Substring(dot + 1) : operation;
+            if (system == "db")
+            {
+                attributes.Add(new ConstantAttribute("db.operation.name", verb));
+                if (!string.IsNullOrEmpty(target))
+                {
+                    attributes.Add(new ConstantAttribute("db.collection.name", target!));
+                }
+            }
+            else if (system == "http")
+            {
+                attributes.Add(new ConstantAttribute("http.request.method", verb.ToUpperInvariant()));
+            }
+            if (system.Length > 0)
+            {
+                attributes.Add(new ConstantAttribute("otelgen.effect.system", system));
+            }
+            attributes.Add(new ConstantAttribute("otelgen.effect.operation", verb));
+            if (!string.IsNullOrEmpty(target))
+            {
+                attributes.Add(new ConstantAttribute("otelgen.effect.target", target!));
+            }
+            attributes.Add(new ConstantAttribute("code.function.name", functionName));
+            returnKey = NamedString(effect, "ReturnTag");
+            string name = operation.Length == 0 ? defaultName : string.IsNullOrEmpty(target) ? operation : operation + " " + target;
+            return new SpanModel(name, KindName(NamedInt(effect, "Kind", 3)), !NamedBool(effect, "Required", true), new EquatableArray<ConstantAttribute>(attributes));
+        }
+        attributes.Add(new ConstantAttribute("code.function.name", functionName));
+        if (rule.Traced is { } traced)
+        {
+            string? given = traced.ConstructorArguments.Length > 0 ? traced.ConstructorArguments[0].Value as string : null;
+            returnKey = NamedString(traced, "ReturnTag");
+            return new SpanModel(string.IsNullOrEmpty(given) ? defaultName : given!, KindName(NamedInt(traced, "Kind", 1)), false, new EquatableArray<ConstantAttribute>(attributes));
+        }
+        returnKey = null;
+        return new SpanModel(defaultName, KindName(rule.WideKind), false, new EquatableArray<ConstantAttribute>(attributes));
+    }
+}
