@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace OtelGen.Analyzers.Tests;
+
+/// <summary>
+/// What every analyzer and code-fix test of the Roslyn testing SDK gets here, so that it sees what a build does:
+/// the sources start with <see cref="Harness.Usings"/>; they compile against the running framework's assemblies
+/// and the real OtelGen runtime (<see cref="Harness.References"/>; no reference pack is fetched from NuGet) with
+/// C# latest and nullable enabled; every analyzer OtelGen ships runs (the one under test first), and the
+/// coverage summary OTG3005 is off unless a test turns it on.
+/// </summary>
+internal static class OtelGenTestSetup
+{
+    /// <summary>No reference assemblies of the SDK's own (its defaults download a reference pack at run time).</summary>
+    public static readonly ReferenceAssemblies NoReferencePack = new("net10.0");
+
+    public const string CoverageSummaryId = "OTG3005";
+
+    public static void Configure<TVerifier>(AnalyzerTest<TVerifier> test)
+        where TVerifier : IVerifier, new()
+    {
+        test.ReferenceAssemblies = NoReferencePack;
+        test.TestState.AdditionalReferences.AddRange(Harness.References);
+        test.DisabledDiagnostics.Add(CoverageSummaryId);
+    }
+
+    /// <summary>
+    /// The SDK pins every supported id to <see cref="ReportDiagnostic.Default"/> in the compilation options, and such
+    /// an entry outranks a .globalconfig's severities (per id and per category); a build has no such entries, so they go.
+    /// Ids the SDK raises (AD0001) or a test disables keep theirs.
+    /// </summary>
+    public static Project AsInABuild(Project project)
+    {
+        CompilationOptions options = project.CompilationOptions!;
+        ImmutableDictionary<string, ReportDiagnostic> specific = options.SpecificDiagnosticOptions
+            .Where(entry => entry.Value != ReportDiagnostic.Default)
+            .ToImmutableDictionary();
+        return project.WithCompilationOptions(options.WithSpecificDiagnosticOptions(specific));
+    }
+
+    /// <summary>The analyzer under test and, after it, the other analyzers of the package.</summary>
+    public static IEnumerable<DiagnosticAnalyzer> Analyzers<TAnalyzer>()
+        where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        yield return new TAnalyzer();
+        foreach (DiagnosticAnalyzer other in Harness.Analyzers.Where(a => a.GetType() != typeof(TAnalyzer)))
+        {
+            yield return other;
+        }
+    }
+
+    /// <summary>
+    /// An expected diagnostic with the default severity of its descriptor; the message is checked only when the test
+    /// gives it (<c>WithMessage</c>), since a result made from the descriptor would compare against the bare format.
+    /// </summary>
+    public static DiagnosticResult Diagnostic(string id)
+    {
+        DiagnosticDescriptor descriptor = Harness.Analyzers.SelectMany(a => a.SupportedDiagnostics).FirstOrDefault(d => d.Id == id)
+            ?? throw new ArgumentException("no OtelGen analyzer reports " + id, nameof(id));
+        return new DiagnosticResult(descriptor.Id, descriptor.DefaultSeverity);
+    }
+}
+
+/// <summary>Analyzer tests with markup: <c>{|OTG2001:"http.method"|}</c>, or <c>{|#0:...|}</c> with <c>Diagnostic(id).WithLocation(0)</c>.</summary>
+internal static class AnalyzerVerifier<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    public static DiagnosticResult Diagnostic(string id) => OtelGenTestSetup.Diagnostic(id);
+
+    /// <summary>Runs the analyzers over <paramref name="source"/> (usings are added) and expects exactly <paramref name="expected"/> besides the markup.</summary>
+    public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = Harness.Usings + source };
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+        public Test() => OtelGenTestSetup.Configure(this);
+
+        protected override CompilationOptions CreateCompilationOptions() => Harness.CompilationOptions;
+
+        protected override ParseOptions CreateParseOptions() => Harness.ParseOptions;
+
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => OtelGenTestSetup.Analyzers<TAnalyzer>();
+
+        protected override Project ApplyCompilationOptions(Project project) => OtelGenTestSetup.AsInABuild(base.ApplyCompilationOptions(project));
+    }
+}
+
+/// <summary>Code-fix tests: the diagnostics of the source in markup, and the source as the fix leaves it.</summary>
+internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static DiagnosticResult Diagnostic(string id) => OtelGenTestSetup.Diagnostic(id);
+
+    /// <summary>Every fixable diagnostic of <paramref name="source"/> is fixed (one by one and all at once) and the result must be <paramref name="fixedSource"/>.</summary>
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = Harness.Usings + source, FixedCode = Harness.Usings + fixedSource };
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    public sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+    {
+        public Test() => OtelGenTestSetup.Configure(this);
+
+        /// <summary>With <see cref="CodeFixTestBehaviors.FixOne"/>: which of the fixable diagnostics (in source order) is fixed.</summary>
+        public int DiagnosticToFix { get; set; }
+
+        protected override CompilationOptions CreateCompilationOptions() => Harness.CompilationOptions;
+
+        protected override ParseOptions CreateParseOptions() => Harness.ParseOptions;
+
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => OtelGenTestSetup.Analyzers<TAnalyzer>();
+
+        protected override Project ApplyCompilationOptions(Project project) => OtelGenTestSetup.AsInABuild(base.ApplyCompilationOptions(project));
+
+        protected override Diagnostic? TrySelectDiagnosticToFix(ImmutableArray<Diagnostic> fixableDiagnostics) =>
+            fixableDiagnostics.Length > DiagnosticToFix ? fixableDiagnostics[DiagnosticToFix] : null;
+    }
+}
