@@ -2,11 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
 using OtelGen.Analyzers.SemConv;
 using OtelGen.TestSupport;
 using Xunit;
-using static OtelGen.Analyzers.Tests.Harness;
+using Verify = OtelGen.Analyzers.Tests.AnalyzerVerifier<OtelGen.Analyzers.SemanticConventionsAnalyzer>;
 
 namespace OtelGen.Analyzers.Tests;
 
@@ -34,26 +36,35 @@ public class ContractTests
     }
 
     [Fact]
-    public void EditorConfigSeverity_RaisesAWarningToAnError()
+    public async Task EditorConfigSeverity_RaisesAWarningToAnError()
     {
-        string source = """public class C { public void M(Activity a) => a.SetTag("http.method", "GET"); }""";
-        Assert.Equal(DiagnosticSeverity.Warning, Analyze(source).Single().Severity);
+        string source = """public class C { public void M(Activity a) => a.SetTag({|#0:"http.method"|}, "GET"); }""";
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic("OTG2001").WithLocation(0).WithSeverity(DiagnosticSeverity.Warning));
 
-        Diagnostic raised = Analyze(source, globalConfig: "is_global = true\ndotnet_diagnostic.OTG2001.severity = error\n").Single();
-        Assert.Equal("OTG2001", raised.Id);
-        Assert.Equal(DiagnosticSeverity.Error, raised.Severity);
+        await WithGlobalConfig(source, "dotnet_diagnostic.OTG2001.severity = error",
+            Verify.Diagnostic("OTG2001").WithLocation(0).WithSeverity(DiagnosticSeverity.Error));
     }
 
     [Fact]
-    public void EditorConfigSeverity_None_SilencesAnId_AndCategorySettingsApply()
+    public async Task EditorConfigSeverity_None_SilencesAnId_AndCategorySettingsApply()
     {
-        string source = """public class C { public void M(Activity a) { a.SetTag("http.method", "GET"); a.SetTag("Bad Key", 1); } }""";
-        Diagnostic[] rest = Analyze(source, globalConfig: "is_global = true\ndotnet_diagnostic.OTG2001.severity = none\n");
-        Assert.Equal("OTG2003", Assert.Single(rest).Id);
+        static string Source(string key1, string key2) => "public class C { public void M(Activity a) { a.SetTag(" + key1 + ", \"GET\"); a.SetTag(" + key2 + ", 1); } }";
 
-        Diagnostic[] suggestions = Analyze(source, globalConfig: "is_global = true\ndotnet_analyzer_diagnostic.category-OtelGen.SemanticConventions.severity = suggestion\n");
-        Assert.Equal(2, suggestions.Length);
-        Assert.All(suggestions, d => Assert.Equal(DiagnosticSeverity.Info, d.Severity));
+        await WithGlobalConfig(Source("\"http.method\"", "{|#0:\"Bad Key\"|}"), "dotnet_diagnostic.OTG2001.severity = none",
+            Verify.Diagnostic("OTG2003").WithLocation(0));
+
+        await WithGlobalConfig(Source("{|#0:\"http.method\"|}", "{|#1:\"Bad Key\"|}"), "dotnet_analyzer_diagnostic.category-OtelGen.SemanticConventions.severity = suggestion",
+            Verify.Diagnostic("OTG2001").WithLocation(0).WithSeverity(DiagnosticSeverity.Info),
+            Verify.Diagnostic("OTG2003").WithLocation(1).WithSeverity(DiagnosticSeverity.Info));
+    }
+
+    /// <summary>The analyzers over <paramref name="source"/> with one line of a .globalconfig, as a build reads it.</summary>
+    private static Task WithGlobalConfig(string source, string line, params DiagnosticResult[] expected)
+    {
+        var test = new Verify.Test { TestCode = Harness.Usings + source };
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\n" + line + "\n"));
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
     }
 
     [Fact]

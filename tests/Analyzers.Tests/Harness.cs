@@ -15,7 +15,11 @@ using Xunit;
 
 namespace OtelGen.Analyzers.Tests;
 
-/// <summary>Compiles C# in memory against the real OtelGen runtime and runs the real analyzers and code fixes.</summary>
+/// <summary>
+/// Compiles C# in memory against the real OtelGen runtime and runs the real analyzers and code fixes. The usings,
+/// references and options here are also what the Roslyn testing SDK's tests get (Verifiers.cs); new analyzer and
+/// code-fix tests use those verifiers. Analyze/Single/None/At/Fix remain for InstrumentationTests.
+/// </summary>
 internal static class Harness
 {
     /// <summary>Usings every test source gets.</summary>
@@ -52,38 +56,25 @@ internal static class Harness
     public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
         ImmutableArray.Create<DiagnosticAnalyzer>(new SemanticConventionsAnalyzer(), new InstrumentationAnalyzer());
 
-    public static CSharpCompilation Compile(string source, bool withRuntime = true, string? globalConfig = null, params (string Path, string Text)[] extraFiles)
+    public static CSharpCompilation Compile(string source, bool withRuntime = true, params (string Path, string Text)[] extraFiles)
     {
         string usings = withRuntime ? Usings : Usings.Replace("using OtelGen;", "").Replace("using OtelGen.Spans;", "");
         var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(usings + source, ParseOptions, path: "/src/Test.cs") };
         trees.AddRange(extraFiles.Select(f => CSharpSyntaxTree.ParseText(usings + f.Text, ParseOptions, path: f.Path)));
         MetadataReference[] refs = withRuntime ? References : References.Where(r => !r.Display!.EndsWith("OtelGen.dll", StringComparison.Ordinal)).ToArray();
-        CSharpCompilationOptions options = CompilationOptions;
-        if (globalConfig is not null)
-        {
-            AnalyzerConfigSet set = AnalyzerConfigSet.Create(new[] { AnalyzerConfig.Parse(globalConfig, "/.globalconfig") });
-            options = options.WithSyntaxTreeOptionsProvider(new ConfigOptionsProvider(set));
-        }
-
-        CSharpCompilation compilation = CSharpCompilation.Create("Test", trees, refs, options);
+        CSharpCompilation compilation = CSharpCompilation.Create("Test", trees, refs, CompilationOptions);
         Diagnostic[] errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Assert.True(errors.Length == 0, "test source does not compile:\n" + string.Join("\n", errors.Select(e => e.ToString())));
         return compilation;
     }
 
     /// <summary>All OtelGen diagnostics (OTG*), ordered by position; the coverage summary only when asked.</summary>
-    public static Diagnostic[] Analyze(string source, bool withSummary = false, bool withRuntime = true, string? globalConfig = null, params (string Path, string Text)[] extraFiles)
-    {
-        CSharpCompilation compilation = Compile(source, withRuntime, globalConfig, extraFiles);
-        AnalyzerConfigSet? set = globalConfig is null ? null : AnalyzerConfigSet.Create(new[] { AnalyzerConfig.Parse(globalConfig, "/.globalconfig") });
-        return Run(compilation, withSummary, set);
-    }
+    public static Diagnostic[] Analyze(string source, bool withSummary = false, bool withRuntime = true, params (string Path, string Text)[] extraFiles) =>
+        Run(Compile(source, withRuntime, extraFiles), withSummary);
 
-    public static Diagnostic[] Run(Compilation compilation, bool withSummary = false, AnalyzerConfigSet? config = null)
+    public static Diagnostic[] Run(Compilation compilation, bool withSummary = false)
     {
-        var options = config is null
-            ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty)
-            : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new ConfigProvider(config));
+        var options = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
         ImmutableArray<Diagnostic> diagnostics = compilation
             .WithAnalyzers(Analyzers, options)
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult();
@@ -114,6 +105,8 @@ internal static class Harness
     /// <summary>
     /// Applies a code fix the way an IDE does: an AdhocWorkspace document, the provider's registered CodeAction,
     /// its operations applied to the workspace; returns the fixed document text (without the usings prefix).
+    /// Superseded by <see cref="CodeFixVerifier{TAnalyzer, TCodeFix}"/> (InstrumentationCodeFixTests covers the same
+    /// fixes); it goes once InstrumentationTests no longer calls it.
     /// </summary>
     public static async Task<string?> Fix(string source, string id, CodeFixProvider provider, int which = 0)
     {
@@ -141,44 +134,5 @@ internal static class Harness
 
         SourceText text = await workspace.CurrentSolution.GetDocument(document.Id)!.GetTextAsync();
         return text.ToString().Substring(Usings.Length);
-    }
-
-    /// <summary>The analyzer options an .editorconfig / .globalconfig gives (category-wide severities live here).</summary>
-    private sealed class ConfigProvider : AnalyzerConfigOptionsProvider
-    {
-        private readonly AnalyzerConfigSet _set;
-
-        public ConfigProvider(AnalyzerConfigSet set) => _set = set;
-
-        public override AnalyzerConfigOptions GlobalOptions => new Options(_set.GlobalConfigOptions.AnalyzerOptions);
-
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(_set.GetOptionsForSourcePath(tree.FilePath).AnalyzerOptions);
-
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(_set.GetOptionsForSourcePath(textFile.Path).AnalyzerOptions);
-
-        private sealed class Options : AnalyzerConfigOptions
-        {
-            private readonly ImmutableDictionary<string, string> _values;
-
-            public Options(ImmutableDictionary<string, string> values) => _values = values;
-
-            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => _values.TryGetValue(key, out value);
-        }
-    }
-
-    /// <summary>What the compiler builds from .editorconfig / .globalconfig: per-tree and global severity options.</summary>
-    private sealed class ConfigOptionsProvider : SyntaxTreeOptionsProvider
-    {
-        private readonly AnalyzerConfigSet _set;
-
-        public ConfigOptionsProvider(AnalyzerConfigSet set) => _set = set;
-
-        public override GeneratedKind IsGenerated(SyntaxTree tree, CancellationToken cancellationToken) => GeneratedKind.Unknown;
-
-        public override bool TryGetDiagnosticValue(SyntaxTree tree, string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity) =>
-            _set.GetOptionsForSourcePath(tree.FilePath).TreeOptions.TryGetValue(diagnosticId, out severity);
-
-        public override bool TryGetGlobalDiagnosticValue(string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity) =>
-            _set.GlobalConfigOptions.TreeOptions.TryGetValue(diagnosticId, out severity);
     }
 }
