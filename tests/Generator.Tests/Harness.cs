@@ -11,7 +11,11 @@ using OtelGen.Generator;
 
 namespace OtelGen.Generator.Tests;
 
-/// <summary>Runs the generator through CSharpGeneratorDriver over in-memory sources, against the real OtelGen runtime.</summary>
+/// <summary>
+/// Runs the generator through CSharpGeneratorDriver over in-memory sources, against the real OtelGen runtime, with
+/// step tracking on (CachingTests need it; the testing SDK's <see cref="GeneratorTest"/> has none). Its references
+/// and options are also the ones <see cref="GeneratorTest"/> uses.
+/// </summary>
 internal static class Harness
 {
     public static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default
@@ -27,12 +31,18 @@ internal static class Harness
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     });
 
+    /// <summary>The running framework's System.* assemblies, mscorlib, netstandard and OtelGen.Runtime.</summary>
+    public static ImmutableArray<MetadataReference> References => s_references.Value;
+
+    public static readonly CSharpCompilationOptions CompilationOptions =
+        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
+
     public static CSharpCompilation Compile(params (string Path, string Text)[] sources) =>
         CSharpCompilation.Create(
             "Sample",
             sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, path: s.Path, encoding: Encoding.UTF8)),
-            s_references.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+            References,
+            CompilationOptions);
 
     public static GeneratorDriver Driver(CSharpParseOptions? parseOptions = null) =>
         CSharpGeneratorDriver.Create(
