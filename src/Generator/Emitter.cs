@@ -29,6 +29,12 @@ internal static class Emitter
         w.Line("// redirected to an interceptor below that records a span around the original call.");
         w.Line("#nullable enable");
         w.Line("#pragma warning disable CS0612, CS0618 // Calling an obsolete method is the caller's choice; the interceptor only forwards the call.");
+        var suppressed = new SortedSet<string>(groups.SelectMany(g => g.First().Target.SuppressedIds), StringComparer.Ordinal);
+        if (suppressed.Count > 0)
+        {
+            // Ids of [Obsolete(DiagnosticId = ...)] and [Experimental] members: the user's own call sites still report them.
+            w.Line("#pragma warning disable " + string.Join(", ", suppressed));
+        }
         w.Line();
         w.Line("namespace System.Runtime.CompilerServices");
         w.Open();
@@ -114,24 +120,29 @@ internal static class Emitter
         w.Indent--;
     }
 
+    /// <summary>
+    /// Per instrumented method: an [UnsafeAccessor] when the method is private or protected, the interceptor
+    /// every call site is redirected to (only the switch; the JIT inlines it into the caller, so a disabled
+    /// site costs one branch), and the out-of-line method that records the span around the call.
+    /// </summary>
     private static void EmitInterceptor(Writer w, TargetModel target, string name, string descriptor, List<CallSiteModel> sites)
     {
-        string callTarget = target.CallTarget;
-        string receiverArgument = string.Empty;
-        if (target.Accessor != AccessorKind.None)
+        var names = new LocalNames(target.Parameters.Select(p => p.Name.TrimStart('@')));
+        string receiver = names.Take("this");
+        string callee = EmitAccessor(w, target, name, names);
+
+        var arguments = new List<string>();
+        if (target.Accessor == AccessorKind.Method)
         {
-            // A private or protected method: the runtime binds this extern to it by name (no reflection at call time).
-            callTarget = name + "_Call";
-            receiverArgument = target.Accessor == AccessorKind.Method ? "@this" : "null";
-            string typeParameter = target.AccessorTypeName.Length > 0
-                ? "[global::System.Runtime.CompilerServices.UnsafeAccessorType(" + Literal(target.AccessorTypeName) + ")] object? type"
-                : target.DeclaringType + (target.Accessor == AccessorKind.Method ? " target" : "? type");
-            var accessorParameters = new List<string> { typeParameter };
-            accessorParameters.AddRange(target.Parameters.Select(p => p.Declaration));
-            w.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind." + target.Accessor + ", Name = " + Literal(target.MethodName) + ")]");
-            w.Line("private static extern " + target.ReturnType + " " + callTarget + "(" + string.Join(", ", accessorParameters) + ");");
-            w.Line();
+            arguments.Add(receiver);
         }
+        else if (target.Accessor == AccessorKind.StaticMethod)
+        {
+            arguments.Add("null");
+        }
+        arguments.AddRange(target.Parameters.Select(Argument));
+        string call = callee + "(" + string.Join(", ", arguments) + ")";
+
         foreach (CallSiteModel site in sites)
         {
             w.Line("// Intercepts: " + site.FileName + "(" + site.Line.ToString(CultureInfo.InvariantCulture) + "," + site.Column.ToString(CultureInfo.InvariantCulture) + "): " + site.CallText);
@@ -140,49 +151,48 @@ internal static class Emitter
         {
             w.Line("[global::System.Runtime.CompilerServices.InterceptsLocation(" + site.LocationVersion.ToString(CultureInfo.InvariantCulture) + ", " + Literal(site.LocationData) + ")]");
         }
-
-        var parameters = new List<string>();
-        string receiverName = "@this";
-        switch (target.Receiver)
-        {
-            case ReceiverKind.Reference:
-                parameters.Add("this " + target.ReceiverType + " " + receiverName);
-                break;
-            case ReceiverKind.StructRef:
-                parameters.Add("this ref " + target.ReceiverType + " " + receiverName);
-                break;
-            case ReceiverKind.StructIn:
-                parameters.Add("this in " + target.ReceiverType + " " + receiverName);
-                break;
-        }
-        parameters.AddRange(target.Parameters.Select(p => p.Declaration));
         string typeParameters = target.TypeParameters.Count == 0 ? string.Empty : "<" + string.Join(", ", target.TypeParameters.Select(t => t.Name)) + ">";
-        // The interceptor itself only checks the switch, so the JIT inlines it into the caller and a
-        // disabled site costs one branch; the span code (whose try/finally blocks inlining) is out of line.
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        EmitEntry(w, target, name, typeParameters, receiver, call);
+        w.Line();
+        EmitTraced(w, target, name, typeParameters, receiver, call, descriptor, names);
+    }
+
+    /// <summary>The [UnsafeAccessor] extern that reaches a private or protected method, or nothing; returns what the call is made on.</summary>
+    private static string EmitAccessor(Writer w, TargetModel target, string name, LocalNames names)
+    {
+        if (target.Accessor == AccessorKind.None)
+        {
+            return target.Receiver == ReceiverKind.None ? target.DeclaringType + "." + target.CallName : names.Receiver + "." + target.CallName;
+        }
+        string first = target.AccessorTypeName.Length > 0
+            ? "[global::System.Runtime.CompilerServices.UnsafeAccessorType(" + Literal(target.AccessorTypeName) + ")] object? " + names.Take("type")
+            : target.DeclaringType + (target.Accessor == AccessorKind.Method ? " " + names.Take("target") : "? " + names.Take("type"));
+        var parameters = new List<string> { first };
+        parameters.AddRange(target.Parameters.Select(p => Declaration(p, withThis: false)));
+        string extern_ = name + "_Call";
+        w.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind." + target.Accessor + ", Name = " + Literal(target.MethodName) + ")]");
+        EmitAttributes(w, target);
+        w.Line("private static extern " + target.ReturnType + " " + extern_ + "(" + string.Join(", ", parameters) + ");");
+        w.Line();
+        return extern_;
+    }
+
+    /// <summary>The interceptor: forwards the call as it is when tracing is off, else to the traced method.</summary>
+    private static void EmitEntry(Writer w, TargetModel target, string name, string typeParameters, string receiver, string call)
+    {
+        var parameters = new List<string>();
+        if (target.Receiver != ReceiverKind.None)
+        {
+            parameters.Add("this " + ReceiverPassing(target.Receiver) + target.ReceiverType + " " + receiver);
+        }
+        parameters.AddRange(target.Parameters.Select(p => Declaration(p, withThis: true)));
+        bool returnsValue = target.Shape != ReturnShape.Void;
+
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        EmitAttributes(w, target);
         w.Line("public static " + target.ReturnType + " " + name + typeParameters + "(" + string.Join(", ", parameters) + ")");
         EmitConstraints(w, target);
         w.Open();
-
-        var taken = new HashSet<string>(target.Parameters.Select(p => p.Name.TrimStart('@')), StringComparer.Ordinal);
-        string Local(string wanted)
-        {
-            string candidate = wanted;
-            while (taken.Contains(candidate))
-            {
-                candidate += "_";
-            }
-            return candidate;
-        }
-
-        IEnumerable<string> arguments = target.Parameters.Select(p => p.Argument);
-        if (receiverArgument.Length > 0)
-        {
-            arguments = new[] { receiverArgument }.Concat(arguments);
-        }
-        string call = callTarget + "(" + string.Join(", ", arguments) + ")";
-        bool returnsValue = target.Shape != ReturnShape.Void;
-
         w.Line("if (!global::OtelGen.Tracing.IsEnabled)");
         w.Open();
         if (returnsValue)
@@ -196,113 +206,214 @@ internal static class Emitter
         }
         w.Close();
         var forwarded = new List<string>();
-        switch (target.Receiver)
+        if (target.Receiver != ReceiverKind.None)
         {
-            case ReceiverKind.Reference:
-                forwarded.Add(receiverName);
-                break;
-            case ReceiverKind.StructRef:
-                forwarded.Add("ref " + receiverName);
-                break;
-            case ReceiverKind.StructIn:
-                forwarded.Add("in " + receiverName);
-                break;
+            forwarded.Add(ReceiverPassing(target.Receiver) + receiver);
         }
-        forwarded.AddRange(target.Parameters.Select(p => p.Argument));
+        forwarded.AddRange(target.Parameters.Select(Argument));
         string traced = name + "_Traced" + typeParameters + "(" + string.Join(", ", forwarded) + ")";
         w.Line(returnsValue ? "return " + traced + ";" : traced + ";");
         w.Close();
-        w.Line();
+    }
 
-        var tracedParameters = parameters.Select(p => p.StartsWith("this ", StringComparison.Ordinal) ? p.Substring("this ".Length) : p);
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
-        w.Line("private static " + target.ReturnType + " " + name + "_Traced" + typeParameters + "(" + string.Join(", ", tracedParameters) + ")");
+    /// <summary>
+    /// The span around the call. Exceptions pass through an exception filter that records them and declines
+    /// (never a catch and rethrow: that would raise a second first-chance notification per traced frame and
+    /// grow the stack by a rethrow per frame while a deep exception unwinds); a finally ends the span once
+    /// the call's own finally blocks have run.
+    /// </summary>
+    private static void EmitTraced(Writer w, TargetModel target, string name, string typeParameters, string receiver, string call, string descriptor, LocalNames names)
+    {
+        var parameters = new List<string>();
+        if (target.Receiver != ReceiverKind.None)
+        {
+            parameters.Add(ReceiverPassing(target.Receiver) + target.ReceiverType + " " + receiver);
+        }
+        parameters.AddRange(target.Parameters.Select(p => Declaration(p, withThis: false)));
+
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        EmitAttributes(w, target);
+        w.Line("private static " + target.ReturnType + " " + name + "_Traced" + typeParameters + "(" + string.Join(", ", parameters) + ")");
         EmitConstraints(w, target);
         w.Open();
-
-        string ex = Local("ex");
         if (target.Shape is ReturnShape.Void or ReturnShape.Value)
         {
-            string scope = Local("scope");
-            string result = Local("result");
-            w.Line("var " + scope + " = global::OtelGen.Spans.SpanScope." + (target.Flow ? "StartFlow" : "Start") + "(" + descriptor + ");");
-            w.Line("try");
-            w.Open();
-            foreach (CaptureModel capture in target.Captures.Where(c => !c.AfterCall))
-            {
-                EmitCapture(w, capture, scope, capture.ValueName);
-            }
-            if (returnsValue)
-            {
-                w.Line("var " + result + " = " + call + ";");
-            }
-            else
-            {
-                w.Line(call + ";");
-            }
-            foreach (CaptureModel capture in target.Captures.Where(c => c.AfterCall))
-            {
-                EmitCapture(w, capture, scope, capture.ValueName);
-            }
-            if (target.ReturnCapture is { } returnCapture)
-            {
-                EmitCapture(w, returnCapture, scope, result);
-            }
-            if (returnsValue)
-            {
-                w.Line("return " + result + ";");
-            }
-            w.Close();
-            w.Line("catch (global::System.Exception " + ex + ")");
-            w.Open();
-            w.Line(scope + ".RecordException(" + ex + ");");
-            w.Line("throw;");
-            w.Close();
-            w.Line("finally");
-            w.Open();
-            w.Line(scope + ".Dispose();");
-            w.Close();
+            EmitSyncSpan(w, target, call, descriptor, names);
         }
         else
         {
-            string span = Local("span");
-            string task = Local("task");
-            w.Line("var " + span + " = global::OtelGen.Spans.AsyncSpanScope.Start(" + descriptor + ");");
-            foreach (CaptureModel capture in target.Captures.Where(c => !c.AfterCall))
-            {
-                EmitCapture(w, capture, span, capture.ValueName);
-            }
-            w.Line(target.ReturnType + " " + task + ";");
-            w.Line("try");
-            w.Open();
-            w.Line(task + " = " + (target.ReturnCapture is null ? call : "RecordResult(" + span + ", " + call + ")") + ";");
-            w.Close();
-            w.Line("catch (global::System.Exception " + ex + ")");
-            w.Open();
-            w.Line(span + ".Fail(" + ex + ");");
-            w.Line("throw;");
-            w.Close();
-            foreach (CaptureModel capture in target.Captures.Where(c => c.AfterCall))
-            {
-                EmitCapture(w, capture, span, capture.ValueName);
-            }
-            w.Line("return " + span + ".Track(" + task + ");");
-            if (target.ReturnCapture is { } returnCapture)
-            {
-                // The span ends when the task we track completes; awaiting the call's task first records its result.
-                w.Line();
-                w.Line("static async " + target.ReturnType + " RecordResult(global::OtelGen.Spans.AsyncSpanScope span, " + target.ReturnType + " task)");
-                w.Open();
-                w.Line("var result = await task.ConfigureAwait(false);");
-                EmitCapture(w, returnCapture, "span", "result");
-                w.Line("return result;");
-                w.Close();
-            }
+            EmitAsyncSpan(w, target, call, descriptor, names);
         }
         w.Close();
     }
 
-    private static void EmitCapture(Writer w, CaptureModel capture, string scope, string value)
+    private static void EmitSyncSpan(Writer w, TargetModel target, string call, string descriptor, LocalNames names)
+    {
+        string scope = names.Take("scope");
+        string result = names.Take("result");
+        string ex = names.Take("ex");
+        w.Line("var " + scope + " = global::OtelGen.Spans.SpanScope." + (target.Flow ? "StartFlow" : "Start") + "(" + descriptor + ");");
+        w.Line("try");
+        w.Open();
+        foreach (CaptureModel capture in target.Captures.Where(c => !c.AfterCall))
+        {
+            EmitCapture(w, capture, scope, capture.ValueName, names);
+        }
+        bool returnsValue = target.Shape != ReturnShape.Void;
+        w.Line(returnsValue ? "var " + result + " = " + call + ";" : call + ";");
+        foreach (CaptureModel capture in target.Captures.Where(c => c.AfterCall))
+        {
+            EmitCapture(w, capture, scope, capture.ValueName, names);
+        }
+        if (target.ReturnCapture is { } returnCapture)
+        {
+            EmitCapture(w, returnCapture, scope, result, names);
+        }
+        if (returnsValue)
+        {
+            w.Line("return " + result + ";");
+        }
+        w.Close();
+        EmitFilter(w, scope, ex);
+        w.Line("finally");
+        w.Open();
+        w.Line(scope + ".Dispose();");
+        w.Close();
+    }
+
+    private static void EmitAsyncSpan(Writer w, TargetModel target, string call, string descriptor, LocalNames names)
+    {
+        string span = names.Take("span");
+        string task = names.Take("task");
+        string tracked = names.Take("tracked");
+        string ex = names.Take("ex");
+        w.Line("var " + span + " = global::OtelGen.Spans.AsyncSpanScope.Start(" + descriptor + ");");
+        w.Line("bool " + tracked + " = false;");
+        w.Line("try");
+        w.Open();
+        foreach (CaptureModel capture in target.Captures.Where(c => !c.AfterCall))
+        {
+            EmitCapture(w, capture, span, capture.ValueName, names);
+        }
+        w.Line("var " + task + " = " + (target.ReturnCapture is null ? call : "RecordResult(" + span + ", " + call + ")") + ";");
+        foreach (CaptureModel capture in target.Captures.Where(c => c.AfterCall))
+        {
+            EmitCapture(w, capture, span, capture.ValueName, names);
+        }
+        // From here the task ends the span; the finally ends it only when the call threw instead of returning one.
+        w.Line(tracked + " = true;");
+        w.Line("return " + span + ".Track(" + task + ");");
+        w.Close();
+        EmitFilter(w, span, ex);
+        w.Line("finally");
+        w.Open();
+        w.Line("if (!" + tracked + ")");
+        w.Open();
+        w.Line(span + ".Dispose();");
+        w.Close();
+        w.Close();
+        if (target.ReturnCapture is { } returnCapture)
+        {
+            // The span ends when the task we track completes; awaiting the call's task first records its result.
+            w.Line();
+            w.Line("static async " + target.ReturnType + " RecordResult(global::OtelGen.Spans.AsyncSpanScope span, " + target.ReturnType + " task)");
+            w.Open();
+            w.Line("var result = await task.ConfigureAwait(false);");
+            EmitCapture(w, returnCapture, "span", "result", new LocalNames(new[] { "span", "task", "result" }));
+            w.Line("return result;");
+            w.Close();
+        }
+    }
+
+    private static void EmitFilter(Writer w, string scope, string ex)
+    {
+        w.Line("catch (global::System.Exception " + ex + ") when (" + scope + ".FilterException(" + ex + "))");
+        w.Open();
+        w.Line("throw; // not reached: the filter records the exception and declines it");
+        w.Close();
+    }
+
+    private static void EmitAttributes(Writer w, TargetModel target)
+    {
+        foreach (string attribute in target.MethodAttributes)
+        {
+            w.Line(attribute);
+        }
+        foreach (string attribute in target.ReturnAttributes)
+        {
+            w.Line("[return: " + attribute.Substring(1));
+        }
+    }
+
+    private static string ReceiverPassing(ReceiverKind receiver) => receiver switch
+    {
+        ReceiverKind.StructRef => "ref ",
+        ReceiverKind.StructIn => "in ",
+        _ => string.Empty,
+    };
+
+    private static string Declaration(ParameterModel parameter, bool withThis)
+    {
+        var text = new StringBuilder();
+        foreach (string attribute in parameter.Attributes)
+        {
+            text.Append(attribute).Append(' ');
+        }
+        if (withThis && parameter.IsThis)
+        {
+            text.Append("this ");
+        }
+        if (parameter.Scoped)
+        {
+            text.Append("scoped ");
+        }
+        text.Append(parameter.Passing switch
+        {
+            ParameterPassing.Ref => "ref ",
+            ParameterPassing.Out => "out ",
+            ParameterPassing.In => "in ",
+            ParameterPassing.RefReadOnly => "ref readonly ",
+            _ => string.Empty,
+        });
+        return text.Append(parameter.Type).Append(' ').Append(parameter.Name).ToString();
+    }
+
+    private static string Argument(ParameterModel parameter) => parameter.Passing switch
+    {
+        ParameterPassing.Ref => "ref ",
+        ParameterPassing.Out => "out ",
+        ParameterPassing.In or ParameterPassing.RefReadOnly => "in ",
+        _ => string.Empty,
+    } + parameter.Name;
+
+    /// <summary>Names for the generated code's own locals and parameters that no parameter of the method already uses.</summary>
+    private sealed class LocalNames
+    {
+        private readonly HashSet<string> _taken;
+
+        public LocalNames(IEnumerable<string> parameters) => _taken = new HashSet<string>(parameters, StringComparer.Ordinal);
+
+        /// <summary>The receiver's name, once <see cref="Take"/> gave it out (the accessor's call is made on it).</summary>
+        public string Receiver { get; private set; } = "@this";
+
+        public string Take(string wanted)
+        {
+            string candidate = wanted;
+            while (_taken.Contains(candidate))
+            {
+                candidate += "_";
+            }
+            _taken.Add(candidate);
+            string name = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(candidate) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + candidate : candidate;
+            if (wanted == "this")
+            {
+                Receiver = name;
+            }
+            return name;
+        }
+    }
+
+    private static void EmitCapture(Writer w, CaptureModel capture, string scope, string value, LocalNames names)
     {
         string key = Literal(capture.Key);
         if (capture.IsNullableValue)
@@ -322,7 +433,7 @@ internal static class Emitter
             case CaptureKind.ArrayToDouble:
             case CaptureKind.ArrayOfNullableStrings:
                 // Test a copy: a null test on the parameter itself would make the compiler treat it as maybe-null afterwards.
-                string copy = "tagged_" + value.TrimStart('@');
+                string copy = names.Take("tagged_" + value.TrimStart('@'));
                 w.Line("if (" + value + " is var " + copy + " && " + copy + " is not null)");
                 w.Open();
                 w.Line(scope + ".SetAttribute(" + key + ", " + Convert(capture.Kind, copy) + ");");
@@ -336,9 +447,10 @@ internal static class Emitter
 
     private static string Convert(CaptureKind kind, string value) => kind switch
     {
-        CaptureKind.Long => "(long)" + value,
+        // unchecked: a project built with CheckForOverflowUnderflow must not throw while recording a tag.
+        CaptureKind.Long => "unchecked((long)" + value + ")",
         CaptureKind.UnsignedLong or CaptureKind.EnumValue => "unchecked((long)" + value + ")",
-        CaptureKind.Double => "(double)" + value,
+        CaptureKind.Double => "unchecked((double)" + value + ")",
         CaptureKind.Bool or CaptureKind.String => value,
         CaptureKind.EnumName or CaptureKind.ToStringNullable or CaptureKind.ToStringValue => value + ".ToString()",
         CaptureKind.ArrayAsIs => "global::OtelGen.Spans.AttributeValue.Of(" + value + ")",

@@ -64,10 +64,11 @@ public class ModelTests
         static TargetModel Make() => new(
             "M:A.B", "B", "M", ReceiverKind.Reference, "global::A.B", "int", ReturnShape.Value, "int",
             EquatableArray<TypeParameterModel>.Empty,
-            new EquatableArray<ParameterModel>(new[] { new ParameterModel("x", "int x", "x") }),
-            "@this.M", AccessorKind.None, "global::A.B", "", false,
+            new EquatableArray<ParameterModel>(new[] { new ParameterModel("x", "int", ParameterPassing.Value, false, false, new EquatableArray<string>(new[] { "[global::System.Diagnostics.CodeAnalysis.NotNullAttribute]" })) }),
+            "M", AccessorKind.None, "global::A.B", "", false,
             new SpanModel("B.M", "Internal", false, new EquatableArray<ConstantAttribute>(new[] { new ConstantAttribute("code.function.name", "A.B.M") })),
-            EquatableArray<CaptureModel>.Empty, null);
+            EquatableArray<CaptureModel>.Empty, null,
+            EquatableArray<string>.Empty, EquatableArray<string>.Empty, new EquatableArray<string>(new[] { "MY001" }));
         Assert.Equal(Make(), Make());
         Assert.Equal(Make().GetHashCode(), Make().GetHashCode());
         Assert.NotEqual(Make(), Make() with { Flow = true });

@@ -81,13 +81,33 @@ internal sealed record ConstantAttribute(string Key, string Value);
 /// <summary>A generic type parameter of the interceptor and its constraint clause (empty when none).</summary>
 internal sealed record TypeParameterModel(string Name, string Constraints);
 
-/// <summary>A parameter of the interceptor, as declared and as passed on.</summary>
-internal sealed record ParameterModel(string Name, string Declaration, string Argument);
+/// <summary>How a parameter is passed.</summary>
+internal enum ParameterPassing
+{
+    Value,
+    Ref,
+    Out,
+    In,
+    RefReadOnly,
+}
+
+/// <summary>
+/// A parameter of the interceptor: its identifier, its type (C# text), how it is passed, whether it is
+/// <c>scoped</c> or a classic extension method's <c>this</c>, and the attributes the interceptor repeats so
+/// that the compiler's nullable and interception checks see the same signature as the original's.
+/// </summary>
+internal sealed record ParameterModel(string Name, string Type, ParameterPassing Passing, bool Scoped, bool IsThis, EquatableArray<string> Attributes);
 
 /// <summary>The span a method records: everything that ends up in its static descriptor.</summary>
 internal sealed record SpanModel(string Name, string Kind, bool Optional, EquatableArray<ConstantAttribute> Attributes);
 
-/// <summary>An instrumented method, described as its interceptor needs it.</summary>
+/// <summary>
+/// An instrumented method, described as its interceptor needs it. <see cref="CallName"/> is the method's
+/// identifier with its type arguments; <see cref="MethodAttributes"/> and <see cref="ReturnAttributes"/> are
+/// attributes the interceptor repeats (trimming requirements, nullable flow); <see cref="SuppressedIds"/> are
+/// diagnostic ids the forwarding call would raise although the user's own call does not (obsolete and
+/// experimental ids that the user suppressed where they call it).
+/// </summary>
 internal sealed record TargetModel(
     string Key,
     string TypeName,
@@ -99,14 +119,17 @@ internal sealed record TargetModel(
     string ResultType,
     EquatableArray<TypeParameterModel> TypeParameters,
     EquatableArray<ParameterModel> Parameters,
-    string CallTarget,
+    string CallName,
     AccessorKind Accessor,
     string DeclaringType,
     string AccessorTypeName,
     bool Flow,
     SpanModel Span,
     EquatableArray<CaptureModel> Captures,
-    CaptureModel? ReturnCapture);
+    CaptureModel? ReturnCapture,
+    EquatableArray<string> MethodAttributes,
+    EquatableArray<string> ReturnAttributes,
+    EquatableArray<string> SuppressedIds);
 
 /// <summary>One intercepted call: where it is (the interceptable location) and what it calls.</summary>
 internal sealed record CallSiteModel(TargetModel Target, int LocationVersion, string LocationData, string FileName, int Line, int Column, string CallText);

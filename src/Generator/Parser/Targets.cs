@@ -20,11 +20,10 @@ internal static partial class Parser
     {
         INamedTypeSymbol type = method.ContainingType;
         ReturnShape shape = ShapeOf(method);
-        string resultType = shape is ReturnShape.TaskOfT or ReturnShape.ValueTaskOfT
-            ? ((INamedTypeSymbol)method.ReturnType).TypeArguments[0].ToDisplayString(s_typeFormat)
-            : shape == ReturnShape.Value ? method.ReturnType.ToDisplayString(s_typeFormat) : string.Empty;
 
-        var typeParameters = new List<TypeParameterModel>();
+        // The interceptor is generic over the containing types' type parameters and the method's; names that
+        // repeat (Outer<T>.Inner<T>) are renamed, so every type written below goes through one renderer.
+        var all = new List<ITypeParameterSymbol>();
         var containing = new List<INamedTypeSymbol>();
         for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
         {
@@ -32,14 +31,19 @@ internal static partial class Parser
         }
         foreach (INamedTypeSymbol t in containing)
         {
-            foreach (ITypeParameterSymbol parameter in t.TypeParameters)
-            {
-                typeParameters.Add(new TypeParameterModel(parameter.Name, Constraints(parameter)));
-            }
+            all.AddRange(t.TypeParameters);
         }
-        foreach (ITypeParameterSymbol parameter in method.TypeParameters)
+        all.AddRange(method.TypeParameters);
+        var types = new TypeText(all);
+
+        string resultType = shape is ReturnShape.TaskOfT or ReturnShape.ValueTaskOfT
+            ? types.Of(((INamedTypeSymbol)method.ReturnType).TypeArguments[0])
+            : shape == ReturnShape.Value ? types.Of(method.ReturnType) : string.Empty;
+
+        var typeParameters = new List<TypeParameterModel>();
+        foreach (ITypeParameterSymbol parameter in all)
         {
-            typeParameters.Add(new TypeParameterModel(parameter.Name, Constraints(parameter)));
+            typeParameters.Add(new TypeParameterModel(types.NameOf(parameter), Constraints(parameter, types)));
         }
 
         ReceiverKind receiver = method.IsStatic
@@ -53,24 +57,21 @@ internal static partial class Parser
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             string name = Identifier(parameter.Name);
-            string refKind = parameter.RefKind switch
+            ParameterPassing passing = parameter.RefKind switch
             {
-                RefKind.Ref => "ref ",
-                RefKind.Out => "out ",
-                RefKind.In => "in ",
-                RefKind.RefReadOnlyParameter => "ref readonly ",
-                _ => string.Empty,
+                RefKind.Ref => ParameterPassing.Ref,
+                RefKind.Out => ParameterPassing.Out,
+                RefKind.In => ParameterPassing.In,
+                RefKind.RefReadOnlyParameter => ParameterPassing.RefReadOnly,
+                _ => ParameterPassing.Value,
             };
-            string argumentKind = parameter.RefKind switch
-            {
-                RefKind.Ref => "ref ",
-                RefKind.Out => "out ",
-                RefKind.In or RefKind.RefReadOnlyParameter => "in ",
-                _ => string.Empty,
-            };
-            string prefix = (method.IsExtensionMethod && parameter.Ordinal == 0 ? "this " : string.Empty)
-                + (parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out ? "scoped " : string.Empty); // out is implicitly scoped
-            parameters.Add(new ParameterModel(name, prefix + refKind + parameter.Type.ToDisplayString(s_typeFormat) + " " + name, argumentKind + name));
+            parameters.Add(new ParameterModel(
+                name,
+                types.Of(parameter.Type),
+                passing,
+                Scoped: parameter.ScopedKind != ScopedKind.None && parameter.RefKind != RefKind.Out, // out is implicitly scoped
+                IsThis: method.IsExtensionMethod && parameter.Ordinal == 0,
+                Attributes: Signatures.RepeatedAttributes(parameter.GetAttributes(), Signatures.ParameterAttributes)));
 
             if (Find(AttributesOf(parameter), "TagAttribute") is { } tag
                 && tag.ConstructorArguments.Length > 0 && tag.ConstructorArguments[0].Value is string key
@@ -81,10 +82,8 @@ internal static partial class Parser
         }
 
         AccessorKind accessor = InaccessibleReason(method) is null ? AccessorKind.None : method.IsStatic ? AccessorKind.StaticMethod : AccessorKind.Method;
-        string typeArguments = method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(p => p.Name)) + ">";
-        string callTarget = receiver == ReceiverKind.None
-            ? type.ToDisplayString(s_typeFormat) + "." + Identifier(method.Name) + typeArguments
-            : "@this." + Identifier(method.Name) + typeArguments;
+        string callName = Identifier(method.Name)
+            + (method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(types.NameOf)) + ">");
 
         SpanModel span = BuildSpan(method, rule, out string? returnKey);
         CaptureModel? returnCapture = null;
@@ -95,26 +94,30 @@ internal static partial class Parser
         }
 
         bool flow = shape != ReturnShape.Value && shape != ReturnShape.Void || NeedsFlow(method, compilation, cancellationToken);
+        string declaringType = types.Of(type);
 
         return new TargetModel(
             Key: method.GetDocumentationCommentId() ?? method.ToDisplayString(),
             TypeName: type.Name,
             MethodName: method.Name,
             Receiver: receiver,
-            ReceiverType: receiver == ReceiverKind.None ? string.Empty : type.ToDisplayString(s_typeFormat),
-            ReturnType: method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(s_typeFormat),
+            ReceiverType: receiver == ReceiverKind.None ? string.Empty : declaringType,
+            ReturnType: method.ReturnsVoid ? "void" : types.Of(method.ReturnType),
             Shape: shape,
             ResultType: resultType,
             TypeParameters: new EquatableArray<TypeParameterModel>(typeParameters),
             Parameters: new EquatableArray<ParameterModel>(parameters),
-            CallTarget: callTarget,
+            CallName: callName,
             Accessor: accessor,
-            DeclaringType: type.ToDisplayString(s_typeFormat),
+            DeclaringType: declaringType,
             AccessorTypeName: accessor != AccessorKind.None && type.IsStatic ? RuntimeTypeName(type, compilation) : string.Empty,
             Flow: flow,
             Span: span,
             Captures: new EquatableArray<CaptureModel>(captures),
-            ReturnCapture: returnCapture);
+            ReturnCapture: returnCapture,
+            MethodAttributes: Signatures.RepeatedAttributes(method.GetAttributes(), Signatures.MethodAttributes),
+            ReturnAttributes: Signatures.RepeatedAttributes(method.GetReturnTypeAttributes(), Signatures.ReturnAttributes),
+            SuppressedIds: Signatures.SuppressedIds(method));
     }
 
     /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>
@@ -135,7 +138,7 @@ internal static partial class Parser
     private static string Identifier(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
-    private static string Constraints(ITypeParameterSymbol parameter)
+    private static string Constraints(ITypeParameterSymbol parameter, TypeText types)
     {
         var parts = new List<string>();
         if (parameter.HasReferenceTypeConstraint)
@@ -156,7 +159,7 @@ internal static partial class Parser
         }
         foreach (ITypeSymbol constraint in parameter.ConstraintTypes)
         {
-            parts.Add(constraint.ToDisplayString(s_typeFormat));
+            parts.Add(types.Of(constraint));
         }
         if (parameter.HasConstructorConstraint)
         {
@@ -166,7 +169,7 @@ internal static partial class Parser
         {
             parts.Add("allows ref struct");
         }
-        return parts.Count == 0 ? string.Empty : "where " + parameter.Name + " : " + string.Join(", ", parts);
+        return parts.Count == 0 ? string.Empty : "where " + types.NameOf(parameter) + " : " + string.Join(", ", parts);
     }
 
     private static SpanModel BuildSpan(IMethodSymbol method, Rule rule, out string? returnKey)

@@ -122,6 +122,16 @@ public sealed class ActiveSpan
         }
     }
 
+    /// <summary>A faulted task whose exception could not be read without observing it: ERROR status (UNSET for optional effects), no event.</summary>
+    internal void RecordFault()
+    {
+        Record.SetAttribute("error.type", "_OTHER");
+        if (!Optional)
+        {
+            Record.StatusCode = SpanStatusCode.Error;
+        }
+    }
+
     internal void RecordCanceled()
     {
         Record.SetAttribute("error.type", "System.Threading.Tasks.TaskCanceledException");
@@ -151,10 +161,14 @@ public sealed class ActiveSpan
     {
         if (task.IsFaulted)
         {
-            Exception? inner = task.Exception?.InnerException;
-            if (inner is not null)
+            // Not task.Exception: reading it marks the exception observed (see TaskFault).
+            if (TaskFault.FirstException(task) is { } exception)
             {
-                RecordException(inner);
+                RecordException(exception);
+            }
+            else
+            {
+                RecordFault();
             }
         }
         else if (task.IsCanceled)

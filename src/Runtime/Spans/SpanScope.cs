@@ -1,6 +1,7 @@
 using System;
 using System.Threading.Tasks;
 using System.Threading;
+using System.Runtime.CompilerServices;
 using OtelGen.Context;
 
 namespace OtelGen.Spans;
@@ -22,12 +23,16 @@ public ref struct SpanScope
     }
 
     /// <summary>Starts a span for a synchronous body that does not fork work to other threads.</summary>
+    // Not inlined (nor StartFlow, Dispose): inlined, they made each traced frame of the generated code hold
+    // 176 bytes of stack, and deep recursion through traced methods must survive about as deep as without.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static SpanScope Start(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind, flow: false);
 
     /// <summary>
     /// Starts a span for a synchronous body that forks work (Task.Run, Parallel, threads) or that the
     /// generator cannot see: the span is also made current for the async flow, so forked work finds it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static SpanScope StartFlow(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind, flow: true);
 
     internal static SpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind, bool flow)
@@ -80,6 +85,18 @@ public ref struct SpanScope
     /// <summary>Records an exception: the <c>exception</c> event, <c>error.type</c> and ERROR status (UNSET for optional effects).</summary>
     public readonly void RecordException(Exception exception) => Live?.RecordException(exception);
 
+    /// <summary>
+    /// For an exception filter around the traced call (<c>catch (Exception e) when (scope.FilterException(e))</c>):
+    /// records the exception and returns false, so it passes on untouched. No catch and rethrow: one first-chance
+    /// notification per throw and no extra stack per traced frame while it unwinds. Filters run before any
+    /// <c>finally</c>, so the span stays open (and current) until unwinding reaches <see cref="Dispose"/>.
+    /// </summary>
+    public readonly bool FilterException(Exception exception)
+    {
+        Live?.RecordException(exception);
+        return false;
+    }
+
     /// <summary>Sets the status.</summary>
     public readonly void SetStatus(SpanStatusCode code, string? description = null)
     {
@@ -91,6 +108,7 @@ public ref struct SpanScope
     }
 
     /// <summary>Ends the span and makes its parent current again. Safe to call twice.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Dispose()
     {
         ActiveSpan? span = Live;
@@ -110,13 +128,13 @@ public ref struct SpanScope
 /// interceptors for methods returning <c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c> and <c>ValueTask&lt;T&gt;</c>:
 /// <code>
 /// var span = AsyncSpanScope.Start(Descriptor);
-/// Task&lt;int&gt; task;
-/// try { task = target.WorkAsync(x); }
-/// catch (Exception ex) { span.Fail(ex); throw; }
-/// return span.Track(task);
+/// bool tracked = false;
+/// try { Task&lt;int&gt; task = target.WorkAsync(x); tracked = true; return span.Track(task); }
+/// catch (Exception ex) when (span.FilterException(ex)) { throw; }
+/// finally { if (!tracked) span.Dispose(); }
 /// </code>
-/// <see cref="Track(Task)"/> and <see cref="Fail"/> first put the caller's flow back (the span stays
-/// current only inside the call), then end the span when the task completes.
+/// <see cref="Track(Task)"/> and <see cref="Dispose"/> first put the caller's flow back (the span stays
+/// current only inside the call), then end the span when the task completes (or at once).
 /// </summary>
 public readonly struct AsyncSpanScope : IDisposable
 {
@@ -168,8 +186,9 @@ public readonly struct AsyncSpanScope : IDisposable
     public SpanHandle Span => new(Live);
 
     /// <summary>
-    /// Ends a span started from code (<see cref="Tracer.StartAsyncSpan"/>) and makes its parent current
-    /// again. Not for spans handed to <see cref="Track(Task)"/>, which end with their task.
+    /// Ends a span started from code (<see cref="Tracer.StartAsyncSpan"/>), or one whose call threw instead of
+    /// returning a task, and makes its parent current again. Not for spans handed to <see cref="Track(Task)"/>,
+    /// which end with their task.
     /// </summary>
     public void Dispose()
     {
@@ -191,6 +210,17 @@ public readonly struct AsyncSpanScope : IDisposable
     public void SetAttribute(string key, bool value) => Live?.Record.SetAttribute(key, AttributeValue.Of(value));
     /// <summary>Sets an attribute of any supported type.</summary>
     public void SetAttribute(string key, AttributeValue value) => Live?.Record.SetAttribute(key, value);
+
+    /// <summary>
+    /// For an exception filter around a call that threw before returning a task: records the exception and
+    /// returns false, so it passes on untouched; <see cref="Dispose"/> in a <c>finally</c> then ends the span
+    /// once the call's frames have unwound (see <see cref="SpanScope.FilterException"/>).
+    /// </summary>
+    public bool FilterException(Exception exception)
+    {
+        Live?.RecordException(exception);
+        return false;
+    }
 
     /// <summary>The call threw before returning a task: put the caller's flow back, record it and end the span.</summary>
     public void Fail(Exception exception)

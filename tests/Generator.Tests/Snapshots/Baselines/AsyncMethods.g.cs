@@ -32,7 +32,7 @@ namespace OtelGen.Generated
         // Intercepts: AsyncMethods.cs(42,24): jobs.CountAsync()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgsQCAABBc3luY01ldGhvZHMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgnEDAABBc3luY01ldGhvZHMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task<int> Jobs_CountAsync(this global::MyApp.Jobs @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -42,21 +42,28 @@ namespace OtelGen.Generated
             return Jobs_CountAsync_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.Task<int> Jobs_CountAsync_Traced(global::MyApp.Jobs @this)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_CountAsync_Span);
-            global::System.Threading.Tasks.Task<int> task;
+            bool tracked = false;
             try
             {
-                task = @this.CountAsync();
+                var task = @this.CountAsync();
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_ForwardAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
@@ -70,7 +77,7 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(45,24): jobs.ForwardAsync()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgvEDAABBc3luY01ldGhvZHMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task<int> Jobs_ForwardAsync(this global::MyApp.Jobs @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -80,21 +87,28 @@ namespace OtelGen.Generated
             return Jobs_ForwardAsync_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.Task<int> Jobs_ForwardAsync_Traced(global::MyApp.Jobs @this)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_ForwardAsync_Span);
-            global::System.Threading.Tasks.Task<int> task;
+            bool tracked = false;
             try
             {
-                task = @this.ForwardAsync();
+                var task = @this.ForwardAsync();
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_NameAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
@@ -108,7 +122,7 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(44,24): jobs.NameAsync(7)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgrYDAABBc3luY01ldGhvZHMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.ValueTask<string> Jobs_NameAsync(this global::MyApp.Jobs @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -118,21 +132,28 @@ namespace OtelGen.Generated
             return Jobs_NameAsync_Traced(@this, id);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.ValueTask<string> Jobs_NameAsync_Traced(global::MyApp.Jobs @this, int id)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_NameAsync_Span);
-            global::System.Threading.Tasks.ValueTask<string> task;
+            bool tracked = false;
             try
             {
-                task = @this.NameAsync(id);
+                var task = @this.NameAsync(id);
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_PingAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
@@ -146,7 +167,7 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(43,20): jobs.PingAsync()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgpIDAABBc3luY01ldGhvZHMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.ValueTask Jobs_PingAsync(this global::MyApp.Jobs @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -156,21 +177,28 @@ namespace OtelGen.Generated
             return Jobs_PingAsync_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.ValueTask Jobs_PingAsync_Traced(global::MyApp.Jobs @this)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_PingAsync_Span);
-            global::System.Threading.Tasks.ValueTask task;
+            bool tracked = false;
             try
             {
-                task = @this.PingAsync();
+                var task = @this.PingAsync();
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_RunAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
@@ -184,7 +212,7 @@ namespace OtelGen.Generated
 
         // Intercepts: AsyncMethods.cs(41,20): jobs.RunAsync(CancellationToken.None)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgjgDAABBc3luY01ldGhvZHMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task Jobs_RunAsync(this global::MyApp.Jobs @this, global::System.Threading.CancellationToken cancellationToken)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -194,21 +222,28 @@ namespace OtelGen.Generated
             return Jobs_RunAsync_Traced(@this, cancellationToken);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.Task Jobs_RunAsync_Traced(global::MyApp.Jobs @this, global::System.Threading.CancellationToken cancellationToken)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_RunAsync_Span);
-            global::System.Threading.Tasks.Task task;
+            bool tracked = false;
             try
             {
-                task = @this.RunAsync(cancellationToken);
+                var task = @this.RunAsync(cancellationToken);
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
     }
 }

@@ -32,7 +32,7 @@ namespace OtelGen.Generated
         // Intercepts: EdgeCases.cs(77,27): Cache<string>.Get("k")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM2EFAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM4UFAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static T? Cache_Get<T>(string key)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -42,7 +42,7 @@ namespace OtelGen.Generated
             return Cache_Get_Traced<T>(key);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static T? Cache_Get_Traced<T>(string key)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Cache_Get_Span);
@@ -51,10 +51,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Cache<T>.Get(key);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -77,7 +76,7 @@ namespace OtelGen.Generated
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM8wAAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM/IDAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM5IEAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Counter_Increment(this ref global::MyApp.Counter @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -87,7 +86,7 @@ namespace OtelGen.Generated
             return Counter_Increment_Traced(ref @this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Counter_Increment_Traced(ref global::MyApp.Counter @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Counter_Increment_Span);
@@ -96,10 +95,9 @@ namespace OtelGen.Generated
                 var result = @this.Increment();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -118,7 +116,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(65,61): counter.Bump()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkMzwEAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Extensions_Bump(this ref global::MyApp.Counter counter)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -129,7 +127,7 @@ namespace OtelGen.Generated
             Extensions_Bump_Traced(ref counter);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Extensions_Bump_Traced(ref global::MyApp.Counter counter)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Extensions_Bump_Span);
@@ -137,10 +135,9 @@ namespace OtelGen.Generated
             {
                 global::MyApp.Extensions.Bump(ref counter);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -159,7 +156,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(78,31): new Outer.Inner().Name()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM60FAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Inner_Name(this global::MyApp.Outer.Inner @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -169,7 +166,7 @@ namespace OtelGen.Generated
             return Inner_Name_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string Inner_Name_Traced(global::MyApp.Outer.Inner @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Inner_Name_Span);
@@ -178,10 +175,9 @@ namespace OtelGen.Generated
                 var result = @this.Name();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -200,7 +196,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(73,15): o.Old()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkMxAFAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Overloads_Old(this global::MyApp.Overloads @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -210,7 +206,7 @@ namespace OtelGen.Generated
             return Overloads_Old_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Overloads_Old_Traced(global::MyApp.Overloads @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_Old_Span);
@@ -219,10 +215,9 @@ namespace OtelGen.Generated
                 var result = @this.Old();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -243,7 +238,7 @@ namespace OtelGen.Generated
         // Intercepts: EdgeCases.cs(80,20): maybe?.Run(2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM84EAABFZGdlQ2FzZXMuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM+8FAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Overloads_Run(this global::MyApp.Overloads @this, int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -253,7 +248,7 @@ namespace OtelGen.Generated
             return Overloads_Run_Traced(@this, x);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Overloads_Run_Traced(global::MyApp.Overloads @this, int x)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_Run_Span);
@@ -262,10 +257,9 @@ namespace OtelGen.Generated
                 var result = @this.Run(x);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -284,7 +278,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(71,26): o.Run("s")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM9kEAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Overloads_Run_2(this global::MyApp.Overloads @this, string s)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -294,7 +288,7 @@ namespace OtelGen.Generated
             return Overloads_Run_2_Traced(@this, s);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Overloads_Run_2_Traced(global::MyApp.Overloads @this, string s)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_Run_2_Span);
@@ -303,10 +297,9 @@ namespace OtelGen.Generated
                 var result = @this.Run(s);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -325,7 +318,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(75,11): o.@event()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM0AFAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Overloads_event(this global::MyApp.Overloads @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -336,7 +329,7 @@ namespace OtelGen.Generated
             Overloads_event_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Overloads_event_Traced(global::MyApp.Overloads @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Overloads_event_Span);
@@ -344,10 +337,9 @@ namespace OtelGen.Generated
             {
                 @this.@event();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -366,7 +358,7 @@ namespace OtelGen.Generated
 
         // Intercepts: EdgeCases.cs(79,31): new Person("ann").Greet()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6fUztPVw2RKfXuZ0N9YkM9MFAABFZGdlQ2FzZXMuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Person_Greet(this global::MyApp.Person @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -376,7 +368,7 @@ namespace OtelGen.Generated
             return Person_Greet_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string Person_Greet_Traced(global::MyApp.Person @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Person_Greet_Span);
@@ -385,10 +377,9 @@ namespace OtelGen.Generated
                 var result = @this.Greet();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

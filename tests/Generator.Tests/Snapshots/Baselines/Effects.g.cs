@@ -33,7 +33,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(28,19): store.Cached(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmdYCAABFZmZlY3RzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string? BlogStore_Cached(this global::MyApp.Data.BlogStore @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -43,7 +43,7 @@ namespace OtelGen.Generated
             return BlogStore_Cached_Traced(@this, id);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string? BlogStore_Cached_Traced(global::MyApp.Data.BlogStore @this, int id)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(BlogStore_Cached_Span);
@@ -52,10 +52,9 @@ namespace OtelGen.Generated
                 var result = @this.Cached(id);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -78,7 +77,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(30,25): store.FetchAsync("http://example.test/feed")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmTMDAABFZmZlY3RzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task<string> BlogStore_FetchAsync(this global::MyApp.Data.BlogStore @this, string url)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -88,21 +87,28 @@ namespace OtelGen.Generated
             return BlogStore_FetchAsync_Traced(@this, url);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.Task<string> BlogStore_FetchAsync_Traced(global::MyApp.Data.BlogStore @this, string url)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(BlogStore_FetchAsync_Span);
-            global::System.Threading.Tasks.Task<string> task;
+            bool tracked = false;
             try
             {
-                task = @this.FetchAsync(url);
+                var task = @this.FetchAsync(url);
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
 
         private static readonly global::OtelGen.Spans.SpanDescriptor BlogStore_Get_Span = new global::OtelGen.Spans.SpanDescriptor(
@@ -121,7 +127,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(28,38): store.Get(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmekCAABFZmZlY3RzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string BlogStore_Get(this global::MyApp.Data.BlogStore @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -131,7 +137,7 @@ namespace OtelGen.Generated
             return BlogStore_Get_Traced(@this, id);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string BlogStore_Get_Traced(global::MyApp.Data.BlogStore @this, int id)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(BlogStore_Get_Span);
@@ -140,10 +146,9 @@ namespace OtelGen.Generated
                 var result = @this.Get(id);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -165,7 +170,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(29,21): store.InsertAsync("hello")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmQUDAABFZmZlY3RzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task BlogStore_InsertAsync(this global::MyApp.Data.BlogStore @this, string title)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -175,21 +180,28 @@ namespace OtelGen.Generated
             return BlogStore_InsertAsync_Traced(@this, title);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.Task BlogStore_InsertAsync_Traced(global::MyApp.Data.BlogStore @this, string title)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(BlogStore_InsertAsync_Span);
-            global::System.Threading.Tasks.Task task;
+            bool tracked = false;
             try
             {
-                task = @this.InsertAsync(title);
+                var task = @this.InsertAsync(title);
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
 
         private static readonly global::OtelGen.Spans.SpanDescriptor BlogStore_Publish_Span = new global::OtelGen.Spans.SpanDescriptor(
@@ -206,7 +218,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Effects.cs(31,15): store.Publish("created")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmWkDAABFZmZlY3RzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void BlogStore_Publish(this global::MyApp.Data.BlogStore @this, string message)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -217,7 +229,7 @@ namespace OtelGen.Generated
             BlogStore_Publish_Traced(@this, message);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BlogStore_Publish_Traced(global::MyApp.Data.BlogStore @this, string message)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(BlogStore_Publish_Span);
@@ -225,10 +237,9 @@ namespace OtelGen.Generated
             {
                 @this.Publish(message);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

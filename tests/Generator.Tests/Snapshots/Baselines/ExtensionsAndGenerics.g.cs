@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: ExtensionsAndGenerics.cs(50,23): Converter.Convert(3, v => v.ToString())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAeEFAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static TOut Converter_Convert<TIn, TOut>(TIn value, global::System.Func<TIn, TOut> convert)
             where TIn : struct
             where TOut : global::System.IComparable<TOut>
@@ -42,7 +42,7 @@ namespace OtelGen.Generated
             return Converter_Convert_Traced<TIn, TOut>(value, convert);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static TOut Converter_Convert_Traced<TIn, TOut>(TIn value, global::System.Func<TIn, TOut> convert)
             where TIn : struct
             where TOut : global::System.IComparable<TOut>
@@ -53,10 +53,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Converter.Convert<TIn, TOut>(value, convert);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -79,7 +78,7 @@ namespace OtelGen.Generated
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAc0CAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAUsEAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAYEFAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string? Registry_Find<TKey>(this global::MyApp.Registry<TKey> @this, TKey key)
             where TKey : notnull
         {
@@ -90,7 +89,7 @@ namespace OtelGen.Generated
             return Registry_Find_Traced<TKey>(@this, key);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string? Registry_Find_Traced<TKey>(global::MyApp.Registry<TKey> @this, TKey key)
             where TKey : notnull
         {
@@ -100,10 +99,9 @@ namespace OtelGen.Generated
                 var result = @this.Find(key);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -122,7 +120,7 @@ namespace OtelGen.Generated
 
         // Intercepts: ExtensionsAndGenerics.cs(49,22): registry.Map(1, name => new List<string?> { name })
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAZ8FAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static TResult Registry_Map<TKey, TResult>(this global::MyApp.Registry<TKey> @this, TKey key, global::System.Func<string?, TResult> map)
             where TKey : notnull
             where TResult : class, new()
@@ -134,7 +132,7 @@ namespace OtelGen.Generated
             return Registry_Map_Traced<TKey, TResult>(@this, key, map);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static TResult Registry_Map_Traced<TKey, TResult>(global::MyApp.Registry<TKey> @this, TKey key, global::System.Func<string?, TResult> map)
             where TKey : notnull
             where TResult : class, new()
@@ -145,10 +143,9 @@ namespace OtelGen.Generated
                 var result = @this.Map<TResult>(key, map);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -169,7 +166,7 @@ namespace OtelGen.Generated
         // Intercepts: ExtensionsAndGenerics.cs(46,32): new List<string>().FirstOr("none")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAQQFAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAS8FAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static T TextExtensions_FirstOr<T>(this global::System.Collections.Generic.IReadOnlyList<T> items, T fallback)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -179,7 +176,7 @@ namespace OtelGen.Generated
             return TextExtensions_FirstOr_Traced<T>(items, fallback);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static T TextExtensions_FirstOr_Traced<T>(global::System.Collections.Generic.IReadOnlyList<T> items, T fallback)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(TextExtensions_FirstOr_Span);
@@ -188,10 +185,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.TextExtensions.FirstOr<T>(items, fallback);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -212,7 +208,7 @@ namespace OtelGen.Generated
         // Intercepts: ExtensionsAndGenerics.cs(44,28): TextExtensions.Shout("static form", 1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAasEAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "5ObSf7iEroLz7IxyaDxSAdAEAABFeHRlbnNpb25zQW5kR2VuZXJpY3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string TextExtensions_Shout(this string text, int times)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -222,7 +218,7 @@ namespace OtelGen.Generated
             return TextExtensions_Shout_Traced(text, times);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string TextExtensions_Shout_Traced(string text, int times)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(TextExtensions_Shout_Span);
@@ -231,10 +227,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.TextExtensions.Shout(text, times);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

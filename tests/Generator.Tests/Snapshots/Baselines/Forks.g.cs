@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(73,14): Work.Blocks()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9o8HAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Work_Blocks()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -40,7 +40,7 @@ namespace OtelGen.Generated
             return Work_Blocks_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Work_Blocks_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Blocks_Span);
@@ -49,10 +49,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Work.Blocks();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -71,7 +70,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(71,14): Work.Continues(Task.CompletedTask)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9k0HAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task Work_Continues(global::System.Threading.Tasks.Task first)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -81,21 +80,28 @@ namespace OtelGen.Generated
             return Work_Continues_Traced(first);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.Task Work_Continues_Traced(global::System.Threading.Tasks.Task first)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Work_Continues_Span);
-            global::System.Threading.Tasks.Task task;
+            bool tracked = false;
             try
             {
-                task = global::MyApp.Work.Continues(first);
+                var task = global::MyApp.Work.Continues(first);
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
         }
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_NotAFork_Span = new global::OtelGen.Spans.SpanDescriptor(
@@ -109,7 +115,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(75,14): Work.NotAFork(new System.Text.StringBuilder(Work.LoadAsync()))
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9sIHAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Work_NotAFork(global::System.Text.StringBuilder text)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -119,7 +125,7 @@ namespace OtelGen.Generated
             return Work_NotAFork_Traced(text);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string Work_NotAFork_Traced(global::System.Text.StringBuilder text)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_NotAFork_Span);
@@ -128,10 +134,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Work.NotAFork(text);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -150,7 +155,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(67,14): Work.ParallelLoop()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9tsGAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Work_ParallelLoop()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -161,7 +166,7 @@ namespace OtelGen.Generated
             Work_ParallelLoop_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Work_ParallelLoop_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_ParallelLoop_Span);
@@ -169,10 +174,9 @@ namespace OtelGen.Generated
             {
                 global::MyApp.Work.ParallelLoop();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -201,7 +205,7 @@ namespace OtelGen.Generated
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9gkDAABGb3Jrcy5jcw==")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9mkDAABGb3Jrcy5jcw==")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9qsGAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Work_Plain(int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -211,7 +215,7 @@ namespace OtelGen.Generated
             return Work_Plain_Traced(x);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Work_Plain_Traced(int x)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Plain_Span);
@@ -220,10 +224,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Work.Plain(x);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -242,7 +245,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(69,14): Work.Plinq(new[] { 1 })
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9hUHAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Work_Plinq(int[] values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -252,7 +255,7 @@ namespace OtelGen.Generated
             return Work_Plinq_Traced(values);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Work_Plinq_Traced(int[] values)
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Plinq_Span);
@@ -261,10 +264,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Work.Plinq(values);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -283,7 +285,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(70,14): Work.Queues()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9jYHAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Work_Queues()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -294,7 +296,7 @@ namespace OtelGen.Generated
             Work_Queues_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Work_Queues_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Queues_Span);
@@ -302,10 +304,9 @@ namespace OtelGen.Generated
             {
                 global::MyApp.Work.Queues();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -324,7 +325,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(74,14): Work.ReadsResult()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9qYHAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Work_ReadsResult()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -334,7 +335,7 @@ namespace OtelGen.Generated
             return Work_ReadsResult_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Work_ReadsResult_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_ReadsResult_Span);
@@ -343,10 +344,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Work.ReadsResult();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -365,7 +365,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(66,14): Work.RunsTask()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9sIGAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Work_RunsTask()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -375,7 +375,7 @@ namespace OtelGen.Generated
             return Work_RunsTask_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Work_RunsTask_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_RunsTask_Span);
@@ -384,10 +384,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Work.RunsTask();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -406,7 +405,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(68,14): Work.StartsThread()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9vgGAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Work_StartsThread()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -417,7 +416,7 @@ namespace OtelGen.Generated
             Work_StartsThread_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Work_StartsThread_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_StartsThread_Span);
@@ -425,10 +424,9 @@ namespace OtelGen.Generated
             {
                 global::MyApp.Work.StartsThread();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -447,7 +445,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Forks.cs(72,14): Work.Waits()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "tNe7UmK8WWUmnLanf9tl9nkHAABGb3Jrcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Work_Waits()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -458,7 +456,7 @@ namespace OtelGen.Generated
             Work_Waits_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Work_Waits_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Work_Waits_Span);
@@ -466,10 +464,9 @@ namespace OtelGen.Generated
             {
                 global::MyApp.Work.Waits();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: NullableDisabled.cs(15,47): new Store().Find(null, new List<string>())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "Drx8wX6qyrGx0ftFg5mHKiYBAABOdWxsYWJsZURpc2FibGVkLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Store_Find(this global::Legacy.Store @this, string key, global::System.Collections.Generic.List<string> values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -40,7 +40,7 @@ namespace OtelGen.Generated
             return Store_Find_Traced(@this, key, values);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string Store_Find_Traced(global::Legacy.Store @this, string key, global::System.Collections.Generic.List<string> values)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Store_Find_Span);
@@ -49,10 +49,9 @@ namespace OtelGen.Generated
                 var result = @this.Find(key, values);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(44,21): buffers.Fill(stackalloc byte[4], 7)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtq0EAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Buffers_Fill(this global::MyApp.Buffers @this, global::System.Span<byte> target, byte value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -40,7 +40,7 @@ namespace OtelGen.Generated
             return Buffers_Fill_Traced(@this, target, value);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Buffers_Fill_Traced(global::MyApp.Buffers @this, global::System.Span<byte> target, byte value)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Fill_Span);
@@ -49,10 +49,9 @@ namespace OtelGen.Generated
                 var result = @this.Fill(target, value);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -71,7 +70,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(47,21): buffers.Keywords(1, "e")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtikFAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Buffers_Keywords(this global::MyApp.Buffers @this, int @class, string @event, int count)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -81,7 +80,7 @@ namespace OtelGen.Generated
             return Buffers_Keywords_Traced(@this, @class, @event, count);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Buffers_Keywords_Traced(global::MyApp.Buffers @this, int @class, string @event, int count)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Keywords_Span);
@@ -90,10 +89,9 @@ namespace OtelGen.Generated
                 var result = @this.Keywords(@class, @event, count);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -112,7 +110,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(46,21): buffers.Measure("abc")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtgUFAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Buffers_Measure(this global::MyApp.Buffers @this, scoped global::System.ReadOnlySpan<char> text)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -122,7 +120,7 @@ namespace OtelGen.Generated
             return Buffers_Measure_Traced(@this, text);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Buffers_Measure_Traced(global::MyApp.Buffers @this, scoped global::System.ReadOnlySpan<char> text)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Measure_Span);
@@ -131,10 +129,9 @@ namespace OtelGen.Generated
                 var result = @this.Measure(text);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -153,7 +150,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(49,21): buffers.Range(1, 2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtm8FAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static (int Low, int High) Buffers_Range(this global::MyApp.Buffers @this, int scope, int result)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -163,7 +160,7 @@ namespace OtelGen.Generated
             return Buffers_Range_Traced(@this, scope, result);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static (int Low, int High) Buffers_Range_Traced(global::MyApp.Buffers @this, int scope, int result)
         {
             var scope_ = global::OtelGen.Spans.SpanScope.Start(Buffers_Range_Span);
@@ -172,10 +169,9 @@ namespace OtelGen.Generated
                 var result_ = @this.Range(scope, result);
                 return result_;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope_.FilterException(ex))
             {
-                scope_.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -194,7 +190,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(48,17): buffers.Readonly(in a)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtksFAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Buffers_Readonly(this global::MyApp.Buffers @this, ref readonly int value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -205,7 +201,7 @@ namespace OtelGen.Generated
             Buffers_Readonly_Traced(@this, in value);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Buffers_Readonly_Traced(global::MyApp.Buffers @this, ref readonly int value)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Readonly_Span);
@@ -213,10 +209,9 @@ namespace OtelGen.Generated
             {
                 @this.Readonly(in value);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -235,7 +230,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(45,21): buffers.Slice("hello", 1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+Ydtt4EAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.ReadOnlySpan<char> Buffers_Slice(this global::MyApp.Buffers @this, global::System.ReadOnlySpan<char> text, int start)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -245,7 +240,7 @@ namespace OtelGen.Generated
             return Buffers_Slice_Traced(@this, text, start);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.ReadOnlySpan<char> Buffers_Slice_Traced(global::MyApp.Buffers @this, global::System.ReadOnlySpan<char> text, int start)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Slice_Span);
@@ -254,10 +249,9 @@ namespace OtelGen.Generated
                 var result = @this.Slice(text, start);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -276,7 +270,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(43,21): buffers.Sum(1, 2, 3)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtosEAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Buffers_Sum(this global::MyApp.Buffers @this, int[] values)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -286,7 +280,7 @@ namespace OtelGen.Generated
             return Buffers_Sum_Traced(@this, values);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Buffers_Sum_Traced(global::MyApp.Buffers @this, int[] values)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Sum_Span);
@@ -295,10 +289,9 @@ namespace OtelGen.Generated
                 var result = @this.Sum(values);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -317,7 +310,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(41,17): buffers.Swap(ref a, ref b)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtjIEAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Buffers_Swap(this global::MyApp.Buffers @this, ref int a, ref int b)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -328,7 +321,7 @@ namespace OtelGen.Generated
             Buffers_Swap_Traced(@this, ref a, ref b);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Buffers_Swap_Traced(global::MyApp.Buffers @this, ref int a, ref int b)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_Swap_Span);
@@ -336,10 +329,9 @@ namespace OtelGen.Generated
             {
                 @this.Swap(ref a, ref b);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -358,7 +350,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Parameters.cs(42,21): buffers.TryGet(5, out string value)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "I2p8CydnMGoDbIf/n+YdtloEAABQYXJhbWV0ZXJzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static bool Buffers_TryGet(this global::MyApp.Buffers @this, in long key, out string value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -368,7 +360,7 @@ namespace OtelGen.Generated
             return Buffers_TryGet_Traced(@this, in key, out value);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static bool Buffers_TryGet_Traced(global::MyApp.Buffers @this, in long key, out string value)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Buffers_TryGet_Span);
@@ -377,10 +369,9 @@ namespace OtelGen.Generated
                 var result = @this.TryGet(in key, out value);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

@@ -33,7 +33,7 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(9,41): Apply(amount)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsnwAAABQcml2YXRlTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static long Ledger_Apply(this global::MyApp.Ledger @this, long amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -43,7 +43,7 @@ namespace OtelGen.Generated
             return Ledger_Apply_Traced(@this, amount);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static long Ledger_Apply_Traced(global::MyApp.Ledger @this, long amount)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Ledger_Apply_Span);
@@ -52,10 +52,9 @@ namespace OtelGen.Generated
                 var result = Ledger_Apply_Call(@this, amount);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -77,7 +76,7 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(9,57): Audit(amount)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsowAAABQcml2YXRlTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static long Ledger_Audit(long amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -87,7 +86,7 @@ namespace OtelGen.Generated
             return Ledger_Audit_Traced(amount);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static long Ledger_Audit_Traced(long amount)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Ledger_Audit_Span);
@@ -96,10 +95,9 @@ namespace OtelGen.Generated
                 var result = Ledger_Audit_Call(null, amount);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -121,7 +119,7 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(24,28): Reset()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsgECAABQcml2YXRlTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Ledger_Reset(this global::MyApp.Ledger @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -132,7 +130,7 @@ namespace OtelGen.Generated
             Ledger_Reset_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Ledger_Reset_Traced(global::MyApp.Ledger @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Ledger_Reset_Span);
@@ -140,10 +138,9 @@ namespace OtelGen.Generated
             {
                 Ledger_Reset_Call(@this);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -165,7 +162,7 @@ namespace OtelGen.Generated
 
         // Intercepts: PrivateMethods.cs(29,52): WithTax(amount)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "6FP7MZ7p3RMkDtcOMxitsl4CAABQcml2YXRlTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static decimal Pricing_WithTax(decimal amount)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -175,7 +172,7 @@ namespace OtelGen.Generated
             return Pricing_WithTax_Traced(amount);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static decimal Pricing_WithTax_Traced(decimal amount)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Pricing_WithTax_Span);
@@ -184,10 +181,9 @@ namespace OtelGen.Generated
                 var result = Pricing_WithTax_Call(null, amount);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

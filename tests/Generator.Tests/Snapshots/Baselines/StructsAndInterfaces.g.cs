@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(58,17): counter.Increment(2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMLEDAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Counter_Increment(this ref global::MyApp.Counter @this, int by)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -40,7 +40,7 @@ namespace OtelGen.Generated
             return Counter_Increment_Traced(ref @this, by);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Counter_Increment_Traced(ref global::MyApp.Counter @this, int by)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Counter_Increment_Span);
@@ -49,10 +49,9 @@ namespace OtelGen.Generated
                 var result = @this.Increment(by);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -71,7 +70,7 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(59,21): counter.Peek()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMNMDAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Counter_Peek(this in global::MyApp.Counter @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -81,7 +80,7 @@ namespace OtelGen.Generated
             return Counter_Peek_Traced(in @this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Counter_Peek_Traced(in global::MyApp.Counter @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Counter_Peek_Span);
@@ -90,10 +89,9 @@ namespace OtelGen.Generated
                 var result = @this.Peek();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -112,7 +110,7 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(61,19): store.Load(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMBEEAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string IStore_Load(this global::MyApp.IStore @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -122,7 +120,7 @@ namespace OtelGen.Generated
             return IStore_Load_Traced(@this, id);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string IStore_Load_Traced(global::MyApp.IStore @this, int id)
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(IStore_Load_Span);
@@ -131,10 +129,9 @@ namespace OtelGen.Generated
                 var result = @this.Load(id);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -153,7 +150,7 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(60,26): new Point(3).Doubled()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMPQDAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Point_Doubled(this in global::MyApp.Point @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -163,7 +160,7 @@ namespace OtelGen.Generated
             return Point_Doubled_Traced(in @this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Point_Doubled_Traced(in global::MyApp.Point @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Point_Doubled_Span);
@@ -172,10 +169,9 @@ namespace OtelGen.Generated
                 var result = @this.Doubled();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -194,7 +190,7 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(64,19): shape.Area()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMK0EAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static double Shape_Area(this global::MyApp.Shape @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -204,7 +200,7 @@ namespace OtelGen.Generated
             return Shape_Area_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static double Shape_Area_Traced(global::MyApp.Shape @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Shape_Area_Span);
@@ -213,10 +209,9 @@ namespace OtelGen.Generated
                 var result = @this.Area();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -235,7 +230,7 @@ namespace OtelGen.Generated
 
         // Intercepts: StructsAndInterfaces.cs(65,19): shape.Label()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "P3Gd/UYvYKBKbIEwoIGxMMcEAABTdHJ1Y3RzQW5kSW50ZXJmYWNlcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Shape_Label(this global::MyApp.Shape @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -245,7 +240,7 @@ namespace OtelGen.Generated
             return Shape_Label_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string Shape_Label_Traced(global::MyApp.Shape @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.StartFlow(Shape_Label_Span);
@@ -254,10 +249,9 @@ namespace OtelGen.Generated
                 var result = @this.Label();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: SyncMethods.cs(29,18): Work.Describe(null, work.Untraced())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1ykCAABTeW5jTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Work_Describe(string? label, int count)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -40,7 +40,7 @@ namespace OtelGen.Generated
             return Work_Describe_Traced(label, count);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string Work_Describe_Traced(string? label, int count)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Describe_Span);
@@ -49,10 +49,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.Work.Describe(label, count);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -71,7 +70,7 @@ namespace OtelGen.Generated
 
         // Intercepts: SyncMethods.cs(28,14): work.Reset()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1w8CAABTeW5jTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Work_Reset(this global::MyApp.Work @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -82,7 +81,7 @@ namespace OtelGen.Generated
             Work_Reset_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Work_Reset_Traced(global::MyApp.Work @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Reset_Span);
@@ -90,10 +89,9 @@ namespace OtelGen.Generated
             {
                 @this.Reset();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -114,7 +112,7 @@ namespace OtelGen.Generated
         // Intercepts: SyncMethods.cs(27,14): work.Step(x: 4)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1+ABAABTeW5jTWV0aG9kcy5jcw==")]
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1/YBAABTeW5jTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Work_Step(this global::MyApp.Work @this, int x)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -124,7 +122,7 @@ namespace OtelGen.Generated
             return Work_Step_Traced(@this, x);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Work_Step_Traced(global::MyApp.Work @this, int x)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Work_Step_Span);
@@ -133,10 +131,9 @@ namespace OtelGen.Generated
                 var result = @this.Step(x);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(55,28): checkout.CountAsync("q")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0o8HAABUYWdzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task<int> Checkout_CountAsync(this global::MyApp.Checkout @this, string query)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -40,30 +40,37 @@ namespace OtelGen.Generated
             return Checkout_CountAsync_Traced(@this, query);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.Task<int> Checkout_CountAsync_Traced(global::MyApp.Checkout @this, string query)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Checkout_CountAsync_Span);
-            if (query is var tagged_query && tagged_query is not null)
-            {
-                span.SetAttribute("app.query", tagged_query);
-            }
-            global::System.Threading.Tasks.Task<int> task;
+            bool tracked = false;
             try
             {
-                task = RecordResult(span, @this.CountAsync(query));
+                if (query is var tagged_query && tagged_query is not null)
+                {
+                    span.SetAttribute("app.query", tagged_query);
+                }
+                var task = RecordResult(span, @this.CountAsync(query));
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
 
             static async global::System.Threading.Tasks.Task<int> RecordResult(global::OtelGen.Spans.AsyncSpanScope span, global::System.Threading.Tasks.Task<int> task)
             {
                 var result = await task.ConfigureAwait(false);
-                span.SetAttribute("app.count", (long)result);
+                span.SetAttribute("app.count", unchecked((long)result));
                 return result;
             }
         }
@@ -84,7 +91,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(56,28): checkout.ExistsAsync(5)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0rsHAABUYWdzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.ValueTask<bool> Checkout_ExistsAsync(this global::MyApp.Checkout @this, long id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -94,22 +101,29 @@ namespace OtelGen.Generated
             return Checkout_ExistsAsync_Traced(@this, id);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static global::System.Threading.Tasks.ValueTask<bool> Checkout_ExistsAsync_Traced(global::MyApp.Checkout @this, long id)
         {
             var span = global::OtelGen.Spans.AsyncSpanScope.Start(Checkout_ExistsAsync_Span);
-            span.SetAttribute("db.query.parameter.id", (long)id);
-            global::System.Threading.Tasks.ValueTask<bool> task;
+            bool tracked = false;
             try
             {
-                task = RecordResult(span, @this.ExistsAsync(id));
+                span.SetAttribute("db.query.parameter.id", unchecked((long)id));
+                var task = RecordResult(span, @this.ExistsAsync(id));
+                tracked = true;
+                return span.Track(task);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (span.FilterException(ex))
             {
-                span.Fail(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
-            return span.Track(task);
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
 
             static async global::System.Threading.Tasks.ValueTask<bool> RecordResult(global::OtelGen.Spans.AsyncSpanScope span, global::System.Threading.Tasks.ValueTask<bool> task)
             {
@@ -130,7 +144,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(58,22): checkout.Length("abc".AsSpan())
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0hUIAABUYWdzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Checkout_Length(this global::MyApp.Checkout @this, global::System.ReadOnlySpan<char> text)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -140,7 +154,7 @@ namespace OtelGen.Generated
             return Checkout_Length_Traced(@this, text);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Checkout_Length_Traced(global::MyApp.Checkout @this, global::System.ReadOnlySpan<char> text)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Checkout_Length_Span);
@@ -150,10 +164,9 @@ namespace OtelGen.Generated
                 var result = @this.Length(text);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -172,7 +185,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(53,22): checkout.Total(1, 2, 0.5f, true, null, Tier.Pro, Tier.Free, 3, new Customer()...
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0qcGAABUYWdzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static decimal Checkout_Total(this global::MyApp.Checkout @this, int items, ulong big, float ratio, bool express, string? coupon, global::MyApp.Tier tier, global::MyApp.Tier tierName, int? discount, global::MyApp.Customer? customer, global::System.DateTime when, long[] ids, int[] sizes, string[] names, string?[] notes, float[] weights, global::MyApp.Customer notTagged)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -182,15 +195,15 @@ namespace OtelGen.Generated
             return Checkout_Total_Traced(@this, items, big, ratio, express, coupon, tier, tierName, discount, customer, when, ids, sizes, names, notes, weights, notTagged);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static decimal Checkout_Total_Traced(global::MyApp.Checkout @this, int items, ulong big, float ratio, bool express, string? coupon, global::MyApp.Tier tier, global::MyApp.Tier tierName, int? discount, global::MyApp.Customer? customer, global::System.DateTime when, long[] ids, int[] sizes, string[] names, string?[] notes, float[] weights, global::MyApp.Customer notTagged)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Checkout_Total_Span);
             try
             {
-                scope.SetAttribute("app.items", (long)items);
+                scope.SetAttribute("app.items", unchecked((long)items));
                 scope.SetAttribute("app.big", unchecked((long)big));
-                scope.SetAttribute("app.ratio", (double)ratio);
+                scope.SetAttribute("app.ratio", unchecked((double)ratio));
                 scope.SetAttribute("app.express", express);
                 if (coupon is var tagged_coupon && tagged_coupon is not null)
                 {
@@ -200,7 +213,7 @@ namespace OtelGen.Generated
                 scope.SetAttribute("app.tier_name", tierName.ToString());
                 if (discount.HasValue)
                 {
-                    scope.SetAttribute("app.discount", (long)discount.GetValueOrDefault());
+                    scope.SetAttribute("app.discount", unchecked((long)discount.GetValueOrDefault()));
                 }
                 if (customer is var tagged_customer && tagged_customer is not null)
                 {
@@ -228,13 +241,12 @@ namespace OtelGen.Generated
                     scope.SetAttribute("app.weights", global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(tagged_weights, static e => (double)e)));
                 }
                 var result = @this.Total(items, big, ratio, express, coupon, tier, tierName, discount, customer, when, ids, sizes, names, notes, weights, notTagged);
-                scope.SetAttribute("app.total", (double)result);
+                scope.SetAttribute("app.total", unchecked((double)result));
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -253,7 +265,7 @@ namespace OtelGen.Generated
 
         // Intercepts: Tags.cs(57,22): checkout.TryParse("12", out int parsed)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "0SJy7lLFts0kNCDB+HeE0uAHAABUYWdzLmNz")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static bool Checkout_TryParse(this global::MyApp.Checkout @this, string input, out int value)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -263,7 +275,7 @@ namespace OtelGen.Generated
             return Checkout_TryParse_Traced(@this, input, out value);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static bool Checkout_TryParse_Traced(global::MyApp.Checkout @this, string input, out int value)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Checkout_TryParse_Span);
@@ -274,13 +286,12 @@ namespace OtelGen.Generated
                     scope.SetAttribute("app.input", tagged_input);
                 }
                 var result = @this.TryParse(input, out value);
-                scope.SetAttribute("app.parsed", (long)value);
+                scope.SetAttribute("app.parsed", unchecked((long)value));
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

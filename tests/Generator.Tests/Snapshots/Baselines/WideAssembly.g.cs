@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(71,36): new Data.CacheWarmer().Warm()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI1QFAABXaWRlQXNzZW1ibHkuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void CacheWarmer_Warm(this global::MyApp.Data.CacheWarmer @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -41,7 +41,7 @@ namespace OtelGen.Generated
             CacheWarmer_Warm_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void CacheWarmer_Warm_Traced(global::MyApp.Data.CacheWarmer @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(CacheWarmer_Warm_Span);
@@ -49,10 +49,9 @@ namespace OtelGen.Generated
             {
                 @this.Warm();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -71,7 +70,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(70,43): new Data.UserRepository().Load(1)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzIygFAABXaWRlQXNzZW1ibHkuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string UserRepository_Load(this global::MyApp.Data.UserRepository @this, int id)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -81,7 +80,7 @@ namespace OtelGen.Generated
             return UserRepository_Load_Traced(@this, id);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string UserRepository_Load_Traced(global::MyApp.Data.UserRepository @this, int id)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(UserRepository_Load_Span);
@@ -90,10 +89,9 @@ namespace OtelGen.Generated
                 var result = @this.Load(id);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -112,7 +110,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(69,49): new Services.Billing.Invoices().Count()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI/UEAABXaWRlQXNzZW1ibHkuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Invoices_Count(this global::MyApp.Services.Billing.Invoices @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -122,7 +120,7 @@ namespace OtelGen.Generated
             return Invoices_Count_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int Invoices_Count_Traced(global::MyApp.Services.Billing.Invoices @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Invoices_Count_Span);
@@ -131,10 +129,9 @@ namespace OtelGen.Generated
                 var result = @this.Count();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -153,7 +150,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(67,39): new Services.Mailer().Preview()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI4sEAABXaWRlQXNzZW1ibHkuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Mailer_Preview(this global::MyApp.Services.Mailer @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -163,7 +160,7 @@ namespace OtelGen.Generated
             return Mailer_Preview_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string Mailer_Preview_Traced(global::MyApp.Services.Mailer @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Mailer_Preview_Span);
@@ -172,10 +169,9 @@ namespace OtelGen.Generated
                 var result = @this.Preview();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -194,7 +190,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideAssembly.cs(66,35): new Services.Mailer().Send("a")
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "9vzJPSJWu47ouxMXD/wzI1oEAABXaWRlQXNzZW1ibHkuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Mailer_Send(this global::MyApp.Services.Mailer @this, string to)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -205,7 +201,7 @@ namespace OtelGen.Generated
             Mailer_Send_Traced(@this, to);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Mailer_Send_Traced(global::MyApp.Services.Mailer @this, string to)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Mailer_Send_Span);
@@ -213,10 +209,9 @@ namespace OtelGen.Generated
             {
                 @this.Send(to);
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {

@@ -30,7 +30,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(50,24): new Listener().Handle()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtGkDAABXaWRlQ2xhc3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Listener_Handle(this global::MyApp.Listener @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -41,7 +41,7 @@ namespace OtelGen.Generated
             Listener_Handle_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Listener_Handle_Traced(global::MyApp.Listener @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Listener_Handle_Span);
@@ -49,10 +49,9 @@ namespace OtelGen.Generated
             {
                 @this.Handle();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -71,7 +70,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(46,17): service.Cancel()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtPECAABXaWRlQ2xhc3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void OrderService_Cancel(this global::MyApp.OrderService @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -82,7 +81,7 @@ namespace OtelGen.Generated
             OrderService_Cancel_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void OrderService_Cancel_Traced(global::MyApp.OrderService @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(OrderService_Cancel_Span);
@@ -90,10 +89,9 @@ namespace OtelGen.Generated
             {
                 @this.Cancel();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -112,7 +110,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(44,17): service.Place(2)
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtLMCAABXaWRlQ2xhc3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int OrderService_Place(this global::MyApp.OrderService @this, int quantity)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -122,7 +120,7 @@ namespace OtelGen.Generated
             return OrderService_Place_Traced(@this, quantity);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static int OrderService_Place_Traced(global::MyApp.OrderService @this, int quantity)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(OrderService_Place_Span);
@@ -131,10 +129,9 @@ namespace OtelGen.Generated
                 var result = @this.Place(quantity);
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -153,7 +150,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(45,26): OrderService.Version()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtNYCAABXaWRlQ2xhc3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string OrderService_Version()
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -163,7 +160,7 @@ namespace OtelGen.Generated
             return OrderService_Version_Traced();
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static string OrderService_Version_Traced()
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(OrderService_Version_Span);
@@ -172,10 +169,9 @@ namespace OtelGen.Generated
                 var result = global::MyApp.OrderService.Version();
                 return result;
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
@@ -194,7 +190,7 @@ namespace OtelGen.Generated
 
         // Intercepts: WideClass.cs(52,21): new Quiet().Explicit()
         [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtKYDAABXaWRlQ2xhc3MuY3M=")]
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Quiet_Explicit(this global::MyApp.Quiet @this)
         {
             if (!global::OtelGen.Tracing.IsEnabled)
@@ -205,7 +201,7 @@ namespace OtelGen.Generated
             Quiet_Explicit_Traced(@this);
         }
 
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Quiet_Explicit_Traced(global::MyApp.Quiet @this)
         {
             var scope = global::OtelGen.Spans.SpanScope.Start(Quiet_Explicit_Span);
@@ -213,10 +209,9 @@ namespace OtelGen.Generated
             {
                 @this.Explicit();
             }
-            catch (global::System.Exception ex)
+            catch (global::System.Exception ex) when (scope.FilterException(ex))
             {
-                scope.RecordException(ex);
-                throw;
+                throw; // not reached: the filter records the exception and declines it
             }
             finally
             {
