@@ -16,6 +16,24 @@ public static class Command
     /// </summary>
     public static string Run(string file, IEnumerable<string> arguments, string directory, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
+        Result result = Execute(file, arguments, directory, environment, timeout);
+        if (result.TimedOut)
+        {
+            throw new TimeoutException($"{result.Line} did not finish in {result.Limit.TotalMinutes:F0} minutes");
+        }
+        Assert.True(result.ExitCode == 0, $"{result.Line} failed ({result.ExitCode}):\n{result.Stdout}{result.Stderr}");
+        return result.Stdout;
+    }
+
+    /// <summary>What <see cref="Execute"/> saw: the command line, exit code, both outputs, and whether it was killed at its time limit.</summary>
+    public sealed record Result(string Line, int ExitCode, string Stdout, string Stderr, bool TimedOut, TimeSpan Limit);
+
+    /// <summary>
+    /// Like <see cref="Run"/>, but returns the exit code and both outputs instead of failing the test, and kills the
+    /// process tree at <paramref name="timeout"/> (5 minutes unless given), returning what it printed until then.
+    /// </summary>
+    public static Result Execute(string file, IEnumerable<string> arguments, string directory, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
         var info = new ProcessStartInfo(file)
         {
             WorkingDirectory = directory,
@@ -41,12 +59,12 @@ public static class Command
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         TimeSpan limit = timeout ?? TimeSpan.FromMinutes(5);
-        if (!process.WaitForExit(limit))
+        bool timedOut = !process.WaitForExit(limit);
+        if (timedOut)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{line} did not finish in {limit.TotalMinutes:F0} minutes");
+            process.WaitForExit();
         }
-        Assert.True(process.ExitCode == 0, $"{line} failed ({process.ExitCode}):\n{stdout.Result}{stderr.Result}");
-        return stdout.Result;
+        return new Result(line, timedOut ? -1 : process.ExitCode, stdout.Result, stderr.Result, timedOut, limit);
     }
 }
