@@ -18,7 +18,25 @@ public static class ThisParameter
     {
         Say("extension with @this", "abc".Extension(1));
         Say("parameter named @this", Plain(21));
+        Say("instance method with a parameter named @this", new ThisHolder(1).Add(2));
+        var s = new ThisStruct { Value = 5 };
+        s.Add(@this: 3);
+        Say("struct method with a parameter named @this", s.Value);
     }
+}
+
+public sealed class ThisHolder(int value)
+{
+    [Traced]
+    public int Add(int @this) => value + @this;
+}
+
+public struct ThisStruct
+{
+    public int Value;
+
+    [Traced]
+    public void Add(int @this) => Value += @this;
 }
 
 #pragma warning disable CS0693 // the inner type parameter hides the outer one: legal C#, and what this case is about
