@@ -453,6 +453,7 @@ internal static class Emitter
         CaptureKind.Double => "unchecked((double)" + value + ")",
         CaptureKind.Bool or CaptureKind.String => value,
         CaptureKind.EnumName or CaptureKind.ToStringNullable or CaptureKind.ToStringValue => value + ".ToString()",
+        CaptureKind.Char => "global::OtelGen.Spans.AttributeValue.Of(" + value + ")",
         CaptureKind.ArrayAsIs => "global::OtelGen.Spans.AttributeValue.Of(" + value + ")",
         CaptureKind.ArrayToLong => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => (long)e))",
         CaptureKind.ArrayToDouble => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => (double)e))",

@@ -44,10 +44,12 @@ internal enum ReturnShape
 /// <summary>How a captured value becomes a span attribute.</summary>
 internal enum CaptureKind
 {
-    /// <summary>An integral number: <c>(long)v</c>.</summary>
+    /// <summary>An integral number: <c>unchecked((long)v)</c>.</summary>
     Long,
-    /// <summary>An unsigned 64-bit number: <c>unchecked((long)v)</c>.</summary>
+    /// <summary>An unsigned 64-bit number (ulong, nuint): <c>unchecked((long)v)</c>.</summary>
     UnsignedLong,
+    /// <summary>A char: the one-character string, <c>AttributeValue.Of(v)</c>.</summary>
+    Char,
     /// <summary>float, double, decimal: <c>(double)v</c>.</summary>
     Double,
     /// <summary>A boolean.</summary>

@@ -44,10 +44,12 @@ internal static partial class Parser
             case SpecialType.System_UInt32:
             case SpecialType.System_Int64:
             case SpecialType.System_IntPtr:
-            case SpecialType.System_UIntPtr:
                 return CaptureKind.Long;
             case SpecialType.System_UInt64:
+            case SpecialType.System_UIntPtr:
                 return CaptureKind.UnsignedLong;
+            case SpecialType.System_Char:
+                return CaptureKind.Char;
             case SpecialType.System_Single:
             case SpecialType.System_Double:
             case SpecialType.System_Decimal:

@@ -46,6 +46,21 @@ public readonly struct AttributeValue : IEquatable<AttributeValue>
 
     /// <summary>A string value (null becomes an empty string).</summary>
     public static AttributeValue Of(string? value) => new(AttributeType.String, 0, value ?? string.Empty);
+    /// <summary>A character, as the one-character string (ASCII ones without allocating).</summary>
+    public static AttributeValue Of(char value) => Of(value < s_ascii.Length ? s_ascii[value] : value.ToString());
+
+    private static readonly string[] s_ascii = CreateAscii();
+
+    private static string[] CreateAscii()
+    {
+        var strings = new string[128];
+        for (int i = 0; i < strings.Length; i++)
+        {
+            strings[i] = ((char)i).ToString();
+        }
+        return strings;
+    }
+
     /// <summary>A boolean value.</summary>
     public static AttributeValue Of(bool value) => new(AttributeType.Bool, value ? 1 : 0, null);
     /// <summary>An integer value.</summary>

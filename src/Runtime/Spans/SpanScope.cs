@@ -158,6 +158,7 @@ public readonly struct AsyncSpanScope : IDisposable
         }
         SpanStack stack = SpanStack.Current;
         SpanContext parent = SpanContexts.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        ActiveSpan.WatchThrows();
         ActiveSpan span = ActiveSpanPool.Rent();
         span.Begin(descriptor, name, kind, parent, baggage, stack);
         SpanContexts.SetFlow(span, node, executionContext);
