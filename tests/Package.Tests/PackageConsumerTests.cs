@@ -87,8 +87,28 @@ public class PackageConsumerTests : IClassFixture<PackedConsumer>
         Assert.Contains("analyzers/dotnet/cs/OtelGen.Analyzers.CodeFixes.dll", entries);
         Assert.Contains("build/OtelGen.props", entries);
         Assert.Contains("buildTransitive/OtelGen.props", entries);
+        Assert.Contains("build/OtelGen.targets", entries);
+        Assert.Contains("buildTransitive/OtelGen.targets", entries);
         using var props = new StreamReader(zip.GetEntry("build/OtelGen.props")!.Open());
         Assert.Contains("OtelGen.Generated", props.ReadToEnd());
+    }
+
+    [Fact]
+    public void With_OtelGenGenerator_false_the_program_is_built_without_the_generator_and_records_no_span()
+    {
+        string artifacts = Path.Combine(_consumer.Work, "untraced");
+        _output.WriteLine(Command.Run("dotnet", new[] { "build", "-c", "Release", $"-p:OtelGenVersion={_consumer.Version}", "-p:OtelGenGenerator=false", "-p:EmitCompilerGeneratedFiles=true", "--artifacts-path", artifacts }, _consumer.App, _consumer.Environment));
+        Assert.False(Directory.Exists(Path.Combine(artifacts, "obj", "Consumer", "release", "generated", "OtelGen.Generator")), "the generator ran");
+
+        using var collector = new OtlpListener();
+        var env = new Dictionary<string, string>(_consumer.Environment)
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint,
+            ["OTEL_SERVICE_NAME"] = "consumer-test",
+        };
+        string stdout = Command.Run("dotnet", new[] { Path.Combine(artifacts, "bin", "Consumer", "release", "Consumer.dll") }, _consumer.App, env);
+        Assert.Contains("total=9", stdout);
+        Assert.Equal(0, collector.Count);
     }
 
     [Theory]
