@@ -72,6 +72,9 @@ public static class TagOthers
     [Traced]
     public static string Character([Tag("corpus.ch", UseToString = true)] char c) => c.ToString();
 
+    [Traced]
+    public static int CharCode([Tag("corpus.char")] char c) => c;
+
     public static void Run()
     {
         Say(Others(true, Colour.Huge, Small.Negative, null));
@@ -82,6 +85,8 @@ public static class TagOthers
         Say("null array", Arrays(null, Array.Empty<long>(), Array.Empty<string?>(), Array.Empty<double>(), Array.Empty<bool>(), Array.Empty<ulong>(), Array.Empty<decimal>()));
         Say("char", Character(char.MaxValue).Length);
         Say("char nul", Character('\0').Length);
+        Say("char code", CharCode(char.MaxValue));
+        Say("surrogate", CharCode('\uD800'));
     }
 }
 
