@@ -65,13 +65,26 @@ public static class Registry
         new("Types.NamespaceRule", Services.NamespaceRule.Run),
         new("Types.Reflection", ReflectionCalls.Run),
         new("Types.Obsolete", ObsoleteMembers.Run),
-#if !SKIP_BREAKERS
+        // Breakers/NAME.cs, each left out by -p:BehaviourSkip=NAME (or all); see Behaviour.Corpus.csproj.
+#if !SKIP_ALL && !SKIP_ThisParameter
         new("Breakers.ThisParameter", ThisParameter.Run),
+#endif
+#if !SKIP_ALL && !SKIP_ShadowedTypeParameters
         new("Breakers.ShadowedTypeParameters", ShadowedTypeParameters.Run),
+#endif
+#if !SKIP_ALL && !SKIP_DiagnosticIds
         new("Breakers.DiagnosticIds", DiagnosticIds.Run),
+#endif
+#if !SKIP_ALL && !SKIP_TrimmingAnnotations
         new("Breakers.TrimmingAnnotations", TrimmingAnnotations.Run),
+#endif
+#if !SKIP_ALL && !SKIP_NullableAnnotations
         new("Breakers.NullableAnnotations", NullableAnnotations.Run),
+#endif
+#if !SKIP_ALL && !SKIP_DoesNotReturn
         new("Breakers.DoesNotReturn", DoesNotReturnMethods.Run),
+#endif
+#if !SKIP_ALL && !SKIP_TagUnsignedArrays
         new("Breakers.TagUnsignedArrays", TagUnsignedArrays.Run),
 #endif
     };

@@ -54,7 +54,7 @@ public sealed class BehaviourTests : IClassFixture<CorpusFixture>
         AssertTracedBuilt(() =>
         {
             CorpusRun traced = _corpus.TracedRun ?? throw new InvalidOperationException("no traced run");
-            IEnumerable<string> built = _corpus.Traced.Built ? expected : expected.Where(n => !n.StartsWith("Breakers.", StringComparison.Ordinal));
+            IEnumerable<string> built = expected.Where(_corpus.TracedHas);
             return traced.Names.SequenceEqual(built) ? null : "the traced program lists other cases:\n" + string.Join("\n", traced.Names);
         });
     }
@@ -75,7 +75,7 @@ public sealed class BehaviourTests : IClassFixture<CorpusFixture>
             }
             if (!traced.Sections.TryGetValue(name, out CaseSection? section))
             {
-                return traced.Names.Contains(name) ? "the traced program never reached this case" : "this case is in Breakers/, left out of the build that compiles";
+                return _corpus.TracedHas(name) ? "the traced program never reached this case" : LeftOut(name);
             }
             _output.WriteLine("traced:\n" + section.Output);
             return Compare(plain, section);
@@ -268,26 +268,49 @@ public sealed class BehaviourTests : IClassFixture<CorpusFixture>
             return;
         }
         var message = new StringBuilder("The corpus does not compile with the OtelGen generator (see TracedBuildCompiles; first error: ")
-            .Append(_corpus.Traced.Errors.FirstOrDefault() ?? "none reported, see the build log").Append(").");
+            .Append(Shorten(_corpus.Traced.Errors.FirstOrDefault()?.Text ?? "none reported, see the build log")).Append(").");
         if (_corpus.TracedRun is null)
         {
-            message.Append(" Without Breakers/ it does not compile either.");
+            message.Append($" As {_corpus.TracedWithoutBreakers?.Label} it does not compile either.");
         }
         else
         {
             string? problem = check();
             message.Append(problem is null
-                ? " Built without Breakers/, this check passes."
-                : " Built without Breakers/, this check fails too: " + problem);
+                ? $" Built as {_corpus.TracedWithoutBreakers?.Label}, this check passes."
+                : $" Built as {_corpus.TracedWithoutBreakers?.Label}, this check fails too: " + problem);
         }
         Assert.Fail(message.ToString());
     }
 
-    private string FallbackNote() => _corpus.TracedWithoutBreakers is { } fallback
-        ? fallback.Built
-            ? "\nWithout Breakers/ (-p:BehaviourSkipBreakers=true) it compiles; the other tests report on that build."
-            : "\nWithout Breakers/ it does not compile either:\n  " + string.Join("\n  ", fallback.Errors)
-        : "";
+    private string FallbackNote()
+    {
+        if (_corpus.TracedWithoutBreakers is not { } fallback)
+        {
+            return "";
+        }
+        var note = new StringBuilder();
+        if (_corpus.Skipped.Count > 0)
+        {
+            note.Append("\nBy file of Breakers/, with the errors that showed once the files before were left out:");
+            foreach ((string file, List<string> errors) in _corpus.Skipped)
+            {
+                note.Append($"\n  Breakers/{file}.cs:\n    ").Append(string.Join("\n    ", errors.Select(e => e.Replace("\n", "\n  "))));
+            }
+        }
+        note.Append(fallback.Built
+            ? $"\nAs {fallback.Label} (-p:BehaviourSkip=...) it compiles; the other tests report on that build."
+            : $"\nAs {fallback.Label} it does not compile either:\n  " + string.Join("\n  ", fallback.Errors));
+        return note.ToString();
+    }
+
+    private string LeftOut(string name)
+    {
+        string file = name.Substring("Breakers.".Length);
+        return _corpus.Skipped.TryGetValue(file, out List<string>? errors)
+            ? $"Breakers/{file}.cs was left out of the build that compiles, for these errors:\n  " + string.Join("\n  ", errors)
+            : "Breakers/ was left out whole from the build that compiles";
+    }
 
     /// <summary>Null when both sections are the same bytes and complete; else both outputs and the first line that differs.</summary>
     private static string? Compare(CaseSection untraced, CaseSection traced)
@@ -316,6 +339,8 @@ public sealed class BehaviourTests : IClassFixture<CorpusFixture>
         text.Append("without OtelGen:\n").Append(Indent(untraced.Output)).Append("with OtelGen:\n").Append(Indent(traced.Output));
         return text.ToString();
     }
+
+    private static string Shorten(string text) => text.Length <= 160 ? text : text.Substring(0, 160) + "...";
 
     private static string Indent(string text) => string.Concat(text.TrimEnd('\n').Split('\n').Select(l => "  | " + l + "\n"));
 }

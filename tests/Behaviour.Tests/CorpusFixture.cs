@@ -10,7 +10,16 @@ using OtelGen.TestSupport;
 namespace OtelGen.Behaviour.Tests;
 
 /// <summary>One build of tests/Behaviour.Corpus: whether it compiled, its errors (with the generated line each names), its program.</summary>
-public sealed record CorpusBuild(string Label, bool Built, IReadOnlyList<string> Errors, string Log, string Dll);
+public sealed record CorpusBuild(string Label, bool Built, IReadOnlyList<BuildError> Errors, string Log, string Dll);
+
+/// <summary>
+/// A compile error, shortened (an error in the generated file is followed by the line it names), and the file of
+/// Breakers/ it comes from (for the generated file: the file of the call sites the failing interceptor intercepts), if any.
+/// </summary>
+public sealed record BuildError(string Text, string? Breaker)
+{
+    public override string ToString() => Text;
+}
 
 /// <summary>A case's output between its "== Name" and "== end" lines; <see cref="Crash"/> says how the process ended when the end line never came.</summary>
 public sealed record CaseSection(string Name, string Output, bool Completed, string? Crash);
@@ -55,7 +64,7 @@ public sealed class CorpusFixture
         CorpusBuild? runnable = Traced;
         if (!Traced.Built)
         {
-            TracedWithoutBreakers = Build("traced without Breakers/", "traced", "-p:OtelGenGenerator=true", "-p:BehaviourSkipBreakers=true");
+            TracedWithoutBreakers = BuildWithoutBreakers();
             runnable = TracedWithoutBreakers.Built ? TracedWithoutBreakers : null;
         }
         if (runnable is not null)
@@ -83,8 +92,18 @@ public sealed class CorpusFixture
     public CorpusBuild Traced { get; }
     public CorpusBuild Untraced { get; }
 
-    /// <summary>Only when <see cref="Traced"/> did not compile: the traced build without Breakers/.</summary>
+    /// <summary>Only when <see cref="Traced"/> did not compile: the traced build without the files of Breakers/ its errors came from.</summary>
     public CorpusBuild? TracedWithoutBreakers { get; }
+
+    /// <summary>The files of Breakers/ (names without .cs) left out of <see cref="TracedWithoutBreakers"/>, with the errors that named each.</summary>
+    public SortedDictionary<string, List<string>> Skipped { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>True when all of Breakers/ was left out (an error came from elsewhere, or leaving out files did not help).</summary>
+    public bool SkippedAll { get; private set; }
+
+    /// <summary>Whether the traced program that ran has the case <paramref name="name"/>.</summary>
+    public bool TracedHas(string name) =>
+        Traced.Built || !name.StartsWith("Breakers.", StringComparison.Ordinal) || (!SkippedAll && !Skipped.ContainsKey(name.Substring("Breakers.".Length)));
 
     /// <summary>The run of the traced program (of <see cref="TracedWithoutBreakers"/> when the full one did not compile).</summary>
     public CorpusRun? TracedRun { get; }
@@ -100,6 +119,42 @@ public sealed class CorpusFixture
     public static IReadOnlyList<string> RegistryNames() =>
         Regex.Matches(File.ReadAllText(Path.Combine(CorpusDirectory, "Registry.cs")), @"new\(""([^""]+)"",")
             .Select(m => m.Groups[1].Value).ToList();
+
+    /// <summary>
+    /// Builds the traced corpus again without the files of Breakers/ that the errors come from, as often as new
+    /// errors show up (an error in a declaration hides the errors in method bodies until it is gone); without all of
+    /// Breakers/ when an error comes from another file or leaving files out stops helping.
+    /// </summary>
+    private CorpusBuild BuildWithoutBreakers()
+    {
+        CorpusBuild last = Traced;
+        for (int round = 0; round < 8 && !last.Built; round++)
+        {
+            bool progress = false;
+            foreach (BuildError error in last.Errors)
+            {
+                if (error.Breaker is { } file)
+                {
+                    if (!Skipped.TryGetValue(file, out List<string>? errors))
+                    {
+                        Skipped[file] = errors = new List<string>();
+                        progress = true;
+                    }
+                    if (!errors.Contains(error.Text))
+                    {
+                        errors.Add(error.Text);
+                    }
+                }
+            }
+            if (!progress || last.Errors.Any(e => e.Breaker is null))
+            {
+                SkippedAll = true;
+                return Build("traced without Breakers/", "traced", "-p:OtelGenGenerator=true", "-p:BehaviourSkip=all");
+            }
+            last = Build("traced without Breakers/" + string.Join(", Breakers/", Skipped.Keys), "traced", "-p:OtelGenGenerator=true", "-p:BehaviourSkip=" + string.Join("+", Skipped.Keys));
+        }
+        return last;
+    }
 
     private CorpusBuild Build(string label, string folder, params string[] properties)
     {
@@ -118,9 +173,9 @@ public sealed class CorpusFixture
     }
 
     /// <summary>The build's error lines, once each, shortened; an error in the generated file is followed by the line it names.</summary>
-    private static List<string> Errors(string log)
+    private static List<BuildError> Errors(string log)
     {
-        var errors = new List<string>();
+        var errors = new List<BuildError>();
         var seen = new HashSet<string>();
         foreach (string raw in log.Split('\n'))
         {
@@ -136,17 +191,29 @@ public sealed class CorpusFixture
             }
             Match generated = Regex.Match(line, @"^(?<path>.*OtelGen\.Interceptors\.g\.cs)\((?<line>\d+),(?<column>\d+)\)");
             string shown = line.Replace(CorpusDirectory + Path.DirectorySeparatorChar, "");
+            string? breaker = Regex.Match(shown, @"^Breakers[/\\](\w+)\.cs\(") is { Success: true } m ? m.Groups[1].Value : null;
             if (generated.Success)
             {
                 shown = "OtelGen.Interceptors.g.cs" + line.Substring(generated.Groups["path"].Length);
                 string path = generated.Groups["path"].Value;
                 int number = int.Parse(generated.Groups["line"].Value);
-                if (File.Exists(path) && File.ReadLines(path).Skip(number - 1).FirstOrDefault() is { } source)
+                string[] lines = File.Exists(path) ? File.ReadAllLines(path) : Array.Empty<string>();
+                if (number <= lines.Length)
                 {
-                    shown += "\n      > " + source.Trim();
+                    shown += "\n      > " + lines[number - 1].Trim();
+                    // The interceptor's "// Intercepts: File.cs(line,col)" comments name its call sites' file.
+                    for (int i = number - 1; i >= 0; i--)
+                    {
+                        if (Regex.Match(lines[i], @"^\s*// Intercepts: (\w+)\.cs\(") is { Success: true } site)
+                        {
+                            string file = site.Groups[1].Value;
+                            breaker = File.Exists(Path.Combine(CorpusDirectory, "Breakers", file + ".cs")) ? file : null;
+                            break;
+                        }
+                    }
                 }
             }
-            errors.Add(shown);
+            errors.Add(new BuildError(shown, breaker));
         }
         return errors;
     }
