@@ -111,7 +111,7 @@ public sealed class ActiveSpan
             {
                 new("exception.type", type),
                 new("exception.message", exception.Message),
-                new("exception.stacktrace", exception.ToString()),
+                new("exception.stacktrace", StackTraceOf(exception)),
             });
             record.SetAttribute("error.type", type);
             if (!Optional)
@@ -143,6 +143,37 @@ public sealed class ActiveSpan
                 }
             };
         }
+    }
+
+    // The exception whose text was rendered last on this thread, and that text.
+    [ThreadStatic]
+    private static WeakReference<Exception>? t_rendered;
+    [ThreadStatic]
+    private static string? t_renderedText;
+
+    /// <summary>
+    /// The exception's text (<c>ToString()</c>), rendered once per exception and thread: while one exception
+    /// unwinds through nested traced frames, each frame's filter records it, and rendering the stack trace
+    /// so far in every frame made the unwinding cost grow with the square of the depth (a 3,000-frame
+    /// recursion took 78 s). The spans further out share the text of the innermost one, where it was thrown.
+    /// </summary>
+    private static string StackTraceOf(Exception exception)
+    {
+        if (t_rendered is { } rendered && rendered.TryGetTarget(out Exception? last) && ReferenceEquals(last, exception) && t_renderedText is { } text)
+        {
+            return text;
+        }
+        text = exception.ToString();
+        if (t_rendered is null)
+        {
+            t_rendered = new WeakReference<Exception>(exception);
+        }
+        else
+        {
+            t_rendered.SetTarget(exception);
+        }
+        t_renderedText = text;
+        return text;
     }
 
     /// <summary>A faulted task whose exception was not seen thrown (e.g. <c>Task.FromException</c>): ERROR status (UNSET for optional effects), no event.</summary>
