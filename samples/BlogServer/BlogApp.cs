@@ -65,20 +65,6 @@ public static class BlogApp
 
         app.MapGet("/blogs/fail", IResult () => throw new InvalidOperationException("The blog database is on fire (this route always fails)."));
 
-        if (Environment.GetEnvironmentVariable("BLOG_RUNTIME_STATS") == "true")
-        {
-            // For load-check.sh: bytes allocated so far, read around each measurement (allocations per request).
-            app.MapGet("/debug/allocated", () => Results.Text(GC.GetTotalAllocatedBytes(precise: false).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            // For load-check.sh's in-process mode: switch recording on or off without a restart, so that both
-            // modes are measured in one process (same JIT state, heap and thread pool).
-            app.MapPost("/debug/tracing/{state}", (string state) =>
-            {
-                if (state == "on") { OtelGen.Tracing.Enable(); } else if (state == "off") { OtelGen.Tracing.Disable(); } else { return Results.BadRequest("on or off"); }
-                return Results.Text(state);
-            });
-            // Collections so far by generation and the time paused ("gen0 gen1 gen2 pause_ms N"): collections per request, beside the bytes.
-            app.MapGet("/debug/collections", () => Results.Text(GC.CollectionCount(0) + " " + GC.CollectionCount(1) + " " + GC.CollectionCount(2) + " pause_ms " + (long)GC.GetTotalPauseDuration().TotalMilliseconds));
-        }
         app.MapOtelGenDashboard();
         app.MapTraceContextTestEndpoint();
         return app;

@@ -9,11 +9,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using OtelGen.Benchmarks.AspNetCore;
 
 // BlogServer traced by OpenTelemetry .NET instead of OtelGen, for a side-by-side load check:
 //   dotnet build -c Release tests/ServerComparison
 //   SERVER=tests/ServerComparison/bin/Release/net10.0/ServerComparison LOADCHECK_TOGGLE=/debug/opentelemetry \
-//     LOADCHECK_IN_PROCESS=true LOADCHECK_PIN=true samples/BlogServer/load-check.sh 6 8 32
+//     LOADCHECK_IN_PROCESS=true LOADCHECK_PIN=true tests/Benchmarks/aspnetcore/load-check.sh 6 8 32
 // OpenTelemetry makes a SERVER span per request (ASP.NET Core instrumentation) and a CLIENT span per
 // HttpClient call, sampled always on (switchable, see SwitchedSampler), through a batch processor to an
 // exporter that discards the batches (OtelGen's check exports nothing either: its spans stay in the ring).
@@ -33,6 +34,7 @@ WebApplication app = BlogApp.Build(args, configureBuilder: builder =>
     }
 });
 OtelGen.Tracing.Disable();
+app.MapMeasuringEndpoints();
 // For load-check.sh's in-process mode (LOADCHECK_TOGGLE=/debug/opentelemetry): sampling switched on and off.
 app.MapPost("/debug/opentelemetry/{state}", (string state) =>
 {

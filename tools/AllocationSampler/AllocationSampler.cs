@@ -11,7 +11,7 @@ using System.Threading;
 /// crossed the mark: a sample proportional to bytes) and writes the running totals, "bytes type" per line,
 /// to <c>$ALLOCATION_SAMPLER_OUT</c> (default <c>/tmp/allocations-{pid}.txt</c>) every half second.
 /// Two snapshots around a measurement window give bytes per type for that window. Used by
-/// samples/BlogServer/allocation-check.sh. The hook's own writes (a few KB a second) are counted too, alike
+/// tests/Benchmarks/aspnetcore/allocation-check.sh. The hook's own writes (a few KB a second) are counted too, alike
 /// in every window.
 /// </summary>
 internal static class StartupHook

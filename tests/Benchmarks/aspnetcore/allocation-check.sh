@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What recording allocates per request, by type: BlogServer natively (no valgrind), recording switched on
 # and off in one process between measurement windows (alternating order each round), wrk as the client.
-#   samples/BlogServer/allocation-check.sh [rounds=2] [seconds=6] [path=/blogs/posts/1]
+#   tests/Benchmarks/aspnetcore/allocation-check.sh [rounds=2] [seconds=6] [path=/blogs/posts/1]
 # Bytes per request come two ways: exactly, from GC.GetTotalAllocatedBytes (the server's /debug/allocated),
 # and by type, sampled by tools/AllocationSampler (a startup hook reading the runtime's GCAllocationTick
 # events, one per ~100 KB; the by-type numbers are estimates whose sum tracks the exact total). Also
@@ -9,7 +9,7 @@
 # CHECK_PIN=true runs the server on CPU 1 and wrk on CPU 0 (windows.sh): the steady way to compare.
 # Loopback only, bounded, ends by itself. Needs wrk (Debian: apt-get install -y wrk) and python3.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 rounds=${1:-2}
 seconds=${2:-6}
 path=${3:-/blogs/posts/1}
@@ -17,13 +17,13 @@ port=${CHECK_PORT:-5096}
 url="http://127.0.0.1:$port"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
 
-dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
+dotnet build -c Release tests/Benchmarks/aspnetcore/MeasuredBlogServer -v q -nologo >/dev/null
 dotnet build -c Release tools/AllocationSampler -v q -nologo >/dev/null
 work=$(mktemp -d)
-. samples/BlogServer/windows.sh
+. tests/Benchmarks/aspnetcore/windows.sh
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-start_server samples/BlogServer/bin/Release/net10.0/BlogServer \
+start_server tests/Benchmarks/aspnetcore/MeasuredBlogServer/bin/Release/net10.0/MeasuredBlogServer \
   DOTNET_STARTUP_HOOKS="$PWD/tools/AllocationSampler/bin/Release/net10.0/AllocationSampler.dll" ALLOCATION_SAMPLER_OUT="$work/types.txt"
 cpu_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12+$13}'; }
 # The sampler rewrites its file every half second: wait for a fresh one.

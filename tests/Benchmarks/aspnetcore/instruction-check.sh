@@ -2,7 +2,7 @@
 # Instructions the server executes per request with OtelGen on and off, counted by valgrind's callgrind:
 # a count, not a time, so it does not move with the load of other processes on the machine (the load
 # check's req/s and CPU times moved by more than OtelGen's share on the shared two-core machine).
-#   samples/BlogServer/instruction-check.sh [rounds=2] [requests=2000] [path=/blogs/posts/1] [connections=1]
+#   tests/Benchmarks/aspnetcore/instruction-check.sh [rounds=2] [requests=2000] [path=/blogs/posts/1] [connections=1]
 # One server process under callgrind with counting off; it is warmed up, in both modes, until two warm-up
 # passes of 2,000 requests in a row compile at most 20 methods each (the runtime's perf map, which lists
 # each compiled method, almost stops growing; at most 30 passes), and then, each round, recording is
@@ -28,7 +28,7 @@
 # hold natively. For native numbers use load-check.sh (time) and allocation-check.sh (bytes, by type).
 # Needs valgrind (Debian: apt-get install -y valgrind) and python3.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 rounds=${1:-2}
 requests=${2:-2000}
 path=${3:-/blogs/posts/1}
@@ -39,8 +39,8 @@ out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 command -v valgrind >/dev/null || { echo "valgrind is required: apt-get install -y valgrind" >&2; exit 1; }
 
-dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
-server="samples/BlogServer/bin/Release/net10.0/BlogServer"
+dotnet build -c Release tests/Benchmarks/aspnetcore/MeasuredBlogServer -v q -nologo >/dev/null
+server="tests/Benchmarks/aspnetcore/MeasuredBlogServer/bin/Release/net10.0/MeasuredBlogServer"
 
 client() { # $1 = requests: GETs of $path over $connections keep-alive connections; prints how many answered 200
   python3 - "$port" "$path" "$1" "$connections" <<'PY'
@@ -60,7 +60,7 @@ PY
 }
 
 # The server GC reserves 256 GiB of address space by default, more than valgrind allows: 8 GiB here.
-BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" \
+BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" \
   DOTNET_GCRegionRange=0x200000000 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
   DOTNET_TieredPGO=0 DOTNET_TC_CallCountingDelayMs=0 \
   valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$out/server.%p.cg" "$server" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput of BlogServer with OtelGen on and off, in one run: rounds alternate off/on so that load from
 # other processes hits both alike. Loopback only, bounded, ends by itself.
-#   samples/BlogServer/load-check.sh [rounds=3] [seconds=8] [connections=32]
+#   tests/Benchmarks/aspnetcore/load-check.sh [rounds=3] [seconds=8] [connections=32]
 # LOADCHECK_IN_PROCESS=true: one server process, recording switched off and on between measurements
 # (alternating order each round); otherwise each mode gets its own server process (OTEL_SDK_DISABLED).
 # Prefer the in-process mode: a fresh server's post route can run at twice its settled CPU per request
@@ -12,13 +12,14 @@
 # measures the JIT instead of the server, and more so with OtelGen on (more methods to tier up).
 # The server is stopped with SIGTERM (a background job in a script ignores SIGINT), a graceful shutdown.
 # LOADCHECK_TOGGLE=/debug/opentelemetry switches another tracer in process (tests/ServerComparison).
-# SERVER=path/to/BlogServer checks another build (e.g. the native one from `dotnet publish -r linux-x64`).
+# SERVER=path/to/MeasuredBlogServer checks another build (e.g. the native one from
+#   `dotnet publish -c Release -r linux-x64 tests/Benchmarks/aspnetcore/MeasuredBlogServer`), or tests/ServerComparison.
 # LOADCHECK_PIN=true: the server runs on CPU 1 and wrk (one thread) on CPU 0 (taskset), so the two never
 # take each other's core: CPU per request then follows the server's own work, and the rounds of one mode
 # agree within a few percent instead of the ±20 % that sharing both cores gives (docs/benchmarks/aspnetcore.md).
 # Needs wrk (Debian: apt-get install -y wrk). Prints a Markdown table for docs/benchmarks/aspnetcore.md.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 rounds=${1:-3}
 seconds=${2:-8}
 connections=${3:-32}
@@ -34,8 +35,8 @@ fi
 
 server=${SERVER:-}
 if [ -z "$server" ]; then
-  dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
-  server="samples/BlogServer/bin/Release/net10.0/BlogServer"
+  dotnet build -c Release tests/Benchmarks/aspnetcore/MeasuredBlogServer -v q -nologo >/dev/null
+  server="tests/Benchmarks/aspnetcore/MeasuredBlogServer/bin/Release/net10.0/MeasuredBlogServer"
 fi
 results=$(mktemp)
 pid=""
@@ -47,7 +48,7 @@ start() { # $1 = on|off
   # No artificial database delay: the check is CPU-bound, which is where tracing overhead shows.
   # Enough effect workers that the queue is not the bottleneck: throughput then follows CPU cost.
   # BLOG_DB_DELAY_MS=2 BLOG_EFFECT_WORKERS=4 in the environment checks the sample as it ships instead.
-  BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=${BLOG_EFFECT_WORKERS:-64} BLOG_DB_DELAY_MS=${BLOG_DB_DELAY_MS:-0} ASPNETCORE_URLS="$url" "${pin_server[@]}" "$server" >/dev/null 2>&1 &
+  BLOG_EFFECT_WORKERS=${BLOG_EFFECT_WORKERS:-64} BLOG_DB_DELAY_MS=${BLOG_DB_DELAY_MS:-0} ASPNETCORE_URLS="$url" "${pin_server[@]}" "$server" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && return 0; sleep 0.1; done
   echo "server did not start" >&2; exit 1

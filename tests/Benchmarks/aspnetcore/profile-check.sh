@@ -4,8 +4,8 @@
 # `perf record` (cpu-clock, 1999 Hz, all of the server's threads). Prints perf samples per 1,000 requests
 # with recording on and off, by part (OtelGen's own methods, other managed code, the runtime, the kernel,
 # other native code), and the methods of OtelGen and the functions whose samples differ most.
-#   samples/BlogServer/profile-check.sh [rounds=2] [seconds=8] [path=/blogs/posts/1]
-# SERVER=path/to/BlogServer profiles another build (for an A/B: run base and new builds alternately, and
+#   tests/Benchmarks/aspnetcore/profile-check.sh [rounds=2] [seconds=8] [path=/blogs/posts/1]
+# SERVER=path/to/MeasuredBlogServer profiles another build (for an A/B: run base and new builds alternately, and
 # compare OtelGen's samples per 1,000 requests; on the shared machine these agreed within ~2-20 % between
 # runs of one build, while the totals moved more). One sample is ~0.5 ms of CPU, so 1 sample per 1,000
 # requests is ~0.5 µs per request. JIT code is named through the runtime's perf map (DOTNET_PerfMapEnabled=1,
@@ -13,7 +13,7 @@
 # CHECK_PIN=true runs the server on CPU 1 and wrk on CPU 0 (windows.sh): the steady way to compare.
 # Needs perf (Debian: apt-get install -y linux-perf), wrk and python3.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 rounds=${1:-2}
 seconds=${2:-8}
 path=${3:-/blogs/posts/1}
@@ -23,11 +23,11 @@ for tool in perf wrk python3; do command -v "$tool" >/dev/null || { echo "$tool 
 
 server=${SERVER:-}
 if [ -z "$server" ]; then
-  dotnet build -c Release samples/BlogServer -v q -nologo >/dev/null
-  server="samples/BlogServer/bin/Release/net10.0/BlogServer"
+  dotnet build -c Release tests/Benchmarks/aspnetcore/MeasuredBlogServer -v q -nologo >/dev/null
+  server="tests/Benchmarks/aspnetcore/MeasuredBlogServer/bin/Release/net10.0/MeasuredBlogServer"
 fi
 work=$(mktemp -d)
-. samples/BlogServer/windows.sh
+. tests/Benchmarks/aspnetcore/windows.sh
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "/tmp/perf-$pid.map" "/tmp/perfinfo-$pid.map"; rm -rf "$work"; }
 trap cleanup EXIT
 start_server "$server" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0

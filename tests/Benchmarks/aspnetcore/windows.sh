@@ -22,7 +22,7 @@ client() { "${pin_client[@]}" "$@"; }
 start_server() {
   local binary=$1
   shift
-  env BLOG_RUNTIME_STATS=true BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "$@" "${pin_server[@]}" "$binary" >/dev/null 2>&1 &
+  env BLOG_EFFECT_WORKERS=64 BLOG_DB_DELAY_MS=0 ASPNETCORE_URLS="$url" "$@" "${pin_server[@]}" "$binary" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/stub/comments/1" && return 0; sleep 0.1; done
   echo "server did not start" >&2
