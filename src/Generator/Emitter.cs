@@ -199,19 +199,28 @@ internal static class Emitter
         {
             w.Line("return " + call + ";");
         }
+        else if (DoesNotReturn(target))
+        {
+            // No return statement in a [DoesNotReturn] method (CS8763): the two calls are the two branches.
+            w.Line(call + ";");
+            w.Close();
+            w.Line("else");
+            w.Open();
+        }
         else
         {
             w.Line(call + ";");
             w.Line("return;");
         }
-        w.Close();
-        var forwarded = new List<string>();
-        if (target.Receiver != ReceiverKind.None)
+        if (DoesNotReturn(target) && !returnsValue)
         {
-            forwarded.Add(ReceiverPassing(target.Receiver) + receiver);
+            w.Line(name + "_Traced" + typeParameters + "(" + string.Join(", ", Forwarded(target, receiver)) + ");");
+            w.Close();
+            w.Close();
+            return;
         }
-        forwarded.AddRange(target.Parameters.Select(Argument));
-        string traced = name + "_Traced" + typeParameters + "(" + string.Join(", ", forwarded) + ")";
+        w.Close();
+        string traced = name + "_Traced" + typeParameters + "(" + string.Join(", ", Forwarded(target, receiver)) + ")";
         w.Line(returnsValue ? "return " + traced + ";" : traced + ";");
         w.Close();
     }
@@ -345,6 +354,21 @@ internal static class Emitter
         }
     }
 
+    private static bool DoesNotReturn(TargetModel target) =>
+        target.MethodAttributes.Any(a => a.EndsWith(".DoesNotReturnAttribute]", StringComparison.Ordinal));
+
+    private static IEnumerable<string> Forwarded(TargetModel target, string receiver)
+    {
+        if (target.Receiver != ReceiverKind.None)
+        {
+            yield return ReceiverPassing(target.Receiver) + receiver;
+        }
+        foreach (ParameterModel parameter in target.Parameters)
+        {
+            yield return Argument(parameter);
+        }
+    }
+
     private static string ReceiverPassing(ReceiverKind receiver) => receiver switch
     {
         ReceiverKind.StructRef => "ref ",
@@ -416,6 +440,23 @@ internal static class Emitter
     private static void EmitCapture(Writer w, CaptureModel capture, string scope, string value, LocalNames names)
     {
         string key = Literal(capture.Key);
+        if (capture.Kind is CaptureKind.ToStringNullable or CaptureKind.ToStringValue)
+        {
+            // The user's ToString runs (they opted in), but what it throws is not theirs to catch: recording a tag never throws.
+            w.Line("try");
+            w.Open();
+            EmitCaptureValue(w, capture, scope, value, key, names);
+            w.Close();
+            w.Line("catch (global::System.Exception)");
+            w.Open();
+            w.Close();
+            return;
+        }
+        EmitCaptureValue(w, capture, scope, value, key, names);
+    }
+
+    private static void EmitCaptureValue(Writer w, CaptureModel capture, string scope, string value, string key, LocalNames names)
+    {
         if (capture.IsNullableValue)
         {
             w.Line("if (" + value + ".HasValue)");
@@ -429,6 +470,7 @@ internal static class Emitter
             case CaptureKind.String:
             case CaptureKind.ToStringNullable:
             case CaptureKind.ArrayAsIs:
+            case CaptureKind.ArrayOfChars:
             case CaptureKind.ArrayToLong:
             case CaptureKind.ArrayToDouble:
             case CaptureKind.ArrayOfNullableStrings:
@@ -455,9 +497,10 @@ internal static class Emitter
         CaptureKind.EnumName or CaptureKind.ToStringNullable or CaptureKind.ToStringValue => value + ".ToString()",
         CaptureKind.Char => "global::OtelGen.Spans.AttributeValue.Of(" + value + ")",
         CaptureKind.ArrayAsIs => "global::OtelGen.Spans.AttributeValue.Of(" + value + ")",
-        CaptureKind.ArrayToLong => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => (long)e))",
-        CaptureKind.ArrayToDouble => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => (double)e))",
+        CaptureKind.ArrayToLong => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => unchecked((long)e)))",
+        CaptureKind.ArrayToDouble => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => unchecked((double)e)))",
         CaptureKind.ArrayOfNullableStrings => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => e ?? string.Empty))",
+        CaptureKind.ArrayOfChars => "global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(" + value + ", static e => e.ToString()))",
         _ => value,
     };
 

@@ -60,18 +60,20 @@ internal enum CaptureKind
     EnumValue,
     /// <summary>An enum recorded by its name (opt-in: allocates).</summary>
     EnumName,
-    /// <summary>Any other value, by <c>ToString()</c> (opt-in), skipped when null.</summary>
+    /// <summary>Any other value, by <c>ToString()</c> (opt-in), skipped when null or when ToString throws.</summary>
     ToStringNullable,
-    /// <summary>A value type by <c>ToString()</c> (opt-in).</summary>
+    /// <summary>A value type by <c>ToString()</c> (opt-in), skipped when ToString throws.</summary>
     ToStringValue,
     /// <summary>An array that <c>AttributeValue.Of</c> takes as is: long[], double[], bool[], string[].</summary>
     ArrayAsIs,
-    /// <summary>An array of other integral numbers, copied to long[].</summary>
+    /// <summary>An array of other integral numbers, copied to long[] (unchecked: ulong and nuint above long.MaxValue wrap).</summary>
     ArrayToLong,
     /// <summary>An array of float/decimal, copied to double[].</summary>
     ArrayToDouble,
     /// <summary>A string?[] copied with nulls as empty strings.</summary>
     ArrayOfNullableStrings,
+    /// <summary>A char[] copied to one-character strings.</summary>
+    ArrayOfChars,
 }
 
 /// <summary>One value recorded as a span attribute: an argument (by parameter name) or the return value.</summary>

@@ -79,7 +79,12 @@ internal static partial class Parser
                 case SpecialType.System_UInt16:
                 case SpecialType.System_Int32:
                 case SpecialType.System_UInt32:
+                case SpecialType.System_UInt64:
+                case SpecialType.System_IntPtr:
+                case SpecialType.System_UIntPtr:
                     return CaptureKind.ArrayToLong;
+                case SpecialType.System_Char:
+                    return CaptureKind.ArrayOfChars;
                 case SpecialType.System_Single:
                 case SpecialType.System_Decimal:
                     return CaptureKind.ArrayToDouble;

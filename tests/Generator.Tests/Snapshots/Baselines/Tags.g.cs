@@ -160,7 +160,13 @@ namespace OtelGen.Generated
             var scope = global::OtelGen.Spans.SpanScope.Start(Checkout_Length_Span);
             try
             {
-                scope.SetAttribute("app.text", text.ToString());
+                try
+                {
+                    scope.SetAttribute("app.text", text.ToString());
+                }
+                catch (global::System.Exception)
+                {
+                }
                 var result = @this.Length(text);
                 return result;
             }
@@ -215,18 +221,30 @@ namespace OtelGen.Generated
                 {
                     scope.SetAttribute("app.discount", unchecked((long)discount.GetValueOrDefault()));
                 }
-                if (customer is var tagged_customer && tagged_customer is not null)
+                try
                 {
-                    scope.SetAttribute("app.customer", tagged_customer.ToString());
+                    if (customer is var tagged_customer && tagged_customer is not null)
+                    {
+                        scope.SetAttribute("app.customer", tagged_customer.ToString());
+                    }
                 }
-                scope.SetAttribute("app.when", when.ToString());
+                catch (global::System.Exception)
+                {
+                }
+                try
+                {
+                    scope.SetAttribute("app.when", when.ToString());
+                }
+                catch (global::System.Exception)
+                {
+                }
                 if (ids is var tagged_ids && tagged_ids is not null)
                 {
                     scope.SetAttribute("app.ids", global::OtelGen.Spans.AttributeValue.Of(tagged_ids));
                 }
                 if (sizes is var tagged_sizes && tagged_sizes is not null)
                 {
-                    scope.SetAttribute("app.sizes", global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(tagged_sizes, static e => (long)e)));
+                    scope.SetAttribute("app.sizes", global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(tagged_sizes, static e => unchecked((long)e))));
                 }
                 if (names is var tagged_names && tagged_names is not null)
                 {
@@ -238,7 +256,7 @@ namespace OtelGen.Generated
                 }
                 if (weights is var tagged_weights && tagged_weights is not null)
                 {
-                    scope.SetAttribute("app.weights", global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(tagged_weights, static e => (double)e)));
+                    scope.SetAttribute("app.weights", global::OtelGen.Spans.AttributeValue.Of(global::System.Array.ConvertAll(tagged_weights, static e => unchecked((double)e))));
                 }
                 var result = @this.Total(items, big, ratio, express, coupon, tier, tierName, discount, customer, when, ids, sizes, names, notes, weights, notTagged);
                 scope.SetAttribute("app.total", unchecked((double)result));
