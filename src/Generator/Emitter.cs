@@ -240,6 +240,12 @@ internal static class Emitter
         }
         parameters.AddRange(target.Parameters.Select(p => Declaration(p, withThis: false)));
 
+        bool doesNotReturn = DoesNotReturn(target);
+        if (doesNotReturn)
+        {
+            // The compiler's flow analysis sees the end of the try/finally below as reachable although the call in it never returns.
+            w.Line("#pragma warning disable CS8763 // A method marked [DoesNotReturn] should not return");
+        }
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         EmitAttributes(w, target);
         w.Line("private static " + target.ReturnType + " " + name + "_Traced" + typeParameters + "(" + string.Join(", ", parameters) + ")");
@@ -254,6 +260,10 @@ internal static class Emitter
             EmitAsyncSpan(w, target, call, descriptor, names);
         }
         w.Close();
+        if (doesNotReturn)
+        {
+            w.Line("#pragma warning restore CS8763");
+        }
     }
 
     private static void EmitSyncSpan(Writer w, TargetModel target, string call, string descriptor, LocalNames names)

@@ -5,7 +5,7 @@ namespace Behaviour;
 /// <summary>
 /// Bytes of stack per level of recursion, traced and untraced: the address of a local at depth 0 minus its
 /// address at depth <see cref="Depth"/>, divided by the depth. The same method body twice, one with [Traced].
-/// Deterministic for a given build when run with DOTNET_TieredCompilation=0 (the test does).
+/// Deterministic for a given build and tiering mode; the test runs it cold (tier 0) and with DOTNET_TieredCompilation=0.
 /// </summary>
 public static unsafe class StackUse
 {

@@ -260,7 +260,7 @@ public sealed class BehaviourTests : IClassFixture<CorpusFixture>
     }
 
     [Fact]
-    public void A_traced_frame_uses_at_most_twice_the_stack_of_an_untraced_one()
+    public void A_cold_traced_frame_uses_at_most_twice_the_stack_of_an_untraced_one()
     {
         AssertTracedBuilt(() =>
         {
@@ -269,9 +269,15 @@ public sealed class BehaviourTests : IClassFixture<CorpusFixture>
             {
                 return "the corpus's stack mode printed no numbers:\n" + _corpus.StackOutput;
             }
-            string numbers = $"{stack.Traced} bytes of stack per traced level, {stack.Untraced} per untraced level (ratio {(double)stack.Traced / stack.Untraced:0.00})";
+            string numbers = $"tier 0: {stack.Traced} bytes of stack per traced level, {stack.Untraced} per untraced level (ratio {(double)stack.Traced / stack.Untraced:0.00})";
+            if (_corpus.OptimizedStack is { } optimized)
+            {
+                // Reported, not asserted: optimized frames are small enough that the traced frame's fixed part
+                // (return address, frame pointer, saved arguments, the 16-byte scope: 48 bytes) is more than one.
+                numbers += $"; optimized: {optimized.Traced} against {optimized.Untraced} (ratio {(double)optimized.Traced / optimized.Untraced:0.00})";
+            }
             _output.WriteLine(numbers);
-            return stack.Traced <= 2 * stack.Untraced ? null : numbers + ", more than twice";
+            return stack.Traced <= 2 * stack.Untraced ? null : numbers + ", more than twice at tier 0";
         });
     }
 
