@@ -114,7 +114,7 @@ public sealed class CorpusFixture
     /// <summary>The same, with every method optimized at once (no tiering).</summary>
     public (long Traced, long Untraced)? OptimizedStack { get; }
 
-    private static ((long Traced, long Untraced)? Numbers, string Output) MeasureStack(CorpusBuild runnable, Dictionary<string, string> environment)
+    private ((long Traced, long Untraced)? Numbers, string Output) MeasureStack(CorpusBuild runnable, Dictionary<string, string> environment)
     {
         Command.Result stack = Command.Execute("dotnet", new[] { runnable.Dll, "stack" }, Root, environment, RunLimit);
         Match t = Regex.Match(stack.Stdout, @"^traced (\d+)", RegexOptions.Multiline);
