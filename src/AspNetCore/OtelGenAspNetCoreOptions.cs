@@ -1,4 +1,4 @@
-using OtelGen.Export;
+using OtelGen.Configuration;
 
 namespace OtelGen.AspNetCore;
 

@@ -1,5 +1,9 @@
 using System;
+using System.Runtime.CompilerServices;
 using OtelGen.Export;
+using OtelGen.Folds;
+using OtelGen.Metrics;
+using OtelGen.Sampling;
 using OtelGen.Spans;
 
 namespace OtelGen;
@@ -10,65 +14,70 @@ namespace OtelGen;
 /// </summary>
 public static class Tracing
 {
-    private static bool s_enabled;
-
-    static Tracing()
-    {
-        s_enabled = !EnvironmentSettings.GetBool("OTEL_SDK_DISABLED", false);
-        // The ring is also the exporter's queue. It starts small (every write then lands in memory
-        // touched recently) and grows, up to 32768 slots, only while the exporter falls behind: enough
-        // for the burst of a short-lived process (a batch agent's 25,000 spans) to wait whole.
-        // ~200 B a slot once allocated, ~350 B once a slot held a span with one attribute.
-        int max = Math.Clamp(EnvironmentSettings.GetPositiveInt("OTELGEN_RING_CAPACITY", DefaultRingCapacity), 2, 1 << 30);
-        Ring = new SpanRing(Math.Min(InitialRingCapacity, max), max);
-        if (s_enabled)
-        {
-            ExportStartup.StartFromEnvironment(Ring);
-        }
-    }
-
     /// <summary>The ring's maximum capacity when <c>OTELGEN_RING_CAPACITY</c> is unset.</summary>
-    public const int DefaultRingCapacity = 32768;
+    public const int DefaultRingCapacity = SpanSink.DefaultRingCapacity;
 
     /// <summary>
     /// The ring's capacity at start (or <c>OTELGEN_RING_CAPACITY</c> when that is smaller); it grows towards
     /// the maximum only while a reader that must not lose spans (the exporter) falls behind.
     /// </summary>
-    public const int InitialRingCapacity = 4096;
+    public const int InitialRingCapacity = SpanSink.InitialRingCapacity;
 
     /// <summary>
     /// False when tracing is switched off (<c>OTEL_SDK_DISABLED=true</c> or <see cref="Disable"/>): every
     /// generated span site then costs one branch.
     /// </summary>
-    public static bool IsEnabled => s_enabled;
+    public static bool IsEnabled => SpanSink.IsEnabled;
 
     /// <summary>The ring of finished spans: what exporters drain and folds read.</summary>
-    public static SpanRing Ring { get; }
+    public static SpanRing Ring => SpanSink.Ring;
 
     /// <summary>Switches recording off for the whole process (overrides the environment).</summary>
-    public static void Disable() => s_enabled = false;
+    public static void Disable() => SpanSink.Disable();
 
     /// <summary>Switches recording on for the whole process (overrides the environment).</summary>
-    public static void Enable() => s_enabled = true;
+    public static void Enable() => SpanSink.Enable();
 
     /// <summary>
     /// Exports every span recorded so far through the running exporters; blocks the caller until done or
     /// <paramref name="timeout"/> passes. True when everything was handled. Never throws.
     /// </summary>
-    public static bool Flush(TimeSpan timeout) => OtlpExporter.FlushAll(timeout);
+    public static bool Flush(TimeSpan timeout)
+    {
+        SpanSink.EnsureStarted();
+        return OtlpExporter.FlushAll(timeout);
+    }
 
     /// <summary>Flushes and stops the running exporters within <paramref name="timeout"/> (also done on process exit).</summary>
-    public static bool Shutdown(TimeSpan timeout) => OtlpExporter.ShutdownAll(timeout);
-
-    internal static void OnEnd(SpanRecord record)
+    public static bool Shutdown(TimeSpan timeout)
     {
-        Ring.Write(record);
-        // Live metrics (request and database durations, the dashboard's route numbers): one branch for
-        // every other span.
-        if (record.Kind is SpanKind.Server or SpanKind.Client)
-        {
-            OtelGen.Folds.RuntimeMetrics.OnSpanEnd(record);
-            OtelGen.Folds.LiveRouteAggregates.OnSpanEnd(record);
-        }
+        SpanSink.EnsureStarted();
+        return OtlpExporter.ShutdownAll(timeout);
+    }
+
+    internal static void OnEnd(SpanRecord record) => SpanSink.OnEnd(record);
+
+    /// <summary>
+    /// Wires the layers when the assembly loads; the one place that knows them all. Lower layers call up only
+    /// through these hooks: the span sink (Core) starts the exporters the environment asks for (Export) once
+    /// its ring exists, and hands ended SERVER and CLIENT spans to the runtime metrics (Metrics) and the live
+    /// route aggregates (Folds); a starting span's head decision (Core) takes its first settings from the
+    /// sampling configuration (Sampling). Only assigns delegates: nothing is read or started here, so the
+    /// environment is still read, and exporters still start, at the first span.
+    /// </summary>
+#pragma warning disable CA2255 // A library's module initializer: it only sets the hooks above, and must run before any span.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Wire()
+    {
+        SpanSink.Hooks.RingReady = ExportStartup.StartFromEnvironment;
+        SpanSink.Hooks.ServerOrClientEnded = OnServerOrClientEnd;
+        HeadDecision.Hooks.Initial = HeadSampler.InitialDecision;
+    }
+
+    private static void OnServerOrClientEnd(SpanRecord record)
+    {
+        RuntimeMetrics.OnSpanEnd(record);
+        LiveRouteAggregates.OnSpanEnd(record);
     }
 }

@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OtelGen.Folds;
+using OtelGen.Metrics;
 
 namespace OtelGen.AspNetCore.Dashboard;
 

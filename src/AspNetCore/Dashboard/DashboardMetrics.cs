@@ -1,5 +1,6 @@
 using System;
 using OtelGen.Folds;
+using OtelGen.Metrics;
 
 namespace OtelGen.AspNetCore.Dashboard;
 

@@ -120,7 +120,7 @@ public static class TraceContext
             }
             if (!TraceParent.TryParse(traceparent, Environment.GetEnvironmentVariable("TRACESTATE"), out SpanContext context))
             {
-                OtelGen.Export.Diagnostics.Warn("TRACEPARENT is not a valid W3C traceparent; spans start new traces.");
+                OtelGen.Configuration.Diagnostics.Warn("TRACEPARENT is not a valid W3C traceparent; spans start new traces.");
                 return default;
             }
             return context;

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Threading;
+using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
 
 namespace OtelGen.Export;

@@ -12,6 +12,6 @@ internal static class ExportStartup
     public static void StartFromEnvironment(SpanRing ring)
     {
         OtlpExporter.StartFromEnvironment(ring);
-        OtelGen.Folds.OtlpMetricsExporter.StartFromEnvironment(); // metrics: same endpoint, /v1/metrics
+        OtlpMetricsExporter.StartFromEnvironment(); // metrics: same endpoint, /v1/metrics
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
+using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
 using OtelGen.Spans;
 
@@ -142,7 +143,7 @@ public sealed class OtlpExporter : IDisposable
     {
         try
         {
-            SpanRing ring = Tracing.Ring;
+            SpanRing ring = SpanSink.Ring;
             return StartOn(ring, options ?? OtlpExporterOptions.FromEnvironment(), replaceCurrent: true);
         }
         catch (Exception e)

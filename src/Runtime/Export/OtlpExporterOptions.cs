@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
 using OtelGen.Spans;
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
 
 namespace OtelGen.Export;

@@ -8,6 +8,7 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Threading;
+using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
 
 namespace OtelGen.Export;

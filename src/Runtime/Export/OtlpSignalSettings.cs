@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
 
 namespace OtelGen.Export;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using OtelGen.Metrics;
 using OtelGen.Spans;
 
 namespace OtelGen.Folds;

@@ -37,8 +37,7 @@ public enum JobState : byte
 /// </summary>
 public struct Job
 {
-    private ActiveSpan? _span;
-    private int _generation;
+    private SpanRef _span;
     private SpanDescriptor? _descriptor;
     private string _queue;
     private long _enqueuedAt;
@@ -71,15 +70,14 @@ public struct Job
             _enqueueDepth = depth,
             _state = JobState.Queued,
         };
-        if (Tracing.IsEnabled && descriptor is not null)
+        if (SpanSink.IsEnabled && descriptor is not null)
         {
             SpanContext parent = SpanContexts.ResolveParent(SpanStack.Current, out _, out _, out Baggage baggage);
             ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(descriptor, descriptor.Name, descriptor.Kind, parent, baggage);
             span.Record.StartUnixNano = now;
             span.Record.SetAttribute("job.queue", job._queue);
-            job._span = span;
-            job._generation = span.Generation;
+            job._span = new SpanRef(span);
         }
         return job;
     }
@@ -106,7 +104,7 @@ public struct Job
     /// </summary>
     public readonly SpanContext Context => Live is { } span ? span.Context : default;
 
-    private readonly ActiveSpan? Live => _span is { } s && s.Generation == _generation && s.IsOpen ? s : null;
+    private readonly ActiveSpan? Live => _span.Open;
 
     private readonly SpanRecord? RecordingRecord => Live is { Recording: true } s ? s.Record : null;
 
@@ -238,7 +236,7 @@ public struct Job
         long runActive = Math.Max(0, now - _startedAt - _parkTotal);
         JobMetrics.RecordRunActive(runActive, _queue);
         ActiveSpan? span = Live;
-        _span = null;
+        _span = default;
         if (span is null)
         {
             return;

@@ -13,8 +13,7 @@ namespace OtelGen.Jobs;
 /// </summary>
 public readonly struct JobFlowScope : IDisposable
 {
-    private readonly ActiveSpan? _segment;
-    private readonly int _segmentGeneration;
+    private readonly SpanRef _segment;
     private readonly SpanContext _context;
     // What to put back; kept here rather than on the job's span, so the flow is restored even if the
     // job completed (and its span was reused) before this scope is disposed.
@@ -27,14 +26,12 @@ public readonly struct JobFlowScope : IDisposable
     {
         _previous = FlowNode.Current.Value;
         _before = ExecutionContext.Capture();
-        _segment = null;
-        _segmentGeneration = 0;
+        _segment = default;
         if (segment is not null)
         {
             ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(segment, segment.Name, segment.Kind, job.Context, job.Baggage);
-            _segment = span;
-            _segmentGeneration = span.Generation;
+            _segment = new SpanRef(span);
             _context = span.Context;
             FlowNode.Current.Value = new FlowNode(span.Context, span, span.Baggage);
         }
@@ -57,7 +54,7 @@ public readonly struct JobFlowScope : IDisposable
         {
             return;
         }
-        if (_segment is { } segment && segment.Generation == _segmentGeneration && segment.IsOpen)
+        if (_segment.Open is { } segment)
         {
             segment.End();
             ActiveSpanPool.Return(segment);

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
+using OtelGen.Configuration;
 
 namespace OtelGen.Jobs;
 

@@ -73,7 +73,7 @@ internal static class PromotedSpans
 
     public static void Write(SpanRecord record)
     {
-        Tracing.OnEnd(record);
+        SpanSink.OnEnd(record);
         record.Clear();
     }
 }

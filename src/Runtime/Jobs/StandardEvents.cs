@@ -1,4 +1,5 @@
 using System;
+using OtelGen.Context;
 using OtelGen.Spans;
 
 namespace OtelGen.Jobs;

@@ -32,44 +32,43 @@ public enum HeadSamplerKind
 /// </summary>
 public static class HeadSampler
 {
-    // One immutable object, swapped whole, so a span never sees half of a reconfiguration.
-    private sealed class State
+    // One immutable object, swapped whole (into the Core layer's HeadDecision.Current, which a starting span
+    // reads), so a span never sees half of a reconfiguration.
+    private sealed class State : HeadDecision
     {
         public readonly HeadSamplerKind Kind;
         public readonly double Ratio;
-        public readonly bool ParentBased;
-        // Sampled when the magnitude of the trace id's first 8 bytes is below this.
-        public readonly ulong Bound;
-        public readonly bool RecordsUnsampled;
 
         public State(HeadSamplerKind kind, double ratio, bool recordsUnsampled)
+            : base(
+                parentBased: kind is HeadSamplerKind.ParentBasedAlwaysOn or HeadSamplerKind.ParentBasedAlwaysOff or HeadSamplerKind.ParentBasedTraceIdRatio,
+                bound: kind switch
+                {
+                    HeadSamplerKind.AlwaysOn or HeadSamplerKind.ParentBasedAlwaysOn => ulong.MaxValue,
+                    HeadSamplerKind.AlwaysOff or HeadSamplerKind.ParentBasedAlwaysOff => 0,
+                    _ => RatioBound(ratio),
+                },
+                recordsUnsampled)
         {
             Kind = kind;
             Ratio = ratio;
-            RecordsUnsampled = recordsUnsampled;
-            ParentBased = kind is HeadSamplerKind.ParentBasedAlwaysOn or HeadSamplerKind.ParentBasedAlwaysOff or HeadSamplerKind.ParentBasedTraceIdRatio;
-            Bound = kind switch
-            {
-                HeadSamplerKind.AlwaysOn or HeadSamplerKind.ParentBasedAlwaysOn => ulong.MaxValue,
-                HeadSamplerKind.AlwaysOff or HeadSamplerKind.ParentBasedAlwaysOff => 0,
-                _ => RatioBound(ratio),
-            };
         }
     }
 
-    private static volatile State s_state = FromSettings(SamplingSettings.Current);
+    // The decision in effect; only this class sets it, always to a State (its first value through InitialDecision).
+    private static State CurrentState => HeadDecision.Current as State ?? FromSettings(SamplingSettings.Default);
 
     /// <summary>The sampler in use.</summary>
-    public static HeadSamplerKind Kind => s_state.Kind;
+    public static HeadSamplerKind Kind => CurrentState.Kind;
 
     /// <summary>The ratio the trace-id ratio samplers use (1 for the others).</summary>
-    public static double Ratio => s_state.Ratio;
+    public static double Ratio => CurrentState.Ratio;
 
     /// <summary>
     /// True when spans are recorded even if not sampled (tail sampling is on): the tail stage then sees
     /// every trace and decides what to export. The sampled flag sent to other processes stays the head decision.
     /// </summary>
-    public static bool RecordsUnsampled => s_state.RecordsUnsampled;
+    public static bool RecordsUnsampled => CurrentState.RecordsUnsampled;
 
     /// <summary>
     /// The sampled flag for a span with <paramref name="parent"/> (default for a root) in
@@ -77,7 +76,7 @@ public static class HeadSampler
     /// </summary>
     public static bool ShouldSample(in SpanContext parent, TraceId traceId)
     {
-        State state = s_state;
+        State state = CurrentState;
         if (state.ParentBased && parent.IsValid)
         {
             return (parent.TraceFlags & 1) != 0;
@@ -85,22 +84,8 @@ public static class HeadSampler
         return Magnitude(traceId.High) < state.Bound;
     }
 
-    /// <summary>
-    /// The trace flags for a new span (the parent's other bits kept, bit 0 the decision), and whether it
-    /// is recorded: when sampled, or always while tail sampling is on. Reads the configuration once.
-    /// </summary>
-    internal static byte Decide(in SpanContext parent, TraceId traceId, out bool record)
-    {
-        State state = s_state;
-        bool sampled = state.ParentBased && parent.IsValid
-            ? (parent.TraceFlags & 1) != 0
-            : Magnitude(traceId.High) < state.Bound;
-        record = sampled || state.RecordsUnsampled;
-        return (byte)((parent.TraceFlags & ~1) | (sampled ? 1 : 0));
-    }
-
     /// <summary>Whether a new root trace with this id is sampled.</summary>
-    public static bool ShouldSampleRoot(TraceId traceId) => Magnitude(traceId.High) < s_state.Bound;
+    public static bool ShouldSampleRoot(TraceId traceId) => Magnitude(traceId.High) < CurrentState.Bound;
 
     /// <summary>
     /// The trace-id ratio test alone, as the OpenTelemetry .NET SDK computes it: true when this trace id
@@ -119,20 +104,22 @@ public static class HeadSampler
         {
             throw new ArgumentOutOfRangeException(nameof(ratio), ratio, "The sampling ratio must be between 0 and 1.");
         }
-        s_state = new State(kind, ratio, recordUnsampled);
+        HeadDecision.Current = new State(kind, ratio, recordUnsampled);
     }
 
     /// <summary>Samples every new root (true) or none (false), keeping parent-based behaviour for children.</summary>
     public static void SampleRoots(bool sample) =>
-        s_state = new State(sample ? HeadSamplerKind.ParentBasedAlwaysOn : HeadSamplerKind.ParentBasedAlwaysOff, 1.0, s_state.RecordsUnsampled);
+        HeadDecision.Current = new State(sample ? HeadSamplerKind.ParentBasedAlwaysOn : HeadSamplerKind.ParentBasedAlwaysOff, 1.0, CurrentState.RecordsUnsampled);
 
-    internal static void Apply(SamplingSettings settings) => s_state = FromSettings(settings);
+    internal static void Apply(SamplingSettings settings) => HeadDecision.Current = FromSettings(settings);
+
+    /// <summary>The decision the environment asks for (<see cref="SamplingSettings.Current"/>): what <c>Tracing</c> hands the Core layer as its first.</summary>
+    internal static HeadDecision InitialDecision() => FromSettings(SamplingSettings.Current);
 
     private static State FromSettings(SamplingSettings settings) =>
         new(settings.Sampler, settings.Ratio, settings.Tail.Policies != TailPolicies.None);
 
-    // The SDK clears the sign bit (IL: ldc.i8 0x7fffffffffffffff; and), it does not take Math.Abs.
-    private static ulong Magnitude(ulong high) => high & 0x7FFF_FFFF_FFFF_FFFFUL;
+    private static ulong Magnitude(ulong high) => HeadDecision.Magnitude(high);
 
     // The OpenTelemetry .NET SDK's bound, with its special cases for 0 and 1.
     private static ulong RatioBound(double ratio)

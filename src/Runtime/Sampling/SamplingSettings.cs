@@ -1,6 +1,6 @@
 using System;
 using System.Globalization;
-using OtelGen.Export;
+using OtelGen.Configuration;
 
 namespace OtelGen.Sampling;
 

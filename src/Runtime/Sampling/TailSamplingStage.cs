@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using OtelGen.Configuration;
 using OtelGen.Export;
 using OtelGen.Spans;
 

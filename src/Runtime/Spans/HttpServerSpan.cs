@@ -2,9 +2,8 @@ using System;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using OtelGen.Configuration;
 using OtelGen.Context;
-using OtelGen.Export;
-using OtelGen.Jobs;
 
 namespace OtelGen.Spans;
 
@@ -27,13 +26,11 @@ public readonly struct HttpServerSpan : IDisposable
     private static int s_nameCount;
     private static int s_emitOld = -1;
 
-    private readonly ActiveSpan? _span;
-    private readonly int _generation;
+    private readonly SpanRef _span;
 
     private HttpServerSpan(ActiveSpan span)
     {
-        _span = span;
-        _generation = span.Generation;
+        _span = new SpanRef(span);
     }
 
     /// <summary>
@@ -93,7 +90,7 @@ public readonly struct HttpServerSpan : IDisposable
 
     private static HttpServerSpan Start(in HttpServerRequest request, in SpanContext parent, bool orCurrent, Baggage? remoteBaggage = null)
     {
-        if (!Tracing.IsEnabled)
+        if (!SpanSink.IsEnabled)
         {
             return default;
         }
@@ -132,7 +129,7 @@ public readonly struct HttpServerSpan : IDisposable
         }
     }
 
-    private ActiveSpan? Live => _span is { } s && s.Generation == _generation && s.IsOpen ? s : null;
+    private ActiveSpan? Live => _span.Open;
 
     /// <summary>False when tracing is off or the trace is not sampled.</summary>
     public bool IsRecording => Live is { Recording: true };

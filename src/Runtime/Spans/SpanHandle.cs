@@ -10,16 +10,14 @@ namespace OtelGen.Spans;
 /// </summary>
 public readonly struct SpanHandle
 {
-    private readonly ActiveSpan? _span;
-    private readonly int _generation;
+    private readonly SpanRef _span;
 
     internal SpanHandle(ActiveSpan? span)
     {
-        _span = span;
-        _generation = span?.Generation ?? 0;
+        _span = SpanRef.To(span);
     }
 
-    private ActiveSpan? Live => _span is { } s && s.Generation == _generation && s.IsOpen ? s : null;
+    private ActiveSpan? Live => _span.Open;
 
     /// <summary>True while the span is open and sampled (so enrichment is kept).</summary>
     public bool IsRecording => Live is { Recording: true };

@@ -13,13 +13,11 @@ namespace OtelGen.Spans;
 /// </summary>
 public ref struct SpanScope
 {
-    private readonly ActiveSpan? _span;
-    private readonly int _generation;
+    private readonly SpanRef _span;
 
     internal SpanScope(ActiveSpan span)
     {
-        _span = span;
-        _generation = span.Generation;
+        _span = new SpanRef(span);
     }
 
     /// <summary>Starts a span for a synchronous body that does not fork work to other threads.</summary>
@@ -37,7 +35,7 @@ public ref struct SpanScope
 
     internal static SpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind, bool flow)
     {
-        if (!Tracing.IsEnabled)
+        if (!SpanSink.IsEnabled)
         {
             return default;
         }
@@ -58,7 +56,7 @@ public ref struct SpanScope
     }
 
     /// <summary>False when tracing is off (or the scope was ended): the setters then do nothing.</summary>
-    public readonly bool IsRecording => _span is { } s && s.Generation == _generation && s.Recording;
+    public readonly bool IsRecording => Live is { Recording: true };
 
     /// <summary>This span's context (default when tracing is off).</summary>
     public readonly SpanContext Context => Live is { } s ? s.Context : default;
@@ -66,7 +64,7 @@ public ref struct SpanScope
     /// <summary>The span, for events, links, arrays and status.</summary>
     public readonly SpanHandle Span => new(Live);
 
-    private readonly ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
+    private readonly ActiveSpan? Live => _span.Live;
 
     /// <summary>The open span behind this scope, or null (for helpers such as HttpServerSpan).</summary>
     internal readonly ActiveSpan? LiveSpan => Live;
@@ -138,13 +136,11 @@ public ref struct SpanScope
 /// </summary>
 public readonly struct AsyncSpanScope : IDisposable
 {
-    private readonly ActiveSpan? _span;
-    private readonly int _generation;
+    private readonly SpanRef _span;
 
     private AsyncSpanScope(ActiveSpan span)
     {
-        _span = span;
-        _generation = span.Generation;
+        _span = new SpanRef(span);
     }
 
     /// <summary>Starts the span and makes it current for the flow of the call that follows.</summary>
@@ -152,7 +148,7 @@ public readonly struct AsyncSpanScope : IDisposable
 
     internal static AsyncSpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind)
     {
-        if (!Tracing.IsEnabled)
+        if (!SpanSink.IsEnabled)
         {
             return default;
         }
@@ -165,7 +161,7 @@ public readonly struct AsyncSpanScope : IDisposable
         return new AsyncSpanScope(span);
     }
 
-    private ActiveSpan? Live => _span is { } s && s.Generation == _generation ? s : null;
+    private ActiveSpan? Live => _span.Live;
 
     /// <summary>The open span behind this scope, or null (for helpers such as HttpServerSpan).</summary>
     internal ActiveSpan? LiveSpan => Live;

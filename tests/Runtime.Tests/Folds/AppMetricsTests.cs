@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
-using OtelGen.Folds;
+using OtelGen.Metrics;
 using Xunit;
 
 namespace OtelGen.Runtime.Tests.Folds;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using OtelGen.Folds;
+using OtelGen.Metrics;
 using OtelGen.Spans;
 using Xunit;
 using static OtelGen.Runtime.Tests.Folds.SampleSpans;

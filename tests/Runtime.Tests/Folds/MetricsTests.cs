@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.IO;
 using System.Linq;
-using OtelGen.Folds;
+using OtelGen.Metrics;
 using OtelGen.Spans;
 using Xunit;
 using static OtelGen.Runtime.Tests.Folds.SampleSpans;

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
-using OtelGen.Folds;
+using OtelGen.Metrics;
 using OtelGen.Spans;
 using Xunit;
 using static OtelGen.Runtime.Tests.Folds.SampleSpans;

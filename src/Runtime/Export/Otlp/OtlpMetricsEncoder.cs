@@ -2,9 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Text.Json;
 using OtelGen.Export.Otlp;
+using OtelGen.Metrics;
 using OtelGen.Spans;
 
-namespace OtelGen.Folds;
+namespace OtelGen.Export.Otlp;
 
 /// <summary>How histograms go out over OTLP (<c>OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION</c>).</summary>
 public enum OtlpHistogramAggregation

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 
-namespace OtelGen.Folds;
+namespace OtelGen.Metrics;
 
 /// <summary>
 /// A fold of a <see cref="MetricsSnapshot"/> into the Prometheus text exposition format 0.0.4: one family

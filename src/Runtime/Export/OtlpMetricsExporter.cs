@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using OtelGen.Configuration;
 using OtelGen.Export;
 using OtelGen.Export.Otlp;
+using OtelGen.Metrics;
 
-namespace OtelGen.Folds;
+namespace OtelGen.Export;
 
 /// <summary>Settings of an <see cref="OtlpMetricsExporter"/>; <see cref="FromEnvironment"/> reads the standard variables.</summary>
 public sealed class OtlpMetricsExporterOptions

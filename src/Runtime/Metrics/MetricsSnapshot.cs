@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using OtelGen.Spans;
 
-namespace OtelGen.Folds;
+namespace OtelGen.Metrics;
 
 /// <summary>What kind of data a metric holds (the OTLP <c>Metric.data</c> case).</summary>
 public enum MetricKind : byte

@@ -118,6 +118,6 @@ public static class BaggageHeader
     internal static void Drop(string reason)
     {
         Interlocked.Increment(ref s_dropped);
-        OtelGen.Export.Diagnostics.Warn(reason + "; the entry was dropped (see BaggageHeader.DroppedEntries).");
+        OtelGen.Configuration.Diagnostics.Warn(reason + "; the entry was dropped (see BaggageHeader.DroppedEntries).");
     }
 }

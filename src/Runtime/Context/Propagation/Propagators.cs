@@ -1,5 +1,5 @@
 using System;
-using OtelGen.Export;
+using OtelGen.Configuration;
 
 namespace OtelGen.Context;
 

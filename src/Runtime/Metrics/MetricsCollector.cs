@@ -5,7 +5,7 @@ using System.Threading;
 using OtelGen.Context;
 using OtelGen.Spans;
 
-namespace OtelGen.Folds;
+namespace OtelGen.Metrics;
 
 /// <summary>Which instruments a <see cref="MetricsCollector"/> listens to, and how it buckets histograms.</summary>
 public sealed class MetricsCollectorOptions
@@ -44,7 +44,7 @@ public sealed class MetricsCollectorOptions
 
     /// <summary>The meter names in <c>OTELGEN_METRICS_METERS</c>.</summary>
     public static IReadOnlyList<string> MetersFromEnvironment() =>
-        (OtelGen.Export.EnvironmentSettings.Get("OTELGEN_METRICS_METERS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        (OtelGen.Configuration.EnvironmentSettings.Get("OTELGEN_METRICS_METERS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 /// <summary>
@@ -123,7 +123,7 @@ public sealed class MetricsCollector : IDisposable
         catch (Exception e)
         {
             // A user's observable callback failed: report it once and carry on with the rest.
-            OtelGen.Export.Diagnostics.Warn("An observable instrument's callback threw: " + e.GetType().Name + ": " + e.Message);
+            OtelGen.Configuration.Diagnostics.Warn("An observable instrument's callback threw: " + e.GetType().Name + ": " + e.Message);
         }
         InstrumentStream[] streams;
         lock (_streamsLock)
@@ -215,7 +215,7 @@ public sealed class MetricsCollector : IDisposable
         }
         catch (Exception e)
         {
-            OtelGen.Export.Diagnostics.Warn("Could not collect instrument " + instrument.Name + ": " + e.Message);
+            OtelGen.Configuration.Diagnostics.Warn("Could not collect instrument " + instrument.Name + ": " + e.Message);
         }
     }
 

@@ -1,6 +1,6 @@
 using System;
 
-namespace OtelGen.Folds;
+namespace OtelGen.Metrics;
 
 /// <summary>
 /// A base-2 exponential histogram (the OpenTelemetry <c>ExponentialHistogram</c> model) with bounded

@@ -1,9 +1,10 @@
 using System;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using OtelGen.Configuration;
 using OtelGen.Spans;
 
-namespace OtelGen.Folds;
+namespace OtelGen.Metrics;
 
 /// <summary>
 /// OtelGen's instruments on the <c>OtelGen</c> meter, named and measured as the semantic conventions

@@ -1,13 +1,13 @@
 using System;
 using System.Globalization;
 
-namespace OtelGen.Export;
+namespace OtelGen.Configuration;
 
 /// <summary>
 /// Reads settings from environment variables. A malformed value never throws: it falls back to the
 /// default with one warning on stderr naming the variable.
 /// </summary>
-public static class EnvironmentSettings
+internal static class EnvironmentSettings
 {
     /// <summary>The variable's value, or null when unset or blank.</summary>
     public static string? Get(string name)
@@ -73,27 +73,5 @@ public static class EnvironmentSettings
     {
         bool secret = name.Contains("HEADERS", StringComparison.Ordinal);
         Diagnostics.Warn($"{name}={(secret ? "(hidden)" : "'" + value + "'")} is not {expected}; using {fallback}.");
-    }
-}
-
-/// <summary>Where the runtime reports its own problems: stderr, once per distinct message, never throwing.</summary>
-public static class Diagnostics
-{
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_said = new();
-
-    /// <summary>Writes <c>[otelgen] warning: {message}</c> to stderr the first time this message is seen.</summary>
-    public static void Warn(string message)
-    {
-        try
-        {
-            if (s_said.TryAdd(message, true))
-            {
-                Console.Error.WriteLine("[otelgen] warning: " + message);
-            }
-        }
-        catch
-        {
-            // Telemetry never throws into the application.
-        }
     }
 }
