@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
@@ -8,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using OtelGen.Analyzers.SemConv;
+using OtelGen.Generator;
 
 namespace OtelGen.Analyzers;
 
@@ -35,13 +35,13 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var attributes = new OtelGenAttributes(start.Compilation);
-            if (attributes.Traced is null && attributes.Effect is null)
+            if (InstrumentationRules.For(start.Compilation) is not { } rules)
             {
                 return;
             }
 
-            var state = new CoverageState(attributes);
-            start.RegisterOperationAction(c => state.OnInvocation(c), OperationKind.Invocation);
+            var state = new CoverageState(rules);
+            start.RegisterOperationAction(c => state.OnInvocation(c), OperationKind.Invocation, OperationKind.DynamicInvocation);
             start.RegisterOperationAction(c => state.OnMethodReference(c), OperationKind.MethodReference);
             start.RegisterSymbolAction(c => CheckMethod(c, attributes), SymbolKind.Method);
             start.RegisterCompilationEndAction(c => c.ReportDiagnostic(
@@ -49,94 +49,95 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    /// <summary>
+    /// Counts the uses of instrumented methods (M) and the calls the generator intercepts (N), by the generator's own
+    /// inspection, and flags the uses that are not calls by name (OTG3001). Calls by name that the generator does not
+    /// intercept are InterceptionAnalyzer's OTG1007; an attribute that asks for an unsupported shape is reported on the
+    /// declaration (OTG1001-OTG1004, OTG1009). Both count in M and not in N.
+    /// </summary>
     private sealed class CoverageState
     {
-        private readonly OtelGenAttributes _attributes;
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _instrumented = new(SymbolEqualityComparer.Default);
+        private const string ExpressionTreeReason = "it is inside an expression tree, which is data handed to a LINQ provider, not a call an interceptor can replace";
+
+        private readonly InstrumentationRules _rules;
         private int _total;
         private int _reached;
 
-        public CoverageState(OtelGenAttributes attributes) => _attributes = attributes;
+        public CoverageState(InstrumentationRules rules) => _rules = rules;
 
         public int Total => Volatile.Read(ref _total);
 
         public int Instrumented => Volatile.Read(ref _reached);
 
-        private bool IsInstrumented(IMethodSymbol method)
-        {
-            method = (method.ReducedFrom ?? method).OriginalDefinition;
-            return _instrumented.GetOrAdd(method, m => _attributes.IsInstrumented(m));
-        }
-
         public void OnInvocation(OperationAnalysisContext context)
         {
-            var invocation = (IInvocationOperation)context.Operation;
-            if (!IsInstrumented(invocation.TargetMethod))
+            IOperation operation = context.Operation;
+            CancellationToken cancellationToken = context.CancellationToken;
+            if (operation.Syntax is InvocationExpressionSyntax call && Parser.IsCandidateInvocation(call, cancellationToken))
             {
-                return;
-            }
-
-            Interlocked.Increment(ref _total);
-            if (InExpressionTree(invocation))
-            {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.NotInstrumentedUse,
-                    invocation.Syntax.GetLocation(),
-                    invocation.TargetMethod.Name,
-                    "it is inside an expression tree, which is data handed to a LINQ provider, not a call an interceptor can replace"));
-                return;
-            }
-
-            if (invocation.Syntax is not InvocationExpressionSyntax call)
-            {
-                // Collection-initializer Add, query clauses (Select, Where, ...): the compiler writes these calls.
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.NotInstrumentedUse,
-                    invocation.Syntax.GetLocation(),
-                    invocation.TargetMethod.Name,
-                    "the compiler makes this call implicitly (collection initializer, query clause), and only calls written by name can be intercepted"));
-                return;
-            }
-
-            // The generator intercepts calls by name (a.M(), M(), M<T>(), a?.M()) and reports base.M() itself (OTG1007).
-            if (call.Expression is not (MemberAccessExpressionSyntax or IdentifierNameSyntax or GenericNameSyntax or MemberBindingExpressionSyntax)
-                || call.Expression is MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax })
-            {
-                if (call.Expression is not MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax })
+                CallInspection inspection = _rules.Inspect(call, operation.SemanticModel!, cancellationToken);
+                switch (inspection.Outcome)
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.NotInstrumentedUse,
-                        invocation.Syntax.GetLocation(),
-                        invocation.TargetMethod.Name,
-                        "the method is not called by name here, and only calls written by name can be intercepted"));
+                    case CallOutcome.Intercepted:
+                        Interlocked.Increment(ref _reached);
+                        Interlocked.Increment(ref _total);
+                        break;
+                    case CallOutcome.ExpressionTree:
+                        Interlocked.Increment(ref _total);
+                        Report(context, operation.Syntax, inspection.Method!, ExpressionTreeReason);
+                        break;
+                    case CallOutcome.NotInstrumented:
+                        break;
+                    default:
+                        Interlocked.Increment(ref _total);
+                        break;
                 }
 
                 return;
             }
 
-            Interlocked.Increment(ref _reached);
-        }
-
-        public void OnMethodReference(OperationAnalysisContext context)
-        {
-            var reference = (IMethodReferenceOperation)context.Operation;
-            if (!IsInstrumented(reference.Method) || InNameOf(reference))
+            // Not a call by name: the compiler writes it (collection initializer, query clause), or the method is not named.
+            if (operation is not IInvocationOperation invocation || _rules.Of(invocation.TargetMethod, cancellationToken) is not { } instrumentation)
             {
                 return;
             }
 
             Interlocked.Increment(ref _total);
-            string reason = reference.Parent is IDelegateCreationOperation creation
-                ? "the method group is converted to a delegate" + (creation.Type is { } t ? " ('" + t.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + "')" : string.Empty)
-                    + ", and calls through a delegate bypass the interceptor; call it from a lambda instead"
-                : "its address is taken, and calls through a function pointer bypass the interceptor";
-            if (InExpressionTree(reference))
+            if (instrumentation.Unsupported is not null)
             {
-                reason = "it is inside an expression tree, which is data handed to a LINQ provider, not a call an interceptor can replace";
+                return; // the declaration says why
             }
 
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.NotInstrumentedUse, reference.Syntax.GetLocation(), reference.Method.Name, reason));
+            string reason = Parser.IsInExpressionTree(operation.Syntax, operation.SemanticModel!, cancellationToken) ? ExpressionTreeReason
+                : operation.Syntax is InvocationExpressionSyntax ? "the method is not called by name here, and only calls written by name can be intercepted"
+                : "the compiler makes this call implicitly (collection initializer, query clause), and only calls written by name can be intercepted";
+            Report(context, operation.Syntax, invocation.TargetMethod, reason);
         }
+
+        public void OnMethodReference(OperationAnalysisContext context)
+        {
+            var reference = (IMethodReferenceOperation)context.Operation;
+            if (_rules.Of(reference.Method, context.CancellationToken) is not { } instrumentation || InNameOf(reference))
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _total);
+            if (instrumentation.Unsupported is not null)
+            {
+                return;
+            }
+
+            string reason = Parser.IsInExpressionTree(reference.Syntax, reference.SemanticModel!, context.CancellationToken) ? ExpressionTreeReason
+                : reference.Parent is IDelegateCreationOperation creation
+                    ? "the method group is converted to a delegate" + (creation.Type is { } t ? " ('" + t.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + "')" : string.Empty)
+                        + ", and calls through a delegate bypass the interceptor; call it from a lambda instead"
+                    : "its address is taken, and calls through a function pointer bypass the interceptor";
+            Report(context, reference.Syntax, reference.Method, reason);
+        }
+
+        private static void Report(OperationAnalysisContext context, SyntaxNode syntax, IMethodSymbol method, string reason) =>
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.NotInstrumentedUse, syntax.GetLocation(), method.Name, reason));
 
         private static bool InNameOf(IOperation operation)
         {
@@ -150,33 +151,6 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
 
             return false;
         }
-    }
-
-    /// <summary>Whether an operation sits in a lambda that is converted to an expression tree.</summary>
-    internal static bool InExpressionTree(IOperation operation)
-    {
-        for (IOperation? p = operation.Parent; p is not null; p = p.Parent)
-        {
-            if (p is IAnonymousFunctionOperation && p.Parent is { Type: { } target } && IsExpressionType(target))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsExpressionType(ITypeSymbol type)
-    {
-        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
-        {
-            if (t.Name == "LambdaExpression" && t.ContainingNamespace?.ToDisplayString() == "System.Linq.Expressions")
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static void CheckMethod(SymbolAnalysisContext context, OtelGenAttributes known)

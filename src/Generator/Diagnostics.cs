@@ -1,14 +1,17 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
-using OtelGen.Generator.Model;
 
 namespace OtelGen.Generator;
 
-/// <summary>The generator's diagnostics (OTG1xxx): shapes it cannot instrument, each with what to do instead.</summary>
+/// <summary>
+/// The OTG1xxx diagnostics: what the generator cannot instrument, each with what to do instead. Shared: this file
+/// is also compiled into OtelGen.Analyzers, whose InterceptionAnalyzer reports every id but OTG1008 (analyzer
+/// diagnostics obey <c>#pragma</c>, <c>[SuppressMessage]</c> and .editorconfig severities); the generator itself
+/// reports only OTG1008, which has no location and needs the generator's count of call sites.
+/// </summary>
 internal static class Diagnostics
 {
-    private const string Category = "OtelGen.Generator";
+    public const string Category = "OtelGen.Generator";
 
     private static string Help(string id) => "https://github.com/otelgen/otelgen/blob/main/docs/diagnostics/" + id + ".md";
 
@@ -60,54 +63,9 @@ internal static class Diagnostics
         "{0} call(s) of traced methods are not traced because interceptors are not enabled for the namespace OtelGen.Generated. Reference the OtelGen package (its build props set this), or add <InterceptorsNamespaces>$(InterceptorsNamespaces);OtelGen.Generated</InterceptorsNamespaces> to the project.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1008"));
 
-    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
+    /// <summary>Every OTG1xxx descriptor, in id order.</summary>
+    public static IEnumerable<DiagnosticDescriptor> All => new[]
     {
-        [InterceptorsNotEnabled.Id] = InterceptorsNotEnabled,
-        [AsyncVoid.Id] = AsyncVoid,
-        [Iterator.Id] = Iterator,
-        [UnsupportedSignature.Id] = UnsupportedSignature,
-        [Inaccessible.Id] = Inaccessible,
-        [TagType.Id] = TagType,
-        [ReturnTagType.Id] = ReturnTagType,
-        [CallNotTraced.Id] = CallNotTraced,
+        AsyncVoid, Iterator, UnsupportedSignature, Inaccessible, TagType, ReturnTagType, CallNotTraced, InterceptorsNotEnabled,
     };
-
-    public static IEnumerable<DiagnosticDescriptor> All => s_byId.Values;
-
-    /// <summary>Captures a diagnostic as data (the pipeline must not hold a Location).</summary>
-    public static DiagnosticModel Create(DiagnosticDescriptor descriptor, Location? location, params string[] arguments)
-    {
-        if (location is null || location.SourceTree is null)
-        {
-            return new DiagnosticModel(descriptor.Id, string.Empty, 0, 0, 0, 0, 0, 0, new EquatableArray<string>(arguments));
-        }
-        FileLinePositionSpan line = location.GetLineSpan();
-        return new DiagnosticModel(
-            descriptor.Id,
-            location.SourceTree.FilePath,
-            location.SourceSpan.Start,
-            location.SourceSpan.Length,
-            line.StartLinePosition.Line,
-            line.StartLinePosition.Character,
-            line.EndLinePosition.Line,
-            line.EndLinePosition.Character,
-            new EquatableArray<string>(arguments));
-    }
-
-    /// <summary>Turns the data back into a Roslyn diagnostic, at output time.</summary>
-    public static Diagnostic ToDiagnostic(DiagnosticModel model)
-    {
-        Location location = model.FilePath.Length == 0
-            ? Location.None
-            : Location.Create(
-                model.FilePath,
-                new TextSpan(model.Start, model.Length),
-                new LinePositionSpan(new LinePosition(model.StartLine, model.StartColumn), new LinePosition(model.EndLine, model.EndColumn)));
-        var arguments = new object[model.Arguments.Count];
-        for (int i = 0; i < arguments.Length; i++)
-        {
-            arguments[i] = model.Arguments[i];
-        }
-        return Diagnostic.Create(s_byId[model.Id], location, arguments);
-    }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -10,7 +9,7 @@ namespace OtelGen.Generator;
 /// Turns <c>[Traced]</c>/<c>[Effect]</c> methods into spans: every call site of an instrumented method is
 /// intercepted by a generated method that records a span around the original call.
 /// Find (Parser: per file, bind the calls into plain models; only files that changed, or all when declarations changed) and emit (Emitter: text) never mix;
-/// diagnostics travel on their own outputs so that the source output stays cached when only they change.
+/// the generator reports only OTG1008 (interceptors not enabled); the other OTG1xxx diagnostics come from OtelGen.Analyzers.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class TracingGenerator : IIncrementalGenerator
@@ -91,13 +90,9 @@ public sealed class TracingGenerator : IIncrementalGenerator
             output.AddSource(Emitter.HintName, Emitter.Emit(sites));
         });
 
-        context.RegisterSourceOutput(
-            bound.SelectMany(static (file, _) => file.Results.Where(static r => r.Diagnostic is not null).Select(static r => r.Diagnostic!)),
-            static (output, diagnostic) => output.ReportDiagnostic(Diagnostics.ToDiagnostic(diagnostic)));
-
-        context.RegisterSourceOutput(
-            bound.SelectMany(static (file, _) => file.Declarations.ToImmutableArray()),
-            static (output, diagnostic) => output.ReportDiagnostic(Diagnostics.ToDiagnostic(diagnostic)));
+        // The OTG1xxx diagnostics of declarations and calls are reported by OtelGen.Analyzers (InterceptionAnalyzer),
+        // from the same inspection, so that #pragma, [SuppressMessage] and .editorconfig severities apply to them:
+        // the generator reports only OTG1008 above, which needs its count of call sites.
     }
 
     internal const string GeneratedNamespace = "OtelGen.Generated";

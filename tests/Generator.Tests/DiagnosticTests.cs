@@ -5,10 +5,10 @@ using Xunit;
 
 namespace OtelGen.Generator.Tests;
 
-/// <summary>Each OTG1xxx diagnostic: a source that raises it and a close one that does not.</summary>
+/// <summary>Each OTG1xxx diagnostic: a source that raises it and a close one that does not (generator and analyzers run as a build runs them).</summary>
 public class DiagnosticTests
 {
-    private static Harness.Run Generate(string body) => Harness.Generate(("Input.cs", """
+    private static Build.Result Generate(string body) => Build.Run(("Input.cs", """
         using System;
         using System.Collections.Generic;
         using System.Runtime.CompilerServices;
@@ -19,15 +19,15 @@ public class DiagnosticTests
 
         """ + body));
 
-    private static Diagnostic Single(Harness.Run run, string id)
+    private static Diagnostic Single(Build.Result run, string id)
     {
-        var found = run.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
-        Assert.True(found.Count == 1, $"expected one {id}, got:\n{Harness.Describe(run.GeneratorDiagnostics)}");
+        var found = run.Diagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(found.Count == 1, $"expected one {id}, got:\n{Harness.Describe(run.Diagnostics)}");
         return found[0];
     }
 
-    private static void None(Harness.Run run, string id) =>
-        Assert.True(run.GeneratorDiagnostics.All(d => d.Id != id), Harness.Describe(run.GeneratorDiagnostics));
+    private static void None(Build.Result run, string id) =>
+        Assert.True(run.Diagnostics.All(d => d.Id != id), Harness.Describe(run.Diagnostics));
 
     [Fact]
     public void OTG1001_async_void_is_an_error_that_says_return_Task()
@@ -58,8 +58,8 @@ public class DiagnosticTests
                 void Use() { Items(); Stream(); }
             }
             """);
-        Assert.Equal(2, run.GeneratorDiagnostics.Count(d => d.Id == "OTG1002"));
-        Assert.Contains(run.GeneratorDiagnostics, d => d.GetMessage().Contains("Trace the method that enumerates it"));
+        Assert.Equal(2, run.Diagnostics.Count(d => d.Id == "OTG1002"));
+        Assert.Contains(run.Diagnostics, d => d.GetMessage().Contains("Trace the method that enumerates it"));
         Assert.Null(run.Generated);
     }
 
@@ -82,7 +82,7 @@ public class DiagnosticTests
                 [Traced] public YieldAwaitable Later() => Task.Yield();
             }
             """);
-        var found = run.GeneratorDiagnostics.Where(d => d.Id == "OTG1003").Select(d => d.GetMessage()).ToList();
+        var found = run.Diagnostics.Where(d => d.Id == "OTG1003").Select(d => d.GetMessage()).ToList();
         Assert.Equal(2, found.Count);
         Assert.Contains(found, m => m.Contains("returns by reference"));
         Assert.Contains(found, m => m.Contains("Return Task, Task<T>, ValueTask or ValueTask<T>."));
@@ -126,7 +126,7 @@ public class DiagnosticTests
                 }
             }
             """);
-        var found = run.GeneratorDiagnostics.Where(d => d.Id == "OTG1004").ToList();
+        var found = run.Diagnostics.Where(d => d.Id == "OTG1004").ToList();
         Assert.Equal(4, found.Count);
         Assert.All(found, d => Assert.Contains("Make it internal", d.GetMessage()));
         Assert.Null(run.Generated);
@@ -159,7 +159,7 @@ public class DiagnosticTests
                 [Traced] public void M([Tag("app.thing")] object thing, [Tag("app.text")] ReadOnlySpan<char> text) { }
             }
             """);
-        var found = run.GeneratorDiagnostics.Where(d => d.Id == "OTG1005").Select(d => d.GetMessage()).ToList();
+        var found = run.Diagnostics.Where(d => d.Id == "OTG1005").Select(d => d.GetMessage()).ToList();
         Assert.Equal(2, found.Count);
         Assert.All(found, m => Assert.Contains("UseToString = true", m));
         Assert.Contains(found, m => m.Contains("ref struct"));
@@ -190,7 +190,7 @@ public class DiagnosticTests
                 [Traced(ReturnTag = "app.r")] public object Thing() => new object();
             }
             """);
-        var found = run.GeneratorDiagnostics.Where(d => d.Id == "OTG1006").Select(d => d.GetMessage()).ToList();
+        var found = run.Diagnostics.Where(d => d.Id == "OTG1006").Select(d => d.GetMessage()).ToList();
         Assert.Equal(3, found.Count);
         Assert.Equal(2, found.Count(m => m.Contains("Remove ReturnTag.")));
     }
@@ -250,7 +250,7 @@ public class DiagnosticTests
     [Fact]
     public void OTG1008_not_reported_when_the_namespace_is_enabled()
     {
-        var run = Harness.Generate(("Input.cs", OneTracedCall));
+        var run = Build.Run(("Input.cs", OneTracedCall));
         None(run, "OTG1008");
         Assert.NotNull(run.Generated);
     }
@@ -268,7 +268,7 @@ public class DiagnosticTests
                 void Use() { Fire(); Items(); Fine(); }
             }
             """);
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Contains("C_Fine", run.Generated);
         Assert.DoesNotContain("C_Fire", run.Generated);
         Assert.DoesNotContain("C_Items", run.Generated);
@@ -278,7 +278,7 @@ public class DiagnosticTests
     public void NoTrace_silences_an_explicit_attribute_and_its_diagnostics()
     {
         var run = Generate("public class C { [Traced, NoTrace] public async void Fire() => await Task.Yield(); void Use() => Fire(); }");
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Null(run.Generated);
     }
 

@@ -16,7 +16,7 @@ internal static partial class Parser
 {
     // Attribute arguments.
 
-    private static string? NamedString(AttributeData attribute, string name)
+    internal static string? NamedString(AttributeData attribute, string name)
     {
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
@@ -28,7 +28,7 @@ internal static partial class Parser
         return null;
     }
 
-    private static bool NamedBool(AttributeData attribute, string name, bool fallback)
+    internal static bool NamedBool(AttributeData attribute, string name, bool fallback)
     {
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {

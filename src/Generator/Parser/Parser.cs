@@ -1,20 +1,12 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.IO;
-using System.Linq;
-using System.Text;
-using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using OtelGen.Generator.Model;
 
 namespace OtelGen.Generator;
 
 /// <summary>
 /// The "find" stage: reads symbols and syntax and returns plain models. Nothing here writes code and
-/// nothing it returns holds a symbol or a syntax node.
+/// nothing it returns holds a symbol or a syntax node. The parts that decide what is instrumented and what
+/// can be intercepted (Rules, Shapes, CallShapes, Captures, AttributeArguments) are also compiled into
+/// OtelGen.Analyzers, which reports the OTG1xxx diagnostics from them.
 /// </summary>
 internal static partial class Parser
 {
@@ -29,12 +21,4 @@ internal static partial class Parser
     private static readonly SymbolDisplayFormat s_functionNameFormat = new(
         typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
         genericsOptions: SymbolDisplayGenericsOptions.None);
-
-    /// <summary>What instruments a method: an explicit attribute on it, or a wide rule (its type, its assembly).</summary>
-    private sealed class Rule
-    {
-        public AttributeData? Traced;
-        public AttributeData? Effect;
-        public int WideKind = 1;
-    }
 }

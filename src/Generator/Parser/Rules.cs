@@ -1,20 +1,25 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.IO;
-using System.Linq;
-using System.Text;
-using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using OtelGen.Generator.Model;
 
 namespace OtelGen.Generator;
 
+// Shared: this file is compiled into the generator and, linked, into OtelGen.Analyzers, so that the generator
+// and the analyzers apply one rule for which methods are instrumented.
 internal static partial class Parser
 {
     // Which methods are instrumented.
+
+    /// <summary>What instruments a method: an explicit attribute on it, or a wide rule (its type, its assembly).</summary>
+    internal sealed class Rule
+    {
+        public AttributeData? Traced;
+        public AttributeData? Effect;
+        public int WideKind = 1;
+
+        /// <summary>An attribute on the method instruments it, not a rule on its type or assembly.</summary>
+        public bool IsExplicit => Traced is not null || Effect is not null;
+    }
 
     internal static bool IsOtelGenAttribute(AttributeData attribute, string name) =>
         attribute.AttributeClass is { } type
@@ -40,24 +45,15 @@ internal static partial class Parser
     /// then an explicit <c>[Effect]</c>/<c>[Traced]</c> on it, then <c>[NoTrace]</c> on its type, then
     /// <c>[Traced]</c> on its type, then <c>[assembly: TracedNamespace]</c>.
     /// </summary>
-    private static Rule? FindRule(IMethodSymbol method, Compilation compilation)
+    internal static Rule? FindRule(IMethodSymbol method, Compilation compilation)
     {
         if (method.MethodKind != MethodKind.Ordinary)
         {
             return null;
         }
-        ImmutableArray<AttributeData> own = AttributesOf(method);
-        if (Find(own, "NoTraceAttribute") is not null)
+        if (OwnRule(method, out Rule? own))
         {
-            return null;
-        }
-        if (Find(own, "EffectAttribute") is { } effect)
-        {
-            return new Rule { Effect = effect };
-        }
-        if (Find(own, "TracedAttribute") is { } traced)
-        {
-            return new Rule { Traced = traced };
+            return own;
         }
         INamedTypeSymbol type = method.ContainingType;
         ImmutableArray<AttributeData> typeAttributes = AttributesOf(type);
@@ -80,6 +76,28 @@ internal static partial class Parser
             }
         }
         return null;
+    }
+
+    /// <summary>Whether the method's own attributes decide (true): <c>[NoTrace]</c> (no rule), <c>[Effect]</c> or <c>[Traced]</c>.</summary>
+    private static bool OwnRule(IMethodSymbol method, out Rule? rule)
+    {
+        ImmutableArray<AttributeData> own = AttributesOf(method);
+        rule = null;
+        if (Find(own, "NoTraceAttribute") is not null)
+        {
+            return true;
+        }
+        if (Find(own, "EffectAttribute") is { } effect)
+        {
+            rule = new Rule { Effect = effect };
+            return true;
+        }
+        if (Find(own, "TracedAttribute") is { } traced)
+        {
+            rule = new Rule { Traced = traced };
+            return true;
+        }
+        return false;
     }
 
     /// <summary>Which methods a wide rule (type or assembly) covers: public, ordinary, written by the user.</summary>

@@ -157,7 +157,7 @@ internal static partial class Parser
         type is INamedTypeSymbol { Name: "IAsyncEnumerable" or "IAsyncEnumerator", Arity: 1 } named
         && named.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic";
 
-    private static bool IsIterator(IMethodSymbol method, CancellationToken cancellationToken)
+    internal static bool IsIterator(IMethodSymbol method, CancellationToken cancellationToken)
     {
         foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
         {
