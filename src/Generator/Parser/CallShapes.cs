@@ -119,12 +119,53 @@ internal static partial class Parser
         {
             return new CallInspection(CallOutcome.ExpressionTree, method, rule);
         }
+        if (!method.IsStatic && !method.IsExtensionMethod && BoxedReceiver(invocation, model, cancellationToken) is { } typeParameter)
+        {
+            string through = method.ContainingType is { } type ? type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) : method.Name;
+            return new CallInspection(CallOutcome.NotTraced, method, rule,
+                "the receiver is of type parameter '" + typeParameter.Name + "', which may be a struct, and an interceptor can only take it as '" + through
+                + "': it would call a boxed copy and a change the method makes to the struct would be lost; constrain '" + typeParameter.Name
+                + "' to class, or trace a method that takes the struct by ref (for example the generic method that makes this call)");
+        }
         if (model.GetInterceptableLocation(invocation, cancellationToken) is not { } location)
         {
             return new CallInspection(CallOutcome.NotTraced, method, rule,
                 "the compiler cannot intercept a call of this form; call the method directly by name");
         }
         return new CallInspection(CallOutcome.Intercepted, method, rule, location: location);
+    }
+
+    /// <summary>
+    /// The receiver's type when it is a type parameter not known to be a reference type (a struct, perhaps):
+    /// an interceptor of a method declared on an interface or a base type would receive it boxed.
+    /// </summary>
+    private static ITypeParameterSymbol? BoxedReceiver(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax? receiver = invocation.Expression switch
+        {
+            MemberAccessExpressionSyntax member => member.Expression,
+            MemberBindingExpressionSyntax => ConditionalReceiver(invocation),
+            _ => null, // an implicit this: the method's own type, which the interceptor takes by ref when it is a struct
+        };
+        ITypeSymbol? type = receiver is null ? null : model.GetTypeInfo(receiver, cancellationToken).Type;
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+        return type is ITypeParameterSymbol { IsReferenceType: false } parameter ? parameter : null;
+    }
+
+    /// <summary>For <c>x?.M()</c>: <c>x</c>, the expression the nearest conditional access tests.</summary>
+    private static ExpressionSyntax? ConditionalReceiver(SyntaxNode node)
+    {
+        for (SyntaxNode? current = node.Parent; current is not null; current = current.Parent)
+        {
+            if (current is ConditionalAccessExpressionSyntax conditional && conditional.WhenNotNull.Span.Contains(node.Span))
+            {
+                return conditional.Expression;
+            }
+        }
+        return null;
     }
 
     /// <summary>The name the diagnostics of a call point at: <c>M</c> in <c>x.M()</c>, <c>x?.M()</c> and <c>M()</c>.</summary>
