@@ -29,7 +29,10 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
         Rules.Inaccessible,
         Rules.TagType,
         Rules.ReturnTagType,
-        Rules.CallNotTraced);
+        Rules.CallNotTraced,
+        Rules.NotCalledByName,
+        Rules.TagNotRecorded,
+        Rules.ImplementationOutlivesCall);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -47,7 +50,12 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
             start.RegisterSyntaxNodeAction(c => CheckCall(c, rules), SyntaxKind.InvocationExpression);
             start.RegisterSyntaxNodeAction(
                 c => CheckAttributed(c, rules),
-                SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement, SyntaxKind.Parameter);
+                SyntaxKind.MethodDeclaration, SyntaxKind.LocalFunctionStatement, SyntaxKind.ParenthesizedLambdaExpression,
+                SyntaxKind.GetAccessorDeclaration, SyntaxKind.SetAccessorDeclaration, SyntaxKind.InitAccessorDeclaration,
+                SyntaxKind.AddAccessorDeclaration, SyntaxKind.RemoveAccessorDeclaration, SyntaxKind.EventFieldDeclaration,
+                SyntaxKind.OperatorDeclaration, SyntaxKind.ConversionOperatorDeclaration, SyntaxKind.DestructorDeclaration,
+                SyntaxKind.Parameter);
+            start.RegisterSymbolAction(c => CheckImplementation(c, rules), SymbolKind.Method);
         });
     }
 
@@ -80,7 +88,8 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
     private static void CheckAttributed(SyntaxNodeAnalysisContext context, InstrumentationRules rules)
     {
         SyntaxNode node = context.Node;
-        if (node is not (MemberDeclarationSyntax { AttributeLists.Count: > 0 } or LocalFunctionStatementSyntax { AttributeLists.Count: > 0 } or ParameterSyntax { AttributeLists.Count: > 0 })
+        if (node is not (MemberDeclarationSyntax { AttributeLists.Count: > 0 } or LocalFunctionStatementSyntax { AttributeLists.Count: > 0 }
+            or AccessorDeclarationSyntax { AttributeLists.Count: > 0 } or LambdaExpressionSyntax { AttributeLists.Count: > 0 } or ParameterSyntax { AttributeLists.Count: > 0 })
             || IsRepeatedVisit(context))
         {
             return;
@@ -93,30 +102,66 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
             if (model.GetDeclaredSymbol(node, cancellationToken) is IParameterSymbol parameter
                 && AttributesOn(parameter.GetAttributes(), node, "TagAttribute") is { } tags)
             {
-                CheckTag(context, parameter, tags);
+                CheckTag(context, parameter, tags, rules);
             }
 
             return;
         }
 
-        if (model.GetDeclaredSymbol(node, cancellationToken) is not IMethodSymbol method)
+        foreach (IMethodSymbol method in MethodsDeclaredBy(node, model, cancellationToken))
         {
-            return;
-        }
-
-        ImmutableArray<AttributeData> own = method.GetAttributes();
-        if (Parser.Find(own, "NoTraceAttribute") is not null)
-        {
-            return;
-        }
-
-        // Checked once per attribute type written here (not on another part of a partial method).
-        foreach (string name in new[] { "TracedAttribute", "EffectAttribute" })
-        {
-            if (AttributesOn(own, node, name) is { } attributes)
+            ImmutableArray<AttributeData> own = method.GetAttributes();
+            if (Parser.Find(own, "NoTraceAttribute") is not null)
             {
-                CheckDeclaration(context, method, attributes);
+                continue;
             }
+
+            // Checked once per attribute type written here (not on another part of a partial method).
+            foreach (string name in new[] { "TracedAttribute", "EffectAttribute" })
+            {
+                if (AttributesOn(own, node, name) is { } attributes)
+                {
+                    CheckDeclaration(context, method, attributes);
+                }
+            }
+        }
+    }
+
+    /// <summary>The methods a declaration declares: itself, a lambda, or the accessors a <c>[method: ...]</c> attribute of a field-like event applies to.</summary>
+    private static IEnumerable<IMethodSymbol> MethodsDeclaredBy(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+    {
+        switch (node)
+        {
+            case LambdaExpressionSyntax lambda:
+                if (model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol function)
+                {
+                    yield return function;
+                }
+
+                break;
+            case EventFieldDeclarationSyntax field:
+                foreach (VariableDeclaratorSyntax variable in field.Declaration.Variables)
+                {
+                    if (model.GetDeclaredSymbol(variable, cancellationToken) is IEventSymbol @event)
+                    {
+                        foreach (IMethodSymbol? accessor in new[] { @event.AddMethod, @event.RemoveMethod })
+                        {
+                            if (accessor is not null)
+                            {
+                                yield return accessor;
+                            }
+                        }
+                    }
+                }
+
+                break;
+            default:
+                if (model.GetDeclaredSymbol(node, cancellationToken) is IMethodSymbol method)
+                {
+                    yield return method;
+                }
+
+                break;
         }
     }
 
@@ -145,8 +190,10 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
         Location location = method.Locations.FirstOrDefault() ?? Location.None;
         if (Parser.FindUnsupported(method, context.SemanticModel.Compilation, cancellationToken) is { } unsupported)
         {
-#pragma warning disable RS1005 // FindUnsupported answers with OTG1001-OTG1004, all in SupportedDiagnostics
-            context.ReportDiagnostic(Diagnostic.Create(unsupported.Descriptor, location, unsupported.Arguments));
+            // A member without a name of its own (a lambda, an accessor, an operator) is pointed at by the attribute.
+            Location at = unsupported.Descriptor == Rules.NotCalledByName ? AttributeLocation(attributes[0], location, cancellationToken) : location;
+#pragma warning disable RS1005 // FindUnsupported answers with OTG1001-OTG1004 or OTG1009, all in SupportedDiagnostics
+            context.ReportDiagnostic(Diagnostic.Create(unsupported.Descriptor, at, unsupported.Arguments));
 #pragma warning restore RS1005
             return;
         }
@@ -160,9 +207,10 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    /// <summary>A <c>[Tag]</c> parameter: its type must be recordable.</summary>
-    private static void CheckTag(SyntaxNodeAnalysisContext context, IParameterSymbol parameter, List<AttributeData> tags)
+    /// <summary>A <c>[Tag]</c> parameter: its type must be recordable, and its method traced.</summary>
+    private static void CheckTag(SyntaxNodeAnalysisContext context, IParameterSymbol parameter, List<AttributeData> tags, InstrumentationRules rules)
     {
+        CancellationToken cancellationToken = context.CancellationToken;
         Location location = parameter.Locations.FirstOrDefault() ?? Location.None;
         foreach (AttributeData tag in tags)
         {
@@ -171,8 +219,105 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(Rules.TagType, location, parameter.Name, parameter.Type.ToDisplayString(), problem!));
             }
         }
+
+        if (parameter.ContainingSymbol is not IMethodSymbol method || IsTraced(method, rules, cancellationToken))
+        {
+            return;
+        }
+
+        string advice = TracedBase(method, rules, cancellationToken) is { } traced
+            ? "Calls through '" + Parser.DisplayName(traced.Base) + "' record the tags of its own parameters: put [Tag] there"
+            : "Trace '" + Parser.DisplayName(method) + "' ([Traced] or [Effect]), or remove [Tag]";
+        context.ReportDiagnostic(Diagnostic.Create(Rules.TagNotRecorded, AttributeLocation(tags[0], location, cancellationToken), parameter.Name, Parser.DisplayName(method), advice));
+    }
+
+    /// <summary>Whether the tags of this method's parameters are read: a rule instruments it, or its own attribute asks and is reported otherwise (or [NoTrace] silences it).</summary>
+    private static bool IsTraced(IMethodSymbol method, InstrumentationRules rules, CancellationToken cancellationToken)
+    {
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (Parser.IsOtelGenAttribute(attribute, "TracedAttribute") || Parser.IsOtelGenAttribute(attribute, "EffectAttribute") || Parser.IsOtelGenAttribute(attribute, "NoTraceAttribute"))
+            {
+                return true;
+            }
+        }
+
+        return rules.Of(method, cancellationToken) is not null;
     }
 
     private static Location AttributeLocation(AttributeData attribute, Location fallback, CancellationToken cancellationToken) =>
         attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? fallback;
+
+    // Overrides and implementations of traced methods.
+
+    /// <summary>
+    /// OTG1011: an override or implementation of a traced method that is async void or an iterator, whose work goes
+    /// on after the call returns (and so after the span of a call through the traced method ends).
+    /// </summary>
+    private static void CheckImplementation(SymbolAnalysisContext context, InstrumentationRules rules)
+    {
+        var method = (IMethodSymbol)context.Symbol;
+        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation) || method.IsStatic)
+        {
+            return;
+        }
+
+        string? shape = method.IsAsync && method.ReturnsVoid ? "is async void"
+            : IsEnumerable(method.ReturnType) && Parser.IsIterator(method, context.CancellationToken) ? "is an iterator (it uses yield)"
+            : null;
+        if (shape is null || Parser.Find(method.GetAttributes(), "TracedAttribute") is not null || Parser.Find(method.GetAttributes(), "EffectAttribute") is not null
+            || TracedBase(method, rules, context.CancellationToken) is not { } traced)
+        {
+            return; // an attribute on the method itself is reported as OTG1001/OTG1002
+        }
+
+        string advice = method.ReturnsVoid
+            ? "Return Task from both, so that the span ends when the work does"
+            : "Trace the method that enumerates the result, or return a materialized collection";
+        context.ReportDiagnostic(Diagnostic.Create(
+            Rules.ImplementationOutlivesCall, method.Locations.FirstOrDefault() ?? Location.None,
+            Parser.DisplayName(method), traced.Verb, Parser.DisplayName(traced.Base), shape, advice));
+    }
+
+    /// <summary>The nearest traced method this one overrides or implements (a supported one: an unsupported one is reported itself).</summary>
+    private static (IMethodSymbol Base, string Verb)? TracedBase(IMethodSymbol method, InstrumentationRules rules, CancellationToken cancellationToken)
+    {
+        for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            if (rules.Of(overridden, cancellationToken) is { Unsupported: null })
+            {
+                return (overridden.OriginalDefinition, "overrides");
+            }
+        }
+
+        foreach (IMethodSymbol member in method.ExplicitInterfaceImplementations)
+        {
+            if (rules.Of(member, cancellationToken) is { Unsupported: null })
+            {
+                return (member.OriginalDefinition, "implements");
+            }
+        }
+
+        if (method.ContainingType is { } type && method.DeclaredAccessibility == Accessibility.Public)
+        {
+            foreach (INamedTypeSymbol implemented in type.AllInterfaces)
+            {
+                foreach (ISymbol member in implemented.GetMembers(method.Name))
+                {
+                    if (member is IMethodSymbol interfaceMethod
+                        && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(interfaceMethod), method)
+                        && rules.Of(interfaceMethod, cancellationToken) is { Unsupported: null })
+                    {
+                        return (interfaceMethod.OriginalDefinition, "implements");
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsEnumerable(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "IEnumerable" or "IEnumerator", ContainingNamespace: { } ns }
+        && ns.ToDisplayString() is "System.Collections.Generic" or "System.Collections";
 }

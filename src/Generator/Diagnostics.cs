@@ -63,9 +63,28 @@ internal static class Diagnostics
         "{0} call(s) of traced methods are not traced because interceptors are not enabled for the namespace OtelGen.Generated. Reference the OtelGen package (its build props set this), or add <InterceptorsNamespaces>$(InterceptorsNamespaces);OtelGen.Generated</InterceptorsNamespaces> to the project.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1008"));
 
+    public static readonly DiagnosticDescriptor NotCalledByName = new(
+        "OTG1009",
+        "Only methods called by name can be traced",
+        "[Traced] and [Effect] have no effect on {0}: {1}, so there is no call by name to intercept. {2}.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1009"));
+
+    public static readonly DiagnosticDescriptor TagNotRecorded = new(
+        "OTG1010",
+        "Tagged parameter of a method that is not traced",
+        "Parameter '{0}' is tagged, but '{1}' is not traced, so nothing records it. {2}.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1010"));
+
+    public static readonly DiagnosticDescriptor ImplementationOutlivesCall = new(
+        "OTG1011",
+        "Implementation of a traced method works after the call returns",
+        "'{0}' {1} the traced '{2}' but {3}: the span of a call through '{2}' ends when the call returns, before this work ends. {4}.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: Help("OTG1011"));
+
     /// <summary>Every OTG1xxx descriptor, in id order.</summary>
     public static IEnumerable<DiagnosticDescriptor> All => new[]
     {
         AsyncVoid, Iterator, UnsupportedSignature, Inaccessible, TagType, ReturnTagType, CallNotTraced, InterceptorsNotEnabled,
+        NotCalledByName, TagNotRecorded, ImplementationOutlivesCall,
     };
 }

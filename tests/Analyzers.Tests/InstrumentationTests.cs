@@ -118,6 +118,33 @@ public class InstrumentationTests
     }
 
     [Fact]
+    public void CoverageSummary_CountsWhatTheGeneratorIntercepts_AndEveryUseItMisses()
+    {
+        Diagnostic[] all = Analyze(Work + """
+            public interface ICounter { [Traced] void Inc(); }
+            public abstract class Animal { [Traced] public abstract int Legs(); }
+            public class Dog : Animal { public override int Legs() => 4; }
+            public class Fire { [Traced] public async void Go() => await Task.Yield(); }
+            public class Caller
+            {
+                static void Bump<T>(ref T c) where T : ICounter => c.Inc();
+                static void Hit<T>(T c) where T : class, ICounter => c.Inc();
+                public void M(Dog dog, Animal animal, Work w, dynamic d, Fire f)
+                {
+                    dog.Legs();
+                    animal.Legs();
+                    w.Step(d);
+                    f.Go();
+                }
+            }
+            """, withSummary: true);
+        // Reached: dog.Legs() (the override, by its base's attribute), animal.Legs(), c.Inc() on a class.
+        // Missed: c.Inc() on a T that may be a struct, w.Step(d) (dynamic), f.Go() (async void: OTG1001 on its declaration).
+        Diagnostic summary = Assert.Single(all, d => d.Id == "OTG3005");
+        Assert.Equal("OtelGen instrumented 3 of 6 call sites of [Traced]/[Effect] methods in this compilation", summary.GetMessage());
+    }
+
+    [Fact]
     public void CoverageSummary_IsAbsentWithoutOtelGen()
     {
         Diagnostic[] all = Analyze("public class C { public void M() { Action a = M; } }", withSummary: true, withRuntime: false);

@@ -104,6 +104,17 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void OTG1003_static_abstract_advice_says_what_happens_to_calls_through_T()
+    {
+        var run = Generate("""
+            public interface IFactory<TSelf> where TSelf : IFactory<TSelf> { [Traced] static abstract TSelf Create(); }
+            """);
+        string message = Single(run, "OTG1003").GetMessage();
+        Assert.Contains("Trace the generic method that makes the call, or trace the implementations and call them through their type", message);
+        Assert.DoesNotContain("Trace the implementations instead", message);
+    }
+
+    [Fact]
     public void OTG1003_not_reported_for_ValueTask()
     {
         None(Generate("public class C { [Traced] public ValueTask Later() => default; }"), "OTG1003");

@@ -96,12 +96,28 @@ internal static partial class Parser
     /// </summary>
     internal static CallInspection InspectCall(InvocationExpressionSyntax invocation, SemanticModel model, Func<IMethodSymbol, Instrumentation?> instrumentationOf, CancellationToken cancellationToken)
     {
-        if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called)
+        SymbolInfo info = model.GetSymbolInfo(invocation, cancellationToken);
+        // A call with a dynamic argument is bound at run time (one candidate may still be reported as the symbol).
+        bool lateBound = info.CandidateReason == CandidateReason.LateBound;
+        IMethodSymbol? method = null;
+        Instrumentation? instrumentation = null;
+        if (info.Symbol is IMethodSymbol called)
         {
-            return new CallInspection(CallOutcome.NotInstrumented);
+            method = Definition(called);
+            instrumentation = instrumentationOf(method);
         }
-        IMethodSymbol method = Definition(called);
-        if (instrumentationOf(method) is not { } instrumentation)
+        else if (lateBound)
+        {
+            foreach (ISymbol candidate in info.CandidateSymbols)
+            {
+                if (candidate is IMethodSymbol m && instrumentationOf(Definition(m)) is { } found)
+                {
+                    (method, instrumentation) = (Definition(m), found);
+                    break;
+                }
+            }
+        }
+        if (method is null || instrumentation is null)
         {
             return new CallInspection(CallOutcome.NotInstrumented, method);
         }
@@ -109,6 +125,11 @@ internal static partial class Parser
         if (instrumentation.Unsupported is not null)
         {
             return new CallInspection(CallOutcome.Unsupported, method, rule);
+        }
+        if (lateBound)
+        {
+            return new CallInspection(CallOutcome.NotTraced, method, rule,
+                "an argument is dynamic, so the call is bound at run time and no interceptor can replace it; cast the dynamic arguments to the parameter types to make it an ordinary call");
         }
         if (invocation.Expression is MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax })
         {

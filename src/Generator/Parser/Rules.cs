@@ -10,14 +10,17 @@ internal static partial class Parser
 {
     // Which methods are instrumented.
 
-    /// <summary>What instruments a method: an explicit attribute on it, or a wide rule (its type, its assembly).</summary>
+    /// <summary>What instruments a method: an explicit attribute on it (or on a method it overrides), or a wide rule (its type, its assembly).</summary>
     internal sealed class Rule
     {
         public AttributeData? Traced;
         public AttributeData? Effect;
         public int WideKind = 1;
 
-        /// <summary>An attribute on the method instruments it, not a rule on its type or assembly.</summary>
+        /// <summary>The overridden method that carries the attribute, when the method itself carries none.</summary>
+        public IMethodSymbol? InheritedFrom;
+
+        /// <summary>An attribute instruments the method (its own or its base's), not a rule on its type or assembly.</summary>
         public bool IsExplicit => Traced is not null || Effect is not null;
     }
 
@@ -42,7 +45,8 @@ internal static partial class Parser
 
     /// <summary>
     /// The rule that instruments <paramref name="method"/>, or null. Precedence: <c>[NoTrace]</c> on the method,
-    /// then an explicit <c>[Effect]</c>/<c>[Traced]</c> on it, then <c>[NoTrace]</c> on its type, then
+    /// then an explicit <c>[Effect]</c>/<c>[Traced]</c> on it, then the nearest of those on a method it overrides
+    /// (an override called through its own type is traced like the base), then <c>[NoTrace]</c> on its type, then
     /// <c>[Traced]</c> on its type, then <c>[assembly: TracedNamespace]</c>.
     /// </summary>
     internal static Rule? FindRule(IMethodSymbol method, Compilation compilation)
@@ -54,6 +58,17 @@ internal static partial class Parser
         if (OwnRule(method, out Rule? own))
         {
             return own;
+        }
+        for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            if (OwnRule(overridden, out Rule? inherited))
+            {
+                if (inherited is not null)
+                {
+                    inherited.InheritedFrom = overridden.OriginalDefinition;
+                }
+                return inherited;
+            }
         }
         INamedTypeSymbol type = method.ContainingType;
         ImmutableArray<AttributeData> typeAttributes = AttributesOf(type);

@@ -20,9 +20,13 @@ internal static partial class Parser
     internal static (DiagnosticDescriptor Descriptor, string[] Arguments)? FindUnsupported(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken)
     {
         string name = DisplayName(method);
-        if (method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction)
+        if (NotCalledByName(method) is { } notCalled)
         {
-            return (Diagnostics.Inaccessible, new[] { name, "a local function or lambda" });
+            return (Diagnostics.NotCalledByName, notCalled);
+        }
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return (Diagnostics.Inaccessible, new[] { name, "a local function" });
         }
         if (method.IsAsync && method.ReturnsVoid)
         {
@@ -48,9 +52,9 @@ internal static partial class Parser
         {
             return (Diagnostics.UnsupportedSignature, new[] { name, "it returns the awaitable '" + method.ReturnType.ToDisplayString() + "', whose completion the span cannot follow", "Return Task, Task<T>, ValueTask or ValueTask<T>" });
         }
-        if (method.IsStatic && (method.IsAbstract || method.IsVirtual) && method.ContainingType?.TypeKind == TypeKind.Interface)
+        if (IsStaticInterfaceMember(method))
         {
-            return (Diagnostics.UnsupportedSignature, new[] { name, "it is a static abstract or virtual interface member, called through a type parameter", "Trace the implementations instead" });
+            return (Diagnostics.UnsupportedSignature, new[] { name, "it is a static abstract or virtual interface member, called through a type parameter (T." + method.Name + "()), which an interceptor cannot dispatch", "Trace the generic method that makes the call, or trace the implementations and call them through their type (calls through T stay untraced and are reported as OTG1007)" });
         }
         if (method.ContainingType is { TypeKind: TypeKind.Extension })
         {
@@ -66,6 +70,32 @@ internal static partial class Parser
         }
         return null;
     }
+
+    /// <summary>
+    /// The message arguments of OTG1009 for a method that callers never call by name (an accessor, an operator, a
+    /// conversion, a finalizer, a lambda, a constructor), or null for a method they do.
+    /// </summary>
+    private static string[]? NotCalledByName(IMethodSymbol method)
+    {
+        string owner = method.ContainingType is { } type ? type.Name : string.Empty;
+        string member = method.AssociatedSymbol is { } associated ? owner + "." + associated.Name : owner;
+        const string methodAdvice = "Move the work into a method and trace that method";
+        return method.MethodKind switch
+        {
+            MethodKind.PropertyGet or MethodKind.PropertySet => new[] { "the property accessor '" + member + "." + (method.MethodKind == MethodKind.PropertyGet ? "get" : method.IsInitOnly ? "init" : "set") + "'", "it runs where the property is read or written", methodAdvice },
+            MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise => new[] { "the event accessor '" + member + "." + (method.MethodKind == MethodKind.EventAdd ? "add" : method.MethodKind == MethodKind.EventRemove ? "remove" : "raise") + "'", "it runs where a handler is added or removed", methodAdvice },
+            MethodKind.UserDefinedOperator => new[] { "the operator '" + owner + "." + method.Name + "'", "it runs where the operator is written", "Trace a method the operator calls" },
+            MethodKind.Conversion => new[] { "the conversion '" + owner + "." + method.Name + "'", "it runs where the value is converted", "Trace a method the conversion calls" },
+            MethodKind.Destructor => new[] { "the finalizer of '" + owner + "'", "the garbage collector runs it", "Trace Dispose, or the method that releases the resource" },
+            MethodKind.AnonymousFunction => new[] { "a lambda", "it runs through a delegate", "Trace a method the lambda calls, or move its body into a method and trace that" },
+            MethodKind.Constructor or MethodKind.StaticConstructor => new[] { "the constructor of '" + owner + "'", "it runs where the object is created", "Trace a factory method, or a method the constructor calls" },
+            _ => null,
+        };
+    }
+
+    /// <summary>A static abstract or static virtual interface member: called through a type parameter, which no interceptor can dispatch.</summary>
+    internal static bool IsStaticInterfaceMember(IMethodSymbol method) =>
+        method.IsStatic && (method.IsAbstract || method.IsVirtual) && method.ContainingType?.TypeKind == TypeKind.Interface;
 
     /// <summary>
     /// Whether a private or protected method can be called through <c>[UnsafeAccessor]</c> (.NET 8+): a
