@@ -36,7 +36,7 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor Inaccessible = new(
         "OTG1004",
         "Traced method is not reachable from generated code",
-        "'{0}' cannot be traced because it is {1}: generated interceptors live in another class and can only call internal or public methods of non-private types. Make it internal (or public).",
+        "'{0}' cannot be traced because it is {1}: generated interceptors live in another class and can only call internal or public methods of non-private types, by name. {2}.",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: Help("OTG1004"));
 
     public static readonly DiagnosticDescriptor TagType = new(

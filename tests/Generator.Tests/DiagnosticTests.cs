@@ -115,13 +115,28 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void OTG1003_an_extension_block_member_is_named_by_its_class()
+    {
+        var run = Generate("""
+            public static class TextExtensions
+            {
+                extension(string text)
+                {
+                    [Traced] public string Twice() => text + text;
+                }
+            }
+            """);
+        Assert.StartsWith("'TextExtensions.Twice' cannot be traced: it is declared in an extension block.", Single(run, "OTG1003").GetMessage());
+    }
+
+    [Fact]
     public void OTG1003_not_reported_for_ValueTask()
     {
         None(Generate("public class C { [Traced] public ValueTask Later() => default; }"), "OTG1003");
     }
 
     [Fact]
-    public void OTG1004_private_methods_the_accessor_cannot_reach_are_errors_that_say_make_it_internal()
+    public void OTG1004_private_methods_the_accessor_cannot_reach_are_errors_with_what_to_do_for_each()
     {
         var run = Generate("""
             public class C
@@ -137,10 +152,26 @@ public class DiagnosticTests
                 }
             }
             """);
-        var found = run.Diagnostics.Where(d => d.Id == "OTG1004").ToList();
+        var found = run.Diagnostics.Where(d => d.Id == "OTG1004").Select(d => d.GetMessage()).ToList();
         Assert.Equal(4, found.Count);
-        Assert.All(found, d => Assert.Contains("Make it internal", d.GetMessage()));
+        Assert.EndsWith("Make it internal (or public).", found[0]);
+        Assert.EndsWith("Make it internal (or public).", found[1]);
+        Assert.EndsWith("Make the type internal (or public).", found[2]);
+        Assert.Contains("it is a local function", found[3]);
+        Assert.EndsWith("Make it a method of the type (a private method is called through [UnsafeAccessor]).", found[3]);
         Assert.Null(run.Generated);
+    }
+
+    [Fact]
+    public void OTG1004_an_explicit_interface_implementation_says_to_trace_the_interface_method()
+    {
+        var run = Generate("""
+            public interface IStore { string Load(int id); }
+            public class Store : IStore { [Traced] string IStore.Load(int id) => ""; }
+            """);
+        string message = Single(run, "OTG1004").GetMessage();
+        Assert.Equal("'Store.Load' cannot be traced because it is an explicit interface implementation, which callers reach only through 'IStore.Load': generated interceptors live in another class and can only call internal or public methods of non-private types, by name. Put the attribute on 'IStore.Load' to trace the calls through the interface.", message);
+        Assert.DoesNotContain("internal (or public)", message);
     }
 
     [Fact]
@@ -187,6 +218,21 @@ public class DiagnosticTests
             }
             """);
         None(run, "OTG1005");
+        Assert.Empty(run.CompileProblems);
+    }
+
+    [Fact]
+    public void OTG1005_not_reported_for_char_which_is_recorded_as_a_one_character_string()
+    {
+        var run = Generate("""
+            public class C
+            {
+                [Traced] public void M([Tag("shop.grade")] char grade, [Tag("shop.mark")] char? mark) { }
+                void Use() => M('A', null);
+            }
+            """);
+        None(run, "OTG1005");
+        Assert.Contains("AttributeValue.Of(grade)", run.Generated);
         Assert.Empty(run.CompileProblems);
     }
 

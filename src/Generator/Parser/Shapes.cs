@@ -26,7 +26,12 @@ internal static partial class Parser
         }
         if (method.MethodKind == MethodKind.LocalFunction)
         {
-            return (Diagnostics.Inaccessible, new[] { name, "a local function" });
+            return (Diagnostics.Inaccessible, new[] { name, "a local function", "Make it a method of the type (a private method is called through [UnsafeAccessor])" });
+        }
+        if (method.ExplicitInterfaceImplementations.Length > 0)
+        {
+            string member = DisplayName(method.ExplicitInterfaceImplementations[0]);
+            return (Diagnostics.Inaccessible, new[] { name, "an explicit interface implementation, which callers reach only through '" + member + "'", "Put the attribute on '" + member + "' to trace the calls through the interface" });
         }
         if (method.IsAsync && method.ReturnsVoid)
         {
@@ -62,11 +67,12 @@ internal static partial class Parser
         }
         if (InaccessibleReason(method) is { } reason && !CanUseAccessor(method, compilation))
         {
-            if (reason is "private" or "protected" && method.MethodKind == MethodKind.Ordinary)
+            string advice = reason is "private" or "protected" ? "Make it internal (or public)" : "Make the type internal (or public)";
+            if (reason is "private" or "protected")
             {
                 reason += " and [UnsafeAccessor] cannot reach it (generic, virtual, in a generic type, using private types, a target before .NET 8, or in a static class before .NET 10)";
             }
-            return (Diagnostics.Inaccessible, new[] { name, reason });
+            return (Diagnostics.Inaccessible, new[] { name, reason, advice });
         }
         return null;
     }
@@ -77,7 +83,7 @@ internal static partial class Parser
     /// </summary>
     private static string[]? NotCalledByName(IMethodSymbol method)
     {
-        string owner = method.ContainingType is { } type ? type.Name : string.Empty;
+        string owner = method.ContainingType is { } type ? DisplayName(type) : string.Empty;
         string member = method.AssociatedSymbol is { } associated ? owner + "." + associated.Name : owner;
         const string methodAdvice = "Move the work into a method and trace that method";
         return method.MethodKind switch
@@ -242,6 +248,16 @@ internal static partial class Parser
         return ReturnShape.Value;
     }
 
-    internal static string DisplayName(IMethodSymbol method) =>
-        method.ContainingType is { } type ? type.Name + "." + method.Name : method.Name;
+    /// <summary>
+    /// "Type.Method", as messages name a method: a member of an extension block is named by the static class that
+    /// declares the block, an explicit interface implementation by the member's own name.
+    /// </summary>
+    internal static string DisplayName(IMethodSymbol method)
+    {
+        string name = method.ExplicitInterfaceImplementations.Length > 0 ? method.ExplicitInterfaceImplementations[0].Name : method.Name;
+        return method.ContainingType is { } type ? DisplayName(type) + "." + name : name;
+    }
+
+    private static string DisplayName(INamedTypeSymbol type) =>
+        type.TypeKind == TypeKind.Extension && type.ContainingType is { } declaring ? declaring.Name : type.Name;
 }
