@@ -35,7 +35,14 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var attributes = new OtelGenAttributes(start.Compilation);
-            if (InstrumentationRules.For(start.Compilation) is not { } rules)
+            if (attributes.Traced is null && attributes.Effect is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(c => CheckMethod(c, attributes), SymbolKind.Method);
+            // Coverage (OTG3001, OTG3005) only where the generator runs (not with OtelGenGenerator=false).
+            if (InstrumentationRules.For(start.Compilation, start.Options) is not { } rules)
             {
                 return;
             }
@@ -43,7 +50,6 @@ public sealed class InstrumentationAnalyzer : DiagnosticAnalyzer
             var state = new CoverageState(rules);
             start.RegisterOperationAction(c => state.OnInvocation(c), OperationKind.Invocation, OperationKind.DynamicInvocation);
             start.RegisterOperationAction(c => state.OnMethodReference(c), OperationKind.MethodReference);
-            start.RegisterSymbolAction(c => CheckMethod(c, attributes), SymbolKind.Method);
             start.RegisterCompilationEndAction(c => c.ReportDiagnostic(
                 Diagnostic.Create(Descriptors.CoverageSummary, Location.None, state.Instrumented, state.Total)));
         });

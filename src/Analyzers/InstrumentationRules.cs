@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using OtelGen.Generator;
 
 namespace OtelGen.Analyzers;
@@ -20,9 +21,17 @@ internal sealed class InstrumentationRules
 
     private InstrumentationRules(Compilation compilation) => _compilation = compilation;
 
-    /// <summary>The rules of a compilation that references OtelGen, or null.</summary>
-    public static InstrumentationRules? For(Compilation compilation) =>
-        compilation.GetTypeByMetadataName("OtelGen.TracedAttribute") is null ? null : new InstrumentationRules(compilation);
+    /// <summary>
+    /// The rules of a compilation that references OtelGen and is built with the generator, or null. A build with
+    /// <c>OtelGenGenerator=false</c> (visible to analyzers as <c>build_property.OtelGenGenerator</c>) intercepts
+    /// nothing, so what the generator would or would not intercept is not reported there.
+    /// </summary>
+    public static InstrumentationRules? For(Compilation compilation, AnalyzerOptions options) =>
+        compilation.GetTypeByMetadataName("OtelGen.TracedAttribute") is null
+        || (options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.OtelGenGenerator", out string? generator)
+            && string.Equals(generator.Trim(), "false", System.StringComparison.OrdinalIgnoreCase))
+            ? null
+            : new InstrumentationRules(compilation);
 
     /// <summary>How a method is instrumented (any form of it: it is reduced to its definition), or null.</summary>
     public Instrumentation? Of(IMethodSymbol method, CancellationToken cancellationToken)

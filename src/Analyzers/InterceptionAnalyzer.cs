@@ -42,7 +42,7 @@ public sealed class InterceptionAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            if (InstrumentationRules.For(start.Compilation) is not { } rules)
+            if (InstrumentationRules.For(start.Compilation, start.Options) is not { } rules)
             {
                 return;
             }

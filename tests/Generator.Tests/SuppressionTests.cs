@@ -93,4 +93,12 @@ public class SuppressionTests
     {
         Assert.Equal(new[] { "OTG1007", "OTG3001", "OTG1001" }, Ids(Uses, "root = true\n[Other.cs]\ndotnet_diagnostic.OTG1007.severity = none\n"));
     }
+
+    [Fact]
+    public void A_build_without_the_generator_reports_no_interception_diagnostics()
+    {
+        // -p:OtelGenGenerator=false takes the generator out and, through CompilerVisibleProperty, tells the analyzers.
+        Assert.Empty(Ids(Uses, "is_global = true\nbuild_property.OtelGenGenerator = false\n"));
+        Assert.Equal(new[] { "OTG1007", "OTG3001", "OTG1001" }, Ids(Uses, "is_global = true\nbuild_property.OtelGenGenerator = true\n"));
+    }
 }
