@@ -17,9 +17,6 @@ internal static partial class Parser
         public AttributeData? Effect;
         public int WideKind = 1;
 
-        /// <summary>The overridden method that carries the attribute, when the method itself carries none.</summary>
-        public IMethodSymbol? InheritedFrom;
-
         /// <summary>An attribute instruments the method (its own or its base's), not a rule on its type or assembly.</summary>
         public bool IsExplicit => Traced is not null || Effect is not null;
     }
@@ -63,10 +60,6 @@ internal static partial class Parser
         {
             if (OwnRule(overridden, out Rule? inherited))
             {
-                if (inherited is not null)
-                {
-                    inherited.InheritedFrom = overridden.OriginalDefinition;
-                }
                 return inherited;
             }
         }
