@@ -5,6 +5,7 @@ using System.IO;
 using BenchmarkDotNet.Attributes;
 using OtelGen.Export.Otlp;
 using OtelGen.Folds;
+using OtelGen.Metrics;
 using OtelGen.Spans;
 
 namespace OtelGen.Benchmarks;
