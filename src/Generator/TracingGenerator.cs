@@ -68,7 +68,7 @@ public sealed class TracingGenerator : IIncrementalGenerator
 
         IncrementalValueProvider<EquatableArray<CallSiteModel>> sites = bound
             .Collect()
-            .Select(static (files, _) => new EquatableArray<CallSiteModel>(files.SelectMany(static f => f.Results).Where(static r => r.Site is not null).Select(static r => r.Site!)))
+            .Select(static (files, _) => new EquatableArray<CallSiteModel>(files.SelectMany(static f => f.Sites)))
             .WithTrackingName(Steps.Interceptors);
 
         // Without the namespace opt-in every interceptor would be a compile error (CS9137): say what to add instead.

@@ -142,6 +142,8 @@ public struct Counter : ICounter
     public void Inc() => _count++;
 }
 
+// a call on a receiver of a type-parameter type that may be a struct is not intercepted (the interceptor would box it): OTG1007 says so, and the case checks that the mutation is kept.
+#pragma warning disable OTG1007
 public static class ConstrainedCalls
 {
     public static void Bump<T>(ref T c) where T : ICounter => c.Inc();
@@ -176,3 +178,4 @@ public static class ConstrainedCalls
         Say("array element", array[0].Count);
     }
 }
+#pragma warning restore OTG1007

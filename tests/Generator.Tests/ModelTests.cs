@@ -18,7 +18,7 @@ public class ModelTests
     {
         Assert.Contains(typeof(CallSiteModel), s_modelTypes);
         var seen = new HashSet<Type>();
-        var pending = new Stack<Type>(new[] { typeof(FileResult), typeof(CallSiteResult), typeof(CallSiteModel), typeof(DiagnosticModel) });
+        var pending = new Stack<Type>(new[] { typeof(FileResult), typeof(CallSiteModel) });
         while (pending.Count > 0)
         {
             Type type = pending.Pop();

@@ -138,14 +138,8 @@ internal sealed record TargetModel(
 /// <summary>One intercepted call: where it is (the interceptable location) and what it calls.</summary>
 internal sealed record CallSiteModel(TargetModel Target, int LocationVersion, string LocationData, string FileName, int Line, int Column, string CallText);
 
-/// <summary>A diagnostic as plain data: the location is kept as file path and spans, not as a Roslyn Location.</summary>
-internal sealed record DiagnosticModel(string Id, string FilePath, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn, EquatableArray<string> Arguments);
-
-/// <summary>What the invocation transform found: a call site to intercept, or a diagnostic about a call that cannot be.</summary>
-internal sealed record CallSiteResult(CallSiteModel? Site, DiagnosticModel? Diagnostic);
-
-/// <summary>What binding one file found: its call sites and call-site diagnostics, and the OTG1xxx diagnostics of its declarations, in source order.</summary>
-internal sealed record FileResult(EquatableArray<CallSiteResult> Results, EquatableArray<DiagnosticModel> Declarations)
+/// <summary>What binding one file found: the calls to intercept, in source order. (Diagnostics come from InterceptionAnalyzer, not from here.)</summary>
+internal sealed record FileResult(EquatableArray<CallSiteModel> Sites)
 {
-    public static readonly FileResult Empty = new(EquatableArray<CallSiteResult>.Empty, EquatableArray<DiagnosticModel>.Empty);
+    public static readonly FileResult Empty = new(EquatableArray<CallSiteModel>.Empty);
 }

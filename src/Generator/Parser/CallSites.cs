@@ -28,7 +28,7 @@ internal static partial class Parser
             return FileResult.Empty;
         }
         SemanticModel? model = null;
-        List<CallSiteResult>? results = null;
+        List<CallSiteModel>? results = null;
         foreach (SyntaxNode node in input.Unit.DescendantNodes())
         {
             // Only a call written with the name of an instrumented method can bind to one: skip the rest unbound.
@@ -37,17 +37,17 @@ internal static partial class Parser
                 model ??= compilation.GetSemanticModel(input.Unit.SyntaxTree);
                 if (ParseCallSite((InvocationExpressionSyntax)node, model, cancellationToken) is { } result)
                 {
-                    (results ??= new List<CallSiteResult>()).Add(result);
+                    (results ??= new List<CallSiteModel>()).Add(result);
                 }
             }
         }
         return results is null
             ? FileResult.Empty
-            : new FileResult(new EquatableArray<CallSiteResult>(results), EquatableArray<DiagnosticModel>.Empty);
+            : new FileResult(new EquatableArray<CallSiteModel>(results));
     }
 
     /// <summary>The semantic transform of one call: the call site to intercept, or null for a call the generator does not intercept.</summary>
-    public static CallSiteResult? ParseCallSite(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken)
+    public static CallSiteModel? ParseCallSite(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken)
     {
         CallInspection call = InspectCall(invocation, model, cancellationToken);
         if (call.Outcome != CallOutcome.Intercepted)
@@ -58,7 +58,7 @@ internal static partial class Parser
         // as the compiler requires of an interceptor of a call bound to the override.
         TargetModel target = BuildTarget(call.Method!, call.Rule!, model.Compilation, cancellationToken);
         FileLinePositionSpan line = NameOf(invocation).GetLocation().GetLineSpan();
-        var site = new CallSiteModel(
+        return new CallSiteModel(
             target,
             call.Location!.Version,
             call.Location.Data,
@@ -66,7 +66,6 @@ internal static partial class Parser
             line.StartLinePosition.Line + 1,
             line.StartLinePosition.Character + 1,
             CallText(invocation));
-        return new CallSiteResult(site, null);
     }
 
     private static string CallText(InvocationExpressionSyntax invocation)

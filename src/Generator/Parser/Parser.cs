@@ -14,9 +14,6 @@ internal static partial class Parser
     public const string EffectAttribute = "OtelGen.EffectAttribute";
     public const string TagAttribute = "OtelGen.TagAttribute";
 
-    private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
     // "MyApp.Work.Step": namespace, containing types and name, no generic arguments.
     private static readonly SymbolDisplayFormat s_functionNameFormat = new(
         typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
