@@ -48,7 +48,7 @@ public readonly record struct ExporterStatistics
 /// (tag <c>reason</c>), <c>otelgen.exporter.spans.spooled</c>, <c>otelgen.exporter.exports</c>,
 /// <c>otelgen.exporter.failures</c>, <c>otelgen.exporter.retries</c>, <c>otelgen.exporter.queue.size</c>.
 /// </summary>
-public static class ExporterMetrics
+internal static class ExporterMetrics
 {
     /// <summary>The meter name.</summary>
     public const string MeterName = "OtelGen";

@@ -5,7 +5,7 @@ using OtelGen.Export.Otlp;
 namespace OtelGen.Export;
 
 /// <summary>Where an exporter sends encoded OTLP requests: an HTTP collector or a file.</summary>
-public interface IOtlpSender : IDisposable
+internal interface IOtlpSender : IDisposable
 {
     /// <summary>The body encoding this sender expects.</summary>
     OtlpProtocol Protocol { get; }

@@ -106,7 +106,7 @@ public sealed class OtlpExporter : IDisposable
     public OtlpExporterOptions Options => _options;
 
     /// <summary>The resource this exporter reports.</summary>
-    public OtlpResource Resource => _encoder.Resource;
+    internal OtlpResource Resource => _encoder.Resource;
 
     /// <summary><c>http</c> or <c>file</c>: the tag value on this exporter's metrics.</summary>
     public string TargetName { get; }

@@ -10,7 +10,7 @@ namespace OtelGen.Export;
 /// Writes OTLP/JSON lines for offline use: one <c>ExportTraceServiceRequest</c> per line, appended to a
 /// file (the format of the OpenTelemetry Collector's file exporter and <c>otlpjsonfile</c> receiver).
 /// </summary>
-public sealed class OtlpFileSender : IOtlpSender
+internal sealed class OtlpFileSender : IOtlpSender
 {
     private static readonly byte[] s_newline = { (byte)'\n' };
     private readonly object _gate = new();

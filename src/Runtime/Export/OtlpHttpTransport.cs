@@ -14,7 +14,7 @@ using OtelGen.Export.Otlp;
 namespace OtelGen.Export;
 
 /// <summary>How one export (all its attempts) ended.</summary>
-public enum ExportOutcome
+internal enum ExportOutcome
 {
     /// <summary>The collector accepted everything.</summary>
     Success,
@@ -27,7 +27,7 @@ public enum ExportOutcome
 }
 
 /// <summary>What <see cref="OtlpHttpTransport.Send"/> found.</summary>
-public readonly struct ExportResult
+internal readonly struct ExportResult
 {
     /// <summary>Makes a result.</summary>
     public ExportResult(ExportOutcome outcome, int attempts, int statusCode, long rejectedItems)
@@ -67,7 +67,7 @@ public sealed class RetryPolicy
 /// not retried and explained once on stderr. Header values are never printed. Synchronous: it runs on
 /// an exporter's own thread, never the application's.
 /// </summary>
-public sealed class OtlpHttpTransport : IOtlpSender
+internal sealed class OtlpHttpTransport : IOtlpSender
 {
     private readonly HttpClient _client;
     private readonly PlainHttpConnection? _plain;

@@ -32,7 +32,7 @@ public sealed class OtlpMetricsExporterOptions
     /// </summary>
     public IList<string> Meters { get; set; } = new List<string>();
     /// <summary>Where to send instead of HTTP (a file, a test double).</summary>
-    public IOtlpSender? Sender { get; set; }
+    internal IOtlpSender? Sender { get; set; }
     /// <summary>Read this collector instead of making one from <see cref="Meters"/>.</summary>
     public MetricsCollector? Collector { get; set; }
     /// <summary>Export once more when the process exits (bounded by <see cref="Timeout"/>).</summary>

@@ -348,7 +348,7 @@ public static class SvgWaterfall
 }
 
 /// <summary>XML text escaping that always yields well-formed XML 1.0.</summary>
-public static class XmlText
+internal static class XmlText
 {
     /// <summary>Escapes <c>&amp; &lt; &gt; " '</c> and replaces characters XML 1.0 cannot carry (controls, lone surrogates) with U+FFFD.</summary>
     public static string Escape(string text)

@@ -10,7 +10,7 @@ namespace OtelGen.Sampling;
 /// so old behaviour fades without a clock. Quantiles are bucket upper bounds: a duration is "slower
 /// than p99" only when it lies in a higher bucket than the 99th-percentile sample.
 /// </summary>
-public sealed class RouteLatency
+internal sealed class RouteLatency
 {
     private const int BucketsPerDoubling = 8;
     // 2^47 ns is about 39 hours: longer durations share the last bucket.

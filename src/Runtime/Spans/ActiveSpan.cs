@@ -12,7 +12,7 @@ namespace OtelGen.Spans;
 /// on a per-thread stack, the ones for async scopes in a small per-thread pool, so starting a span
 /// allocates nothing once warm. Handles carry a generation number so a stale handle cannot touch a reused span.
 /// </summary>
-public sealed class ActiveSpan
+internal sealed class ActiveSpan
 {
     internal readonly SpanRecord Record = new();
     internal int Generation;

@@ -462,7 +462,7 @@ public sealed class SpanRing
     }
 
     /// <summary>What reading one sequence number found.</summary>
-    public enum ReadResult
+    internal enum ReadResult
     {
         /// <summary>The span was copied out.</summary>
         Read,
@@ -475,7 +475,7 @@ public sealed class SpanRing
     }
 
     /// <summary>Copies the span with sequence number <paramref name="seq"/> into <paramref name="target"/>.</summary>
-    public ReadResult TryRead(long seq, SpanRecord target) => TryReadIf(seq, target, null);
+    internal ReadResult TryRead(long seq, SpanRecord target) => TryReadIf(seq, target, null);
 
     /// <summary>
     /// Like <see cref="TryRead"/>, but copies the span only when <paramref name="wanted"/> accepts it. The
@@ -483,7 +483,7 @@ public sealed class SpanRing
     /// so it must only read fields; a reader that wants few spans then touches little of the ring. A null
     /// filter wants every span.
     /// </summary>
-    public ReadResult TryReadIf(long seq, SpanRecord target, Func<SpanRecord, bool>? wanted)
+    internal ReadResult TryReadIf(long seq, SpanRecord target, Func<SpanRecord, bool>? wanted)
     {
         Geometry? g = GeometryOf(seq);
         if (g is null)

@@ -3,7 +3,7 @@ using System;
 namespace OtelGen.Context;
 
 /// <summary>W3C <c>tracestate</c> validation: at most 32 list members of <c>key=value</c>, keys and values per the spec's grammar.</summary>
-public static class TraceStateHeader
+internal static class TraceStateHeader
 {
     /// <summary>The most list members a tracestate may carry.</summary>
     public const int MaxMembers = 32;

@@ -11,7 +11,7 @@ namespace OtelGen.Export.Otlp;
 /// trace and span ids as lowercase hex (not base64), enums as integers, 64-bit integers as strings,
 /// non-finite doubles as "NaN"/"Infinity"/"-Infinity". Reusable for any OTLP signal.
 /// </summary>
-public static class OtlpJsonWriter
+internal static class OtlpJsonWriter
 {
     /// <summary>Writer options for OTLP/JSON: compact (one line), no validation cost, readable non-ASCII.</summary>
     public static readonly JsonWriterOptions Options = new()

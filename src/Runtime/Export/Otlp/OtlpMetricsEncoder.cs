@@ -22,7 +22,7 @@ public enum OtlpHistogramAggregation
 /// sums, gauges, explicit or exponential histograms, all cumulative, with exemplars that carry the trace
 /// and span id of a recorded span. Uses the shared OTLP writers of <see cref="OtelGen.Export.Otlp"/>.
 /// </summary>
-public sealed class OtlpMetricsEncoder
+internal sealed class OtlpMetricsEncoder
 {
     // ExportMetricsServiceRequest / ResourceMetrics / ScopeMetrics
     private const int RequestResourceMetrics = 1, ResourceMetricsResource = 1, ResourceMetricsScopeMetrics = 2, ScopeMetricsScope = 1, ScopeMetricsMetrics = 2;

@@ -7,7 +7,7 @@ namespace OtelGen.Export.Otlp;
 /// Encoders for the messages of opentelemetry/proto/common/v1/common.proto and resource.proto that every
 /// signal shares (field numbers from the spec), on a <see cref="ProtobufWriter"/>.
 /// </summary>
-public static class OtlpProtobuf
+internal static class OtlpProtobuf
 {
     // AnyValue
     private const int StringValue = 1, BoolValue = 2, IntValue = 3, DoubleValue = 4, ArrayValue = 5;

@@ -12,7 +12,7 @@ namespace OtelGen.Export.Otlp;
 /// <c>service.name</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>, else <c>unknown_service:&lt;process name&gt;</c>),
 /// the other <c>OTEL_RESOURCE_ATTRIBUTES</c>, and <c>telemetry.sdk.*</c>. Immutable; built once.
 /// </summary>
-public sealed class OtlpResource
+internal sealed class OtlpResource
 {
     /// <summary>The instrumentation scope name every OtelGen span is reported under.</summary>
     public const string ScopeName = "OtelGen";

@@ -20,7 +20,7 @@ public enum OtlpProtocol
 /// One resource, one scope (<c>OtelGen</c>); the resource and scope are encoded once and reused. Not
 /// thread-safe: one per exporter thread. Allocates nothing once its buffers have grown.
 /// </summary>
-public sealed class OtlpTraceEncoder
+internal sealed class OtlpTraceEncoder
 {
     // ExportTraceServiceRequest / ResourceSpans / ScopeSpans
     private const int RequestResourceSpans = 1, ResourceSpansResource = 1, ResourceSpansScopeSpans = 2, ScopeSpansScope = 1, ScopeSpansSpans = 2;

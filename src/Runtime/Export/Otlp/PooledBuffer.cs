@@ -7,7 +7,7 @@ namespace OtelGen.Export.Otlp;
 /// A growable byte buffer rented from <see cref="ArrayPool{T}"/>. The exporter keeps one per encoder and
 /// clears it between batches, so encoding allocates nothing once it has grown to the batch size.
 /// </summary>
-public sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
 {
     // Internal so that the wire writers reach them without a call per byte.
     internal byte[] _buffer;

@@ -6,7 +6,7 @@ using System.Text;
 namespace OtelGen.Export.Otlp;
 
 /// <summary>Protocol buffers wire types.</summary>
-public enum WireType : byte
+internal enum WireType : byte
 {
     /// <summary>int32, int64, uint32, uint64, sint32, sint64, bool, enum.</summary>
     Varint = 0,
@@ -25,7 +25,7 @@ public enum WireType : byte
 /// so the output is canonical (minimal varints) without measuring messages twice. Reusable for any
 /// OTLP signal; allocates nothing once its buffer and nesting stack have grown.
 /// </summary>
-public sealed class ProtobufWriter
+internal sealed class ProtobufWriter
 {
     private PooledBuffer _output;
     private int[] _starts = new int[16];
