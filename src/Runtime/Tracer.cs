@@ -33,7 +33,7 @@ public static class Tracer
         AsyncSpanScope.Start(null, name, kind);
 
     /// <summary>The innermost open span in this flow, generated or from code (a no-op handle when there is none).</summary>
-    public static SpanHandle CurrentSpan => new(SpanContexts.CurrentSpan());
+    public static SpanHandle CurrentSpan => new(AmbientContext.CurrentSpan());
 
     /// <summary>The current trace context, including one continued from a remote parent.</summary>
     public static SpanContext CurrentContext => TraceContext.Current;

@@ -21,14 +21,14 @@ public static class TraceContext
     public static Baggage ProcessBaggage { get; } = ReadEnvironmentBaggage();
 
     /// <summary>The current span's context (or the continued remote one), or default when there is none.</summary>
-    public static SpanContext Current => SpanContexts.CurrentContext(out _);
+    public static SpanContext Current => AmbientContext.CurrentContext(out _);
 
     /// <summary>The current baggage.</summary>
     public static Baggage CurrentBaggage
     {
         get
         {
-            SpanContexts.CurrentContext(out Baggage baggage);
+            AmbientContext.CurrentContext(out Baggage baggage);
             return baggage;
         }
     }
@@ -59,14 +59,14 @@ public static class TraceContext
     /// <summary>Sets a baggage entry in the current flow (null removes it), until the scope is disposed.</summary>
     public static ContextScope SetBaggage(string name, string? value)
     {
-        SpanContext context = SpanContexts.CurrentContext(out Baggage baggage);
+        SpanContext context = AmbientContext.CurrentContext(out Baggage baggage);
         if (value is not null && !BaggageHeader.IsToken(name))
         {
             BaggageHeader.Drop($"baggage name '{name}' is not a token");
             return new ContextScope(FlowNode.Current.Value, restore: false);
         }
         FlowNode? previous = FlowNode.Current.Value;
-        ActiveSpan? live = SpanContexts.CurrentSpan();
+        ActiveSpan? live = AmbientContext.CurrentSpan();
         FlowNode.Current.Value = new FlowNode(context, live, baggage.With(name, value));
         return new ContextScope(previous);
     }
@@ -77,7 +77,7 @@ public static class TraceContext
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> ToHeaders()
     {
-        SpanContext context = SpanContexts.CurrentContext(out Baggage baggage);
+        SpanContext context = AmbientContext.CurrentContext(out Baggage baggage);
         var headers = new List<KeyValuePair<string, string>>(3);
         if (context.IsValid && Propagators.TraceContext)
         {

@@ -72,7 +72,7 @@ public struct Job
         };
         if (SpanSink.IsEnabled && descriptor is not null)
         {
-            SpanContext parent = SpanContexts.ResolveParent(SpanStack.Current, out _, out _, out Baggage baggage);
+            SpanContext parent = AmbientContext.ResolveParent(SpanStack.Current, out _, out _, out Baggage baggage);
             ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(descriptor, descriptor.Name, descriptor.Kind, parent, baggage);
             span.Record.StartUnixNano = now;

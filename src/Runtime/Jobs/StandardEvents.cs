@@ -112,5 +112,5 @@ public static class StandardEvents
         Job.AddEventInOrder(record, "retry", time, ((ReadOnlySpan<KeyValue>)buffer).Slice(0, 3));
     }
 
-    private static SpanRecord? Current() => SpanContexts.CurrentSpan() is { Recording: true } span ? span.Record : null;
+    private static SpanRecord? Current() => AmbientContext.CurrentSpan() is { Recording: true } span ? span.Record : null;
 }

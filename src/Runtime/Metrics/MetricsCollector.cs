@@ -237,7 +237,7 @@ public sealed class MetricsCollector : IDisposable
             spanId = ending.SpanId;
             return ending.IsSampled;
         }
-        SpanContext current = SpanContexts.CurrentContext(out _);
+        SpanContext current = AmbientContext.CurrentContext(out _);
         traceId = current.TraceId;
         spanId = current.SpanId;
         return current.IsValid && current.IsSampled;

@@ -111,7 +111,7 @@ public readonly struct HttpServerSpan : IDisposable
             }
             else
             {
-                resolved = SpanContexts.ResolveParent(SpanStack.Current, out executionContext, out node, out baggage);
+                resolved = AmbientContext.ResolveParent(SpanStack.Current, out executionContext, out node, out baggage);
             }
             ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, resolved, baggage);
@@ -119,7 +119,7 @@ public readonly struct HttpServerSpan : IDisposable
             {
                 ApplyRequest(span.Record, request);
             }
-            SpanContexts.SetFlow(span, node, executionContext);
+            AmbientContext.SetFlow(span, node, executionContext);
             return new HttpServerSpan(span);
         }
         catch
@@ -190,7 +190,7 @@ public readonly struct HttpServerSpan : IDisposable
             {
                 record.StatusMessage = null;
             }
-            SpanContexts.RestoreFlow(span);
+            AmbientContext.RestoreFlow(span);
             span.End();
             ActiveSpanPool.Return(span);
         }

@@ -40,12 +40,12 @@ public ref struct SpanScope
             return default;
         }
         SpanStack stack = SpanStack.Current;
-        SpanContext parent = SpanContexts.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        SpanContext parent = AmbientContext.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
         ActiveSpan span = stack.Push();
         span.Begin(descriptor, name, kind, parent, baggage, stack);
         if (flow)
         {
-            SpanContexts.SetFlow(span, node, executionContext);
+            AmbientContext.SetFlow(span, node, executionContext);
         }
         else
         {
@@ -114,7 +114,7 @@ public ref struct SpanScope
         {
             return;
         }
-        SpanContexts.RestoreFlow(span);
+        AmbientContext.RestoreFlow(span);
         span.End();
         (span.Owner ?? SpanStack.Current).Pop(span);
     }
@@ -153,11 +153,11 @@ public readonly struct AsyncSpanScope : IDisposable
             return default;
         }
         SpanStack stack = SpanStack.Current;
-        SpanContext parent = SpanContexts.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        SpanContext parent = AmbientContext.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
         ActiveSpan.WatchThrows();
         ActiveSpan span = ActiveSpanPool.Rent();
         span.Begin(descriptor, name, kind, parent, baggage, stack);
-        SpanContexts.SetFlow(span, node, executionContext);
+        AmbientContext.SetFlow(span, node, executionContext);
         return new AsyncSpanScope(span);
     }
 
@@ -191,7 +191,7 @@ public readonly struct AsyncSpanScope : IDisposable
     {
         if (Live is { } span)
         {
-            SpanContexts.RestoreFlow(span);
+            AmbientContext.RestoreFlow(span);
             span.End();
             ActiveSpanPool.Return(span);
         }
@@ -224,7 +224,7 @@ public readonly struct AsyncSpanScope : IDisposable
     {
         if (Live is { } span)
         {
-            SpanContexts.RestoreFlow(span);
+            AmbientContext.RestoreFlow(span);
             span.RecordException(exception);
             span.End();
             ActiveSpanPool.Return(span);
@@ -236,7 +236,7 @@ public readonly struct AsyncSpanScope : IDisposable
     {
         if (Live is { } span)
         {
-            SpanContexts.RestoreFlow(span);
+            AmbientContext.RestoreFlow(span);
             span.EndWhenComplete(task);
         }
         return task;
@@ -247,7 +247,7 @@ public readonly struct AsyncSpanScope : IDisposable
     {
         if (Live is { } span)
         {
-            SpanContexts.RestoreFlow(span);
+            AmbientContext.RestoreFlow(span);
             span.EndWhenComplete(task);
         }
         return task;
@@ -260,7 +260,7 @@ public readonly struct AsyncSpanScope : IDisposable
         {
             return task;
         }
-        SpanContexts.RestoreFlow(span);
+        AmbientContext.RestoreFlow(span);
         if (task.IsCompletedSuccessfully)
         {
             span.End();
@@ -279,7 +279,7 @@ public readonly struct AsyncSpanScope : IDisposable
         {
             return task;
         }
-        SpanContexts.RestoreFlow(span);
+        AmbientContext.RestoreFlow(span);
         if (task.IsCompletedSuccessfully)
         {
             span.End();

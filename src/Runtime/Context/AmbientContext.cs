@@ -4,8 +4,14 @@ using OtelGen.Spans;
 
 namespace OtelGen.Context;
 
-/// <summary>Finds the parent of a new span and makes spans current: the heart of context propagation.</summary>
-internal static class SpanContexts
+/// <summary>
+/// The ambient (implicit, current) context, the heart of context propagation: finds the parent of a new span
+/// (this thread's span stack, then the async flow's <see cref="FlowNode"/>, then <c>Activity.Current</c>, then
+/// the process's own parent) and makes spans current for an async flow and puts the caller's flow back.
+/// Not to be confused with <see cref="SpanContext"/> (the ids and flags a span passes on, a value) or
+/// <see cref="TraceContext"/> (the public API over this: read the current context, continue a remote one).
+/// </summary>
+internal static class AmbientContext
 {
     /// <summary>
     /// The parent for a span starting now. The top of this thread's stack wins when it belongs to the
