@@ -22,38 +22,15 @@ namespace OtelGen.Analyzers.Tests;
 /// </summary>
 internal static class Harness
 {
-    /// <summary>Usings every test source gets.</summary>
-    public const string Usings = """
-        using System;
-        using System.Collections.Generic;
-        using System.Diagnostics;
-        using System.Diagnostics.Metrics;
-        using System.Linq;
-        using System.Linq.Expressions;
-        using System.Threading.Tasks;
-        using OtelGen;
-        using OtelGen.Spans;
+    private const string Usings = OtelGenTestSetup.Usings;
 
-        """;
+    private static MetadataReference[] References => OtelGenTestSetup.References;
 
-    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
-    {
-        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
-        var references = tpa.Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-            .ToList();
-        references.Add(MetadataReference.CreateFromFile(typeof(TracedAttribute).Assembly.Location));
-        return references.ToArray();
-    });
+    private static CSharpParseOptions ParseOptions => OtelGenTestSetup.ParseOptions;
 
-    public static MetadataReference[] References => s_references.Value;
+    private static CSharpCompilationOptions CompilationOptions => OtelGenTestSetup.CompilationOptions;
 
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
-
-    public static readonly CSharpCompilationOptions CompilationOptions = new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
-
-    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
+    private static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } =
         ImmutableArray.Create<DiagnosticAnalyzer>(new SemanticConventionsAnalyzer(), new InstrumentationAnalyzer());
 
     public static CSharpCompilation Compile(string source, bool withRuntime = true, params (string Path, string Text)[] extraFiles)

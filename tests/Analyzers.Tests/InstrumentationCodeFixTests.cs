@@ -60,8 +60,8 @@ public class InstrumentationCodeFixTests
     {
         var test = new RemoveCaptureFix.Test
         {
-            TestCode = Harness.Usings + Login,
-            FixedCode = Harness.Usings + fixedSource,
+            TestCode = OtelGenTestSetup.Usings + Login,
+            FixedCode = OtelGenTestSetup.Usings + fixedSource,
             CodeFixTestBehaviors = CodeFixTestBehaviors.FixOne | CodeFixTestBehaviors.SkipFixAllCheck,
             DiagnosticToFix = which,
         };

@@ -244,8 +244,8 @@ public class SemanticConventionTests
     [Fact]
     public Task GeneratedCode_IsNotAnalyzed()
     {
-        var test = new Verify.Test { TestCode = Harness.Usings + "public class C { }" };
-        test.TestState.Sources.Add(("/obj/Gen.g.cs", Harness.Usings + """public class G { public void M(Activity a) => a.SetTag("http.method", "GET"); }"""));
+        var test = new Verify.Test { TestCode = OtelGenTestSetup.Usings + "public class C { }" };
+        test.TestState.Sources.Add(("/obj/Gen.g.cs", OtelGenTestSetup.Usings + """public class G { public void M(Activity a) => a.SetTag("http.method", "GET"); }"""));
         return test.RunAsync();
     }
 }
