@@ -8,26 +8,12 @@ using OtelGen.Spans;
 namespace OtelGen.Export;
 
 /// <summary>
-/// Settings of an <see cref="OtlpExporter"/>. <see cref="FromEnvironment"/> reads the standard
-/// OpenTelemetry variables; anything set in code afterwards overrides them.
+/// Settings of an <see cref="OtlpExporter"/> (traces): the shared OTLP settings of <see cref="OtlpOptions"/> plus
+/// batching, the queue, retries, the spool, file export and the flush on process exit. <see cref="FromEnvironment"/>
+/// reads the standard OpenTelemetry variables; anything set in code afterwards overrides them.
 /// </summary>
-public sealed class OtlpExporterOptions
+public sealed class OtlpExporterOptions : OtlpOptions
 {
-    /// <summary>The full traces URL, used as is (e.g. <c>http://localhost:4318/v1/traces</c>); null: no HTTP export.</summary>
-    public Uri? Endpoint { get; set; }
-
-    /// <summary><c>http/protobuf</c> (default) or <c>http/json</c>.</summary>
-    public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpProtobuf;
-
-    /// <summary>Extra request headers (for example an auth token). Values are never printed.</summary>
-    public IList<KeyValuePair<string, string>> Headers { get; set; } = new List<KeyValuePair<string, string>>();
-
-    /// <summary>Gzip request bodies (<c>OTEL_EXPORTER_OTLP_COMPRESSION=gzip</c>).</summary>
-    public bool Gzip { get; set; }
-
-    /// <summary>How long one batch may take to export, retries included (<c>OTEL_EXPORTER_OTLP_TIMEOUT</c>, default 10 s).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
-
     /// <summary>Delay between two scheduled exports (<c>OTEL_BSP_SCHEDULE_DELAY</c>, default 5 s); a full batch goes at once.</summary>
     public TimeSpan ScheduleDelay { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -43,14 +29,11 @@ public sealed class OtlpExporterOptions
     /// </summary>
     public int MaxQueueSize { get; set; }
 
-    /// <summary>Upper bound for one export, retries included (<c>OTEL_BSP_EXPORT_TIMEOUT</c>, default 30 s); the smaller of this and <see cref="Timeout"/> applies.</summary>
+    /// <summary>Upper bound for one export, retries included (<c>OTEL_BSP_EXPORT_TIMEOUT</c>, default 30 s); the smaller of this and <see cref="OtlpOptions.Timeout"/> applies.</summary>
     public TimeSpan ExportTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Backoff timing for retries.</summary>
     public RetryPolicy Retry { get; set; } = new();
-
-    /// <summary>The <c>service.name</c>; null: <c>OTEL_SERVICE_NAME</c>, else <c>unknown_service:&lt;process&gt;</c>.</summary>
-    public string? ServiceName { get; set; }
 
     /// <summary>Resource attributes added to (and overriding) <c>OTEL_RESOURCE_ATTRIBUTES</c>.</summary>
     public IList<KeyValue> ResourceAttributes { get; set; } = new List<KeyValue>();
@@ -71,16 +54,13 @@ public sealed class OtlpExporterOptions
     public ISpanExportStage? Stage { get; set; }
 
     /// <summary>
-    /// Flush and stop on <see cref="AppDomain.ProcessExit"/> (default true): each batch is bounded by
-    /// <see cref="BatchDeadline"/>, the flush goes on while batches succeed, stops at the first batch that
-    /// fails, and never takes longer than <see cref="ExitFlushLimit"/>.
+    /// The most the flush on process exit (<see cref="OtlpOptions.FlushOnProcessExit"/>) may take in all (default 30 s,
+    /// the usual container stop grace period); at least one <see cref="BatchDeadline"/>. Each batch is bounded by
+    /// <see cref="BatchDeadline"/>; the flush goes on while batches succeed and stops at the first batch that fails.
     /// </summary>
-    public bool FlushOnProcessExit { get; set; } = true;
-
-    /// <summary>The most the flush on process exit may take in all (default 30 s, the usual container stop grace period); at least one <see cref="BatchDeadline"/>.</summary>
     public TimeSpan ExitFlushLimit { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The deadline for one batch: the smaller of <see cref="Timeout"/> and <see cref="ExportTimeout"/>.</summary>
+    /// <summary>The deadline for one batch: the smaller of <see cref="OtlpOptions.Timeout"/> and <see cref="ExportTimeout"/>.</summary>
     public TimeSpan BatchDeadline => Timeout < ExportTimeout ? Timeout : ExportTimeout;
 
     /// <summary>A copy (so that a running exporter's settings cannot change under it).</summary>
@@ -115,11 +95,7 @@ public sealed class OtlpExporterOptions
     public static OtlpExporterOptions FromEnvironment()
     {
         var options = new OtlpExporterOptions();
-        options.Endpoint = TracesEndpoint();
-        options.Protocol = OtlpSignalSettings.Protocol("TRACES", options.Protocol);
-        OtlpSignalSettings.Headers("TRACES", options.Headers);
-        options.Gzip = OtlpSignalSettings.Gzip("TRACES");
-        options.Timeout = OtlpSignalSettings.Timeout("TRACES", options.Timeout);
+        options.ReadSharedEnvironment("TRACES", "v1/traces");
         options.ScheduleDelay = Milliseconds("OTEL_BSP_SCHEDULE_DELAY", options.ScheduleDelay);
         options.ExportTimeout = Milliseconds("OTEL_BSP_EXPORT_TIMEOUT", options.ExportTimeout);
         options.MaxExportBatchSize = EnvironmentSettings.GetPositiveInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", options.MaxExportBatchSize);
@@ -129,7 +105,6 @@ public sealed class OtlpExporterOptions
             Diagnostics.Warn($"OTEL_BSP_MAX_EXPORT_BATCH_SIZE={options.MaxExportBatchSize} is larger than OTEL_BSP_MAX_QUEUE_SIZE={options.MaxQueueSize}; using {options.MaxQueueSize}.");
             options.MaxExportBatchSize = options.MaxQueueSize;
         }
-        options.ServiceName = EnvironmentSettings.Get("OTEL_SERVICE_NAME");
         options.SpoolDirectory = EnvironmentSettings.Get("OTELGEN_EXPORT_SPOOL_DIR");
         string? spoolMax = EnvironmentSettings.Get("OTELGEN_EXPORT_SPOOL_MAX_BYTES");
         if (spoolMax is not null)

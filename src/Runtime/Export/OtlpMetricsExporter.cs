@@ -2,31 +2,23 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using OtelGen.Configuration;
-using OtelGen.Export;
 using OtelGen.Export.Otlp;
 using OtelGen.Metrics;
 
 namespace OtelGen.Export;
 
-/// <summary>Settings of an <see cref="OtlpMetricsExporter"/>; <see cref="FromEnvironment"/> reads the standard variables.</summary>
-public sealed class OtlpMetricsExporterOptions
+/// <summary>
+/// Settings of an <see cref="OtlpMetricsExporter"/>: the shared OTLP settings of <see cref="OtlpOptions"/> plus the
+/// export interval, histogram aggregation and meters. <see cref="FromEnvironment"/> reads the standard variables.
+/// On process exit (<see cref="OtlpOptions.FlushOnProcessExit"/>) the exporter sends once more, bounded by
+/// <see cref="OtlpOptions.Timeout"/>.
+/// </summary>
+public sealed class OtlpMetricsExporterOptions : OtlpOptions
 {
-    /// <summary>The full metrics URL (…/v1/metrics). Required unless <see cref="Sender"/> is set.</summary>
-    public Uri? Endpoint { get; set; }
-    /// <summary>Body encoding.</summary>
-    public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpProtobuf;
-    /// <summary>Extra request headers.</summary>
-    public IList<KeyValuePair<string, string>> Headers { get; set; } = new List<KeyValuePair<string, string>>();
-    /// <summary>Gzip request bodies.</summary>
-    public bool Gzip { get; set; }
-    /// <summary>How long one export may take, retries included.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Time between exports (<c>OTEL_METRIC_EXPORT_INTERVAL</c>, default 60 s).</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
     /// <summary>Explicit or exponential histograms.</summary>
     public OtlpHistogramAggregation Histograms { get; set; }
-    /// <summary>Overrides <c>OTEL_SERVICE_NAME</c>.</summary>
-    public string? ServiceName { get; set; }
     /// <summary>
     /// Meters to export besides <c>OtelGen</c> (<c>OTELGEN_METRICS_METERS</c>, comma separated; <c>*</c> for every meter).
     /// </summary>
@@ -35,8 +27,12 @@ public sealed class OtlpMetricsExporterOptions
     internal IOtlpSender? Sender { get; set; }
     /// <summary>Read this collector instead of making one from <see cref="Meters"/>.</summary>
     public MetricsCollector? Collector { get; set; }
-    /// <summary>Export once more when the process exits (bounded by <see cref="Timeout"/>).</summary>
-    public bool ExportOnProcessExit { get; set; } = true;
+    /// <summary>The name this setting had before it moved to <see cref="OtlpOptions.FlushOnProcessExit"/>.</summary>
+    internal bool ExportOnProcessExit
+    {
+        get => FlushOnProcessExit;
+        set => FlushOnProcessExit = value;
+    }
 
     /// <summary>
     /// Reads <c>OTEL_EXPORTER_OTLP_METRICS_ENDPOINT</c> (as is) or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> + <c>/v1/metrics</c>,
@@ -47,11 +43,7 @@ public sealed class OtlpMetricsExporterOptions
     public static OtlpMetricsExporterOptions FromEnvironment()
     {
         var options = new OtlpMetricsExporterOptions();
-        options.Endpoint = OtlpSignalSettings.Endpoint("METRICS", "v1/metrics");
-        options.Protocol = OtlpSignalSettings.Protocol("METRICS", options.Protocol);
-        OtlpSignalSettings.Headers("METRICS", options.Headers);
-        options.Gzip = OtlpSignalSettings.Gzip("METRICS");
-        options.Timeout = OtlpSignalSettings.Timeout("METRICS", options.Timeout);
+        options.ReadSharedEnvironment("METRICS", "v1/metrics");
         options.Interval = TimeSpan.FromMilliseconds(Math.Max(100, EnvironmentSettings.GetNonNegativeDouble("OTEL_METRIC_EXPORT_INTERVAL", options.Interval.TotalMilliseconds)));
         string? aggregation = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION");
         if (aggregation is not null)
@@ -74,7 +66,6 @@ public sealed class OtlpMetricsExporterOptions
         {
             options.Meters.Add(meter);
         }
-        options.ServiceName = EnvironmentSettings.Get("OTEL_SERVICE_NAME");
         return options;
     }
 }
@@ -120,7 +111,7 @@ public sealed class OtlpMetricsExporter : IDisposable
             _collector = new MetricsCollector(MetricsCollectorOptions.ForMeters(options.Meters));
             _ownsCollector = true;
         }
-        if (options.ExportOnProcessExit)
+        if (options.FlushOnProcessExit)
         {
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         }
