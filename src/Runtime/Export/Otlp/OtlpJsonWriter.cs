@@ -21,15 +21,6 @@ internal static class OtlpJsonWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private static readonly JsonEncodedText s_key = JsonEncodedText.Encode("key");
-    private static readonly JsonEncodedText s_value = JsonEncodedText.Encode("value");
-    private static readonly JsonEncodedText s_values = JsonEncodedText.Encode("values");
-    private static readonly JsonEncodedText s_stringValue = JsonEncodedText.Encode("stringValue");
-    private static readonly JsonEncodedText s_boolValue = JsonEncodedText.Encode("boolValue");
-    private static readonly JsonEncodedText s_intValue = JsonEncodedText.Encode("intValue");
-    private static readonly JsonEncodedText s_doubleValue = JsonEncodedText.Encode("doubleValue");
-    private static readonly JsonEncodedText s_arrayValue = JsonEncodedText.Encode("arrayValue");
-
     /// <summary>Writes a 64-bit integer as a JSON string (proto3 JSON mapping for int64/uint64/fixed64).</summary>
     public static void WriteInt64String(Utf8JsonWriter writer, JsonEncodedText name, long value)
     {
@@ -87,8 +78,8 @@ internal static class OtlpJsonWriter
     public static void WriteKeyValue(Utf8JsonWriter writer, in KeyValue attribute)
     {
         writer.WriteStartObject();
-        writer.WriteString(s_key, attribute.Key);
-        writer.WritePropertyName(s_value);
+        writer.WriteString(OtlpJsonFields.Key, attribute.Key);
+        writer.WritePropertyName(OtlpJsonFields.Value);
         WriteAnyValue(writer, attribute.Value);
         writer.WriteEndObject();
     }
@@ -97,8 +88,8 @@ internal static class OtlpJsonWriter
     public static void WriteKeyValue(Utf8JsonWriter writer, JsonEncodedText key, in AttributeValue value)
     {
         writer.WriteStartObject();
-        writer.WriteString(s_key, key);
-        writer.WritePropertyName(s_value);
+        writer.WriteString(OtlpJsonFields.Key, key);
+        writer.WritePropertyName(OtlpJsonFields.Value);
         WriteAnyValue(writer, value);
         writer.WriteEndObject();
     }
@@ -125,23 +116,23 @@ internal static class OtlpJsonWriter
         switch (value.Type)
         {
             case AttributeType.String:
-                writer.WriteString(s_stringValue, value.AsString());
+                writer.WriteString(OtlpJsonFields.StringValue, value.AsString());
                 break;
             case AttributeType.Bool:
-                writer.WriteBoolean(s_boolValue, value.AsBool());
+                writer.WriteBoolean(OtlpJsonFields.BoolValue, value.AsBool());
                 break;
             case AttributeType.Long:
-                WriteInt64String(writer, s_intValue, value.AsLong());
+                WriteInt64String(writer, OtlpJsonFields.IntValue, value.AsLong());
                 break;
             case AttributeType.Double:
-                WriteDouble(writer, s_doubleValue, value.AsDouble());
+                WriteDouble(writer, OtlpJsonFields.DoubleValue, value.AsDouble());
                 break;
             case AttributeType.StringArray:
                 StartArrayValue(writer);
                 foreach (string item in value.AsStringArray())
                 {
                     writer.WriteStartObject();
-                    writer.WriteString(s_stringValue, item ?? string.Empty);
+                    writer.WriteString(OtlpJsonFields.StringValue, item ?? string.Empty);
                     writer.WriteEndObject();
                 }
                 EndArrayValue(writer);
@@ -151,7 +142,7 @@ internal static class OtlpJsonWriter
                 foreach (bool item in value.AsBoolArray())
                 {
                     writer.WriteStartObject();
-                    writer.WriteBoolean(s_boolValue, item);
+                    writer.WriteBoolean(OtlpJsonFields.BoolValue, item);
                     writer.WriteEndObject();
                 }
                 EndArrayValue(writer);
@@ -161,7 +152,7 @@ internal static class OtlpJsonWriter
                 foreach (long item in value.AsLongArray())
                 {
                     writer.WriteStartObject();
-                    WriteInt64String(writer, s_intValue, item);
+                    WriteInt64String(writer, OtlpJsonFields.IntValue, item);
                     writer.WriteEndObject();
                 }
                 EndArrayValue(writer);
@@ -171,7 +162,7 @@ internal static class OtlpJsonWriter
                 foreach (double item in value.AsDoubleArray())
                 {
                     writer.WriteStartObject();
-                    WriteDouble(writer, s_doubleValue, item);
+                    WriteDouble(writer, OtlpJsonFields.DoubleValue, item);
                     writer.WriteEndObject();
                 }
                 EndArrayValue(writer);
@@ -180,15 +171,11 @@ internal static class OtlpJsonWriter
         writer.WriteEndObject();
     }
 
-    private static readonly JsonEncodedText s_attributes = JsonEncodedText.Encode("attributes");
-    private static readonly JsonEncodedText s_name = JsonEncodedText.Encode("name");
-    private static readonly JsonEncodedText s_version = JsonEncodedText.Encode("version");
-
     /// <summary>Writes a <c>Resource</c> object property.</summary>
     public static void WriteResource(Utf8JsonWriter writer, JsonEncodedText name, OtlpResource resource)
     {
         writer.WriteStartObject(name);
-        WriteKeyValues(writer, s_attributes, resource.Attributes);
+        WriteKeyValues(writer, OtlpJsonFields.Attributes, resource.Attributes);
         writer.WriteEndObject();
     }
 
@@ -196,18 +183,18 @@ internal static class OtlpJsonWriter
     public static void WriteScope(Utf8JsonWriter writer, JsonEncodedText name, string scopeName, string? version)
     {
         writer.WriteStartObject(name);
-        writer.WriteString(s_name, scopeName);
+        writer.WriteString(OtlpJsonFields.Name, scopeName);
         if (!string.IsNullOrEmpty(version))
         {
-            writer.WriteString(s_version, version);
+            writer.WriteString(OtlpJsonFields.Version, version);
         }
         writer.WriteEndObject();
     }
 
     private static void StartArrayValue(Utf8JsonWriter writer)
     {
-        writer.WriteStartObject(s_arrayValue);
-        writer.WriteStartArray(s_values);
+        writer.WriteStartObject(OtlpJsonFields.ArrayValue);
+        writer.WriteStartArray(OtlpJsonFields.Values);
     }
 
     private static void EndArrayValue(Utf8JsonWriter writer)

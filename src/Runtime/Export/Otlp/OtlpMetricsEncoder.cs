@@ -41,40 +41,6 @@ internal sealed class OtlpMetricsEncoder
     // Exemplar
     private const int ExemplarTime = 2, ExemplarAsDouble = 3, ExemplarSpanId = 4, ExemplarTraceId = 5;
 
-    private static readonly JsonEncodedText s_resourceMetrics = JsonEncodedText.Encode("resourceMetrics");
-    private static readonly JsonEncodedText s_resource = JsonEncodedText.Encode("resource");
-    private static readonly JsonEncodedText s_scopeMetrics = JsonEncodedText.Encode("scopeMetrics");
-    private static readonly JsonEncodedText s_scope = JsonEncodedText.Encode("scope");
-    private static readonly JsonEncodedText s_metrics = JsonEncodedText.Encode("metrics");
-    private static readonly JsonEncodedText s_name = JsonEncodedText.Encode("name");
-    private static readonly JsonEncodedText s_description = JsonEncodedText.Encode("description");
-    private static readonly JsonEncodedText s_unit = JsonEncodedText.Encode("unit");
-    private static readonly JsonEncodedText s_gauge = JsonEncodedText.Encode("gauge");
-    private static readonly JsonEncodedText s_sum = JsonEncodedText.Encode("sum");
-    private static readonly JsonEncodedText s_histogram = JsonEncodedText.Encode("histogram");
-    private static readonly JsonEncodedText s_exponentialHistogram = JsonEncodedText.Encode("exponentialHistogram");
-    private static readonly JsonEncodedText s_dataPoints = JsonEncodedText.Encode("dataPoints");
-    private static readonly JsonEncodedText s_temporality = JsonEncodedText.Encode("aggregationTemporality");
-    private static readonly JsonEncodedText s_isMonotonic = JsonEncodedText.Encode("isMonotonic");
-    private static readonly JsonEncodedText s_attributes = JsonEncodedText.Encode("attributes");
-    private static readonly JsonEncodedText s_start = JsonEncodedText.Encode("startTimeUnixNano");
-    private static readonly JsonEncodedText s_time = JsonEncodedText.Encode("timeUnixNano");
-    private static readonly JsonEncodedText s_asDouble = JsonEncodedText.Encode("asDouble");
-    private static readonly JsonEncodedText s_asInt = JsonEncodedText.Encode("asInt");
-    private static readonly JsonEncodedText s_exemplars = JsonEncodedText.Encode("exemplars");
-    private static readonly JsonEncodedText s_count = JsonEncodedText.Encode("count");
-    private static readonly JsonEncodedText s_bucketCounts = JsonEncodedText.Encode("bucketCounts");
-    private static readonly JsonEncodedText s_explicitBounds = JsonEncodedText.Encode("explicitBounds");
-    private static readonly JsonEncodedText s_min = JsonEncodedText.Encode("min");
-    private static readonly JsonEncodedText s_max = JsonEncodedText.Encode("max");
-    private static readonly JsonEncodedText s_scale = JsonEncodedText.Encode("scale");
-    private static readonly JsonEncodedText s_zeroCount = JsonEncodedText.Encode("zeroCount");
-    private static readonly JsonEncodedText s_positive = JsonEncodedText.Encode("positive");
-    private static readonly JsonEncodedText s_negative = JsonEncodedText.Encode("negative");
-    private static readonly JsonEncodedText s_offset = JsonEncodedText.Encode("offset");
-    private static readonly JsonEncodedText s_traceId = JsonEncodedText.Encode("traceId");
-    private static readonly JsonEncodedText s_spanId = JsonEncodedText.Encode("spanId");
-
     private readonly OtlpResource _resource;
     private readonly ProtobufWriter _protobuf = new(new PooledBuffer(256));
     private Utf8JsonWriter? _json;
@@ -128,15 +94,15 @@ internal sealed class OtlpMetricsEncoder
         Utf8JsonWriter json = _json ??= new Utf8JsonWriter(output, OtlpJsonWriter.Options);
         json.Reset(output);
         json.WriteStartObject();
-        json.WriteStartArray(s_resourceMetrics);
+        json.WriteStartArray(OtlpJsonFields.ResourceMetrics);
         json.WriteStartObject();
-        OtlpJsonWriter.WriteResource(json, s_resource, _resource);
-        json.WriteStartArray(s_scopeMetrics);
+        OtlpJsonWriter.WriteResource(json, OtlpJsonFields.Resource, _resource);
+        json.WriteStartArray(OtlpJsonFields.ScopeMetrics);
         foreach (List<MetricData> scope in ByScope(snapshot))
         {
             json.WriteStartObject();
-            OtlpJsonWriter.WriteScope(json, s_scope, scope[0].MeterName, scope[0].MeterVersion);
-            json.WriteStartArray(s_metrics);
+            OtlpJsonWriter.WriteScope(json, OtlpJsonFields.Scope, scope[0].MeterName, scope[0].MeterVersion);
+            json.WriteStartArray(OtlpJsonFields.Metrics);
             foreach (MetricData metric in scope)
             {
                 WriteMetric(json, metric, snapshot.TimeUnixNano);
@@ -360,32 +326,32 @@ internal sealed class OtlpMetricsEncoder
     private void WriteMetric(Utf8JsonWriter json, MetricData metric, long now)
     {
         json.WriteStartObject();
-        json.WriteString(s_name, metric.Name);
+        json.WriteString(OtlpJsonFields.Name, metric.Name);
         if (!string.IsNullOrEmpty(metric.Description))
         {
-            json.WriteString(s_description, metric.Description);
+            json.WriteString(OtlpJsonFields.Description, metric.Description);
         }
         if (!string.IsNullOrEmpty(metric.Unit))
         {
-            json.WriteString(s_unit, metric.Unit);
+            json.WriteString(OtlpJsonFields.Unit, metric.Unit);
         }
         bool exponential = Histograms == OtlpHistogramAggregation.Base2Exponential;
         json.WriteStartObject(metric.Kind switch
         {
-            MetricKind.Sum => s_sum,
-            MetricKind.Gauge => s_gauge,
-            _ => exponential ? s_exponentialHistogram : s_histogram,
+            MetricKind.Sum => OtlpJsonFields.Sum,
+            MetricKind.Gauge => OtlpJsonFields.Gauge,
+            _ => exponential ? OtlpJsonFields.ExponentialHistogram : OtlpJsonFields.Histogram,
         });
-        json.WriteStartArray(s_dataPoints);
+        json.WriteStartArray(OtlpJsonFields.DataPoints);
         foreach (MetricDataPoint point in metric.Points)
         {
             json.WriteStartObject();
             WriteTags(json, point.Tags);
             if (metric.Kind != MetricKind.Gauge)
             {
-                OtlpJsonWriter.WriteInt64String(json, s_start, point.StartUnixNano);
+                OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.StartTimeUnixNano, point.StartUnixNano);
             }
-            OtlpJsonWriter.WriteInt64String(json, s_time, now);
+            OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.TimeUnixNano, now);
             if (metric.Kind == MetricKind.Histogram)
             {
                 if (exponential)
@@ -399,11 +365,11 @@ internal sealed class OtlpMetricsEncoder
             }
             else if (metric.IsInteger)
             {
-                OtlpJsonWriter.WriteInt64String(json, s_asInt, point.LongValue);
+                OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.AsInt, point.LongValue);
             }
             else
             {
-                OtlpJsonWriter.WriteDouble(json, s_asDouble, point.Value);
+                OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.AsDouble, point.Value);
             }
             WriteExemplars(json, point.Exemplars);
             json.WriteEndObject();
@@ -411,11 +377,11 @@ internal sealed class OtlpMetricsEncoder
         json.WriteEndArray();
         if (metric.Kind != MetricKind.Gauge)
         {
-            json.WriteNumber(s_temporality, Cumulative);
+            json.WriteNumber(OtlpJsonFields.AggregationTemporality, Cumulative);
         }
         if (metric.Kind == MetricKind.Sum)
         {
-            json.WriteBoolean(s_isMonotonic, metric.IsMonotonic);
+            json.WriteBoolean(OtlpJsonFields.IsMonotonic, metric.IsMonotonic);
         }
         json.WriteEndObject();
         json.WriteEndObject();
@@ -427,7 +393,7 @@ internal sealed class OtlpMetricsEncoder
         {
             return;
         }
-        json.WriteStartArray(s_attributes);
+        json.WriteStartArray(OtlpJsonFields.Attributes);
         foreach (KeyValuePair<string, object?> tag in tags)
         {
             OtlpJsonWriter.WriteKeyValue(json, new KeyValue(tag.Key, ToAttributeValue(tag.Value)));
@@ -437,15 +403,15 @@ internal sealed class OtlpMetricsEncoder
 
     private static void WriteHistogramPoint(Utf8JsonWriter json, HistogramData h)
     {
-        OtlpJsonWriter.WriteInt64String(json, s_count, h.Count);
-        OtlpJsonWriter.WriteDouble(json, s_sum, h.Sum);
-        json.WriteStartArray(s_bucketCounts);
+        OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.Count, h.Count);
+        OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.Sum, h.Sum);
+        json.WriteStartArray(OtlpJsonFields.BucketCounts);
         foreach (long c in h.BucketCounts)
         {
             json.WriteStringValue(c.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         json.WriteEndArray();
-        json.WriteStartArray(s_explicitBounds);
+        json.WriteStartArray(OtlpJsonFields.ExplicitBounds);
         foreach (double b in h.Bounds)
         {
             OtlpJsonWriter.WriteDoubleValue(json, b);
@@ -453,17 +419,17 @@ internal sealed class OtlpMetricsEncoder
         json.WriteEndArray();
         if (h.Count > 0)
         {
-            OtlpJsonWriter.WriteDouble(json, s_min, h.Min);
-            OtlpJsonWriter.WriteDouble(json, s_max, h.Max);
+            OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.Min, h.Min);
+            OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.Max, h.Max);
         }
     }
 
     private static void WriteExponentialPoint(Utf8JsonWriter json, Base2ExponentialHistogram e)
     {
-        OtlpJsonWriter.WriteInt64String(json, s_count, e.Count);
-        OtlpJsonWriter.WriteDouble(json, s_sum, e.Sum);
-        json.WriteNumber(s_scale, e.Scale);
-        OtlpJsonWriter.WriteInt64String(json, s_zeroCount, e.ZeroCount);
+        OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.Count, e.Count);
+        OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.Sum, e.Sum);
+        json.WriteNumber(OtlpJsonFields.Scale, e.Scale);
+        OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.ZeroCount, e.ZeroCount);
         foreach (bool positive in new[] { true, false })
         {
             long[] counts = e.GetBucketCounts(positive, out int offset);
@@ -471,9 +437,9 @@ internal sealed class OtlpMetricsEncoder
             {
                 continue;
             }
-            json.WriteStartObject(positive ? s_positive : s_negative);
-            json.WriteNumber(s_offset, offset);
-            json.WriteStartArray(s_bucketCounts);
+            json.WriteStartObject(positive ? OtlpJsonFields.Positive : OtlpJsonFields.Negative);
+            json.WriteNumber(OtlpJsonFields.Offset, offset);
+            json.WriteStartArray(OtlpJsonFields.BucketCounts);
             foreach (long c in counts)
             {
                 json.WriteStringValue(c.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -483,8 +449,8 @@ internal sealed class OtlpMetricsEncoder
         }
         if (e.Count > 0)
         {
-            OtlpJsonWriter.WriteDouble(json, s_min, e.Min);
-            OtlpJsonWriter.WriteDouble(json, s_max, e.Max);
+            OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.Min, e.Min);
+            OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.Max, e.Max);
         }
     }
 
@@ -494,14 +460,14 @@ internal sealed class OtlpMetricsEncoder
         {
             return;
         }
-        json.WriteStartArray(s_exemplars);
+        json.WriteStartArray(OtlpJsonFields.Exemplars);
         foreach (Exemplar e in exemplars)
         {
             json.WriteStartObject();
-            OtlpJsonWriter.WriteInt64String(json, s_time, e.TimeUnixNano);
-            OtlpJsonWriter.WriteDouble(json, s_asDouble, e.Value);
-            OtlpJsonWriter.WriteSpanId(json, s_spanId, e.SpanId);
-            OtlpJsonWriter.WriteTraceId(json, s_traceId, e.TraceId);
+            OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.TimeUnixNano, e.TimeUnixNano);
+            OtlpJsonWriter.WriteDouble(json, OtlpJsonFields.AsDouble, e.Value);
+            OtlpJsonWriter.WriteSpanId(json, OtlpJsonFields.SpanId, e.SpanId);
+            OtlpJsonWriter.WriteTraceId(json, OtlpJsonFields.TraceId, e.TraceId);
             json.WriteEndObject();
         }
         json.WriteEndArray();

@@ -42,31 +42,6 @@ internal sealed class OtlpTraceEncoder
     /// <summary>SpanFlags: the parent (for a span) or the linked context (for a link) is remote.</summary>
     public const uint ContextIsRemoteMask = 0x200;
 
-    private static readonly JsonEncodedText s_resourceSpans = JsonEncodedText.Encode("resourceSpans");
-    private static readonly JsonEncodedText s_resource = JsonEncodedText.Encode("resource");
-    private static readonly JsonEncodedText s_scopeSpans = JsonEncodedText.Encode("scopeSpans");
-    private static readonly JsonEncodedText s_scope = JsonEncodedText.Encode("scope");
-    private static readonly JsonEncodedText s_spans = JsonEncodedText.Encode("spans");
-    private static readonly JsonEncodedText s_traceId = JsonEncodedText.Encode("traceId");
-    private static readonly JsonEncodedText s_spanId = JsonEncodedText.Encode("spanId");
-    private static readonly JsonEncodedText s_traceState = JsonEncodedText.Encode("traceState");
-    private static readonly JsonEncodedText s_parentSpanId = JsonEncodedText.Encode("parentSpanId");
-    private static readonly JsonEncodedText s_flags = JsonEncodedText.Encode("flags");
-    private static readonly JsonEncodedText s_name = JsonEncodedText.Encode("name");
-    private static readonly JsonEncodedText s_kind = JsonEncodedText.Encode("kind");
-    private static readonly JsonEncodedText s_start = JsonEncodedText.Encode("startTimeUnixNano");
-    private static readonly JsonEncodedText s_end = JsonEncodedText.Encode("endTimeUnixNano");
-    private static readonly JsonEncodedText s_attributes = JsonEncodedText.Encode("attributes");
-    private static readonly JsonEncodedText s_droppedAttributes = JsonEncodedText.Encode("droppedAttributesCount");
-    private static readonly JsonEncodedText s_events = JsonEncodedText.Encode("events");
-    private static readonly JsonEncodedText s_droppedEvents = JsonEncodedText.Encode("droppedEventsCount");
-    private static readonly JsonEncodedText s_links = JsonEncodedText.Encode("links");
-    private static readonly JsonEncodedText s_droppedLinks = JsonEncodedText.Encode("droppedLinksCount");
-    private static readonly JsonEncodedText s_time = JsonEncodedText.Encode("timeUnixNano");
-    private static readonly JsonEncodedText s_status = JsonEncodedText.Encode("status");
-    private static readonly JsonEncodedText s_message = JsonEncodedText.Encode("message");
-    private static readonly JsonEncodedText s_code = JsonEncodedText.Encode("code");
-
     private readonly OtlpResource _resource;
     private readonly string _scopeName;
     private readonly string? _scopeVersion;
@@ -241,13 +216,13 @@ internal sealed class OtlpTraceEncoder
         Utf8JsonWriter json = _json ??= new Utf8JsonWriter(output, OtlpJsonWriter.Options);
         json.Reset(output);
         json.WriteStartObject();
-        json.WriteStartArray(s_resourceSpans);
+        json.WriteStartArray(OtlpJsonFields.ResourceSpans);
         json.WriteStartObject();
-        OtlpJsonWriter.WriteResource(json, s_resource, _resource);
-        json.WriteStartArray(s_scopeSpans);
+        OtlpJsonWriter.WriteResource(json, OtlpJsonFields.Resource, _resource);
+        json.WriteStartArray(OtlpJsonFields.ScopeSpans);
         json.WriteStartObject();
-        OtlpJsonWriter.WriteScope(json, s_scope, _scopeName, _scopeVersion);
-        json.WriteStartArray(s_spans);
+        OtlpJsonWriter.WriteScope(json, OtlpJsonFields.Scope, _scopeName, _scopeVersion);
+        json.WriteStartArray(OtlpJsonFields.Spans);
         foreach (SpanRecord span in spans)
         {
             WriteSpan(json, span, plain);
@@ -670,35 +645,35 @@ internal sealed class OtlpTraceEncoder
             site = ReferenceEquals(descriptor, _lastDescriptor) ? _lastSite : Site(descriptor);
         }
         json.WriteStartObject();
-        OtlpJsonWriter.WriteTraceId(json, s_traceId, span.TraceId);
-        OtlpJsonWriter.WriteSpanId(json, s_spanId, span.SpanId);
+        OtlpJsonWriter.WriteTraceId(json, OtlpJsonFields.TraceId, span.TraceId);
+        OtlpJsonWriter.WriteSpanId(json, OtlpJsonFields.SpanId, span.SpanId);
         if (!string.IsNullOrEmpty(span.TraceState))
         {
-            json.WriteString(s_traceState, span.TraceState);
+            json.WriteString(OtlpJsonFields.TraceState, span.TraceState);
         }
         if (span.ParentSpanId.IsValid)
         {
-            OtlpJsonWriter.WriteSpanId(json, s_parentSpanId, span.ParentSpanId);
+            OtlpJsonWriter.WriteSpanId(json, OtlpJsonFields.ParentSpanId, span.ParentSpanId);
         }
-        json.WriteNumber(s_flags, SpanFlags(span));
+        json.WriteNumber(OtlpJsonFields.Flags, SpanFlags(span));
         if (site is not null && ReferenceEquals(site.Name, span.Name))
         {
-            json.WriteString(s_name, site.JsonName);
+            json.WriteString(OtlpJsonFields.Name, site.JsonName);
         }
         else
         {
-            json.WriteString(s_name, span.Name ?? string.Empty);
+            json.WriteString(OtlpJsonFields.Name, span.Name ?? string.Empty);
         }
         if (span.Kind != SpanKind.Unspecified)
         {
-            json.WriteNumber(s_kind, (int)span.Kind);
+            json.WriteNumber(OtlpJsonFields.Kind, (int)span.Kind);
         }
-        OtlpJsonWriter.WriteInt64String(json, s_start, span.StartUnixNano);
-        OtlpJsonWriter.WriteInt64String(json, s_end, span.EndUnixNano);
+        OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.StartTimeUnixNano, span.StartUnixNano);
+        OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.EndTimeUnixNano, span.EndUnixNano);
         int total = span.TotalAttributeCount;
         if (total > 0)
         {
-            json.WriteStartArray(s_attributes);
+            json.WriteStartArray(OtlpJsonFields.Attributes);
             if (site is not null)
             {
                 foreach (byte[] constant in site.JsonAttributes)
@@ -739,57 +714,57 @@ internal sealed class OtlpTraceEncoder
         }
         if (span.DroppedAttributes > 0)
         {
-            json.WriteNumber(s_droppedAttributes, span.DroppedAttributes);
+            json.WriteNumber(OtlpJsonFields.DroppedAttributesCount, span.DroppedAttributes);
         }
         if (span.EventCount > 0)
         {
-            json.WriteStartArray(s_events);
+            json.WriteStartArray(OtlpJsonFields.Events);
             for (int i = 0; i < span.EventCount; i++)
             {
                 ref readonly SpanEvent e = ref span.Events[i];
                 json.WriteStartObject();
-                OtlpJsonWriter.WriteInt64String(json, s_time, e.TimeUnixNano);
-                json.WriteString(s_name, e.Name ?? string.Empty);
-                OtlpJsonWriter.WriteKeyValues(json, s_attributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
+                OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.TimeUnixNano, e.TimeUnixNano);
+                json.WriteString(OtlpJsonFields.Name, e.Name ?? string.Empty);
+                OtlpJsonWriter.WriteKeyValues(json, OtlpJsonFields.Attributes, span.NestedRange(e.AttributeStart, e.AttributeCount));
                 json.WriteEndObject();
             }
             json.WriteEndArray();
         }
         if (span.DroppedEvents > 0)
         {
-            json.WriteNumber(s_droppedEvents, span.DroppedEvents);
+            json.WriteNumber(OtlpJsonFields.DroppedEventsCount, span.DroppedEvents);
         }
         if (span.LinkCount > 0)
         {
-            json.WriteStartArray(s_links);
+            json.WriteStartArray(OtlpJsonFields.Links);
             for (int i = 0; i < span.LinkCount; i++)
             {
                 ref readonly SpanLink link = ref span.Links[i];
                 json.WriteStartObject();
-                OtlpJsonWriter.WriteTraceId(json, s_traceId, link.TraceId);
-                OtlpJsonWriter.WriteSpanId(json, s_spanId, link.SpanId);
+                OtlpJsonWriter.WriteTraceId(json, OtlpJsonFields.TraceId, link.TraceId);
+                OtlpJsonWriter.WriteSpanId(json, OtlpJsonFields.SpanId, link.SpanId);
                 if (!string.IsNullOrEmpty(link.TraceState))
                 {
-                    json.WriteString(s_traceState, link.TraceState);
+                    json.WriteString(OtlpJsonFields.TraceState, link.TraceState);
                 }
-                OtlpJsonWriter.WriteKeyValues(json, s_attributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
-                json.WriteNumber(s_flags, LinkFlagsOf(link));
+                OtlpJsonWriter.WriteKeyValues(json, OtlpJsonFields.Attributes, span.NestedRange(link.AttributeStart, link.AttributeCount));
+                json.WriteNumber(OtlpJsonFields.Flags, LinkFlagsOf(link));
                 json.WriteEndObject();
             }
             json.WriteEndArray();
         }
         if (span.DroppedLinks > 0)
         {
-            json.WriteNumber(s_droppedLinks, span.DroppedLinks);
+            json.WriteNumber(OtlpJsonFields.DroppedLinksCount, span.DroppedLinks);
         }
         if (span.StatusCode != SpanStatusCode.Unset)
         {
-            json.WriteStartObject(s_status);
+            json.WriteStartObject(OtlpJsonFields.Status);
             if (span.StatusCode == SpanStatusCode.Error && !string.IsNullOrEmpty(span.StatusMessage))
             {
-                json.WriteString(s_message, span.StatusMessage);
+                json.WriteString(OtlpJsonFields.Message, span.StatusMessage);
             }
-            json.WriteNumber(s_code, (int)span.StatusCode);
+            json.WriteNumber(OtlpJsonFields.Code, (int)span.StatusCode);
             json.WriteEndObject();
         }
         json.WriteEndObject();
