@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
 
@@ -33,7 +34,10 @@ internal sealed class GeneratorTest : CSharpSourceGeneratorTest<TracingGenerator
 
     protected override CompilationOptions CreateCompilationOptions() => Harness.CompilationOptions;
 
-    protected override ParseOptions CreateParseOptions() => Harness.ParseOptions;
+    /// <summary>The parse options of the test project: <see cref="Harness.ParseOptions"/> unless a test needs others (the interceptors feature off).</summary>
+    public CSharpParseOptions ParseOptions { get; init; } = Harness.ParseOptions;
+
+    protected override ParseOptions CreateParseOptions() => ParseOptions;
 
     protected override async Task<(Compilation compilation, ImmutableArray<Diagnostic> generatorDiagnostics)> GetProjectCompilationAsync(Project project, IVerifier verifier, CancellationToken cancellationToken)
     {

@@ -3,8 +3,10 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using OtelGen.Generator;
@@ -55,6 +57,15 @@ internal static class Harness
         /// <summary>Every warning or error of the compiled result (input plus generated code).</summary>
         public IReadOnlyList<Diagnostic> CompileProblems =>
             Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+
+        /// <summary>The compiled program (input plus generated code), loaded: interceptor errors only show when the compiler emits.</summary>
+        public Assembly Load()
+        {
+            using var stream = new MemoryStream();
+            var emitted = Output.Emit(stream);
+            Xunit.Assert.True(emitted.Success, Describe(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+            return Assembly.Load(stream.ToArray());
+        }
     }
 
     public static Run Generate(params (string Path, string Text)[] sources) => Generate(Compile(sources));
@@ -66,6 +77,9 @@ internal static class Harness
         string? generated = result.GeneratedTrees.FirstOrDefault(t => t.FilePath.EndsWith(Emitter.HintName, StringComparison.Ordinal))?.ToString();
         return new Run(driver, output, diagnostics, generated);
     }
+
+    /// <summary>A source without the testing SDK's diagnostic markup (<c>{|#0:</c>, <c>{|OTG1007:</c> and <c>|}</c>), as the generator is to see it.</summary>
+    public static string WithoutMarkup(string source) => Regex.Replace(source, @"\{\|(#[0-9]+|[A-Z]+[0-9]+):|\|\}", "");
 
     public static string Describe(IEnumerable<Diagnostic> diagnostics) =>
         string.Join("\n", diagnostics.Select(d => d.ToString()));
