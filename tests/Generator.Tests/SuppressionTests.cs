@@ -1,5 +1,6 @@
-using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
 namespace OtelGen.Generator.Tests;
@@ -7,7 +8,8 @@ namespace OtelGen.Generator.Tests;
 /// <summary>
 /// Every OtelGen diagnostic obeys <c>#pragma warning disable</c>, <c>[SuppressMessage]</c> and .editorconfig severities
 /// like any other (issue 27, item 12): the OTG1xxx ids the generator used to report (here OTG1007, a call the
-/// generator does not intercept, and OTG1001, an error) as well as the analyzers' own (OTG3001).
+/// generator does not intercept, and OTG1001, an error) as well as the analyzers' own (OTG3001). Checked through the
+/// testing SDK (<see cref="InterceptionTest"/>), which reports what a build shows: suppressed diagnostics are not.
 /// </summary>
 public class SuppressionTests
 {
@@ -26,25 +28,40 @@ public class SuppressionTests
     private const string Uses = """
         public class Derived : Base
         {
-            public override int Run() => base.Run() + 1;
-            public Func<int> Later() => new Base().Run;
-            [Traced] public async void Fire() => await Task.Yield();
+            public override int Run() => base.{|#0:Run|}() + 1;
+            public Func<int> Later() => {|#1:new Base().Run|};
+            [Traced] public async void {|#2:Fire|}() => await Task.Yield();
         }
         """;
 
-    private static string[] Ids(string source, string? editorConfig = null) =>
-        Build.Run(Harness.Compile(("/src/Input.cs", Types + source)), editorConfig).Diagnostics.Select(d => d.Id).ToArray();
-
-    [Fact]
-    public void Without_suppression_all_three_are_reported()
+    /// <summary>The three diagnostics of <see cref="Uses"/>, each with the severity its descriptor has unless given.</summary>
+    private static DiagnosticResult[] AllThree(DiagnosticSeverity? otg1007 = null) => new[]
     {
-        Assert.Equal(new[] { "OTG1007", "OTG3001", "OTG1001" }, Ids(Uses));
+        otg1007 is { } severity ? InterceptionTest.Diagnostic("OTG1007").WithLocation(0).WithSeverity(severity) : InterceptionTest.Diagnostic("OTG1007").WithLocation(0),
+        InterceptionTest.Diagnostic("OTG3001").WithLocation(1),
+        InterceptionTest.Diagnostic("OTG1001").WithLocation(2),
+    };
+
+    /// <summary>
+    /// The analyzers over <paramref name="source"/> (in /src/Input.cs, after the types), with <paramref name="config"/>
+    /// as /.editorconfig (or a global config, when it says is_global); exactly <paramref name="expected"/>.
+    /// </summary>
+    private static Task Verify(string source, string? config, params DiagnosticResult[] expected)
+    {
+        var test = new InterceptionTest("/src/Input.cs", Types + source, expected);
+        if (config is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add((config.StartsWith("is_global") ? "/.globalconfig" : "/.editorconfig", config));
+        }
+        return test.RunAsync();
     }
 
     [Fact]
-    public void Pragma_warning_disable_silences_generator_and_analyzer_ids()
-    {
-        string source = """
+    public Task Without_suppression_all_three_are_reported() => Verify(Uses, null, AllThree());
+
+    [Fact]
+    public Task Pragma_warning_disable_silences_generator_and_analyzer_ids() =>
+        Verify("""
             public class Derived : Base
             {
             #pragma warning disable OTG1007
@@ -57,14 +74,11 @@ public class SuppressionTests
                 [Traced] public async void Fire() => await Task.Yield();
             #pragma warning restore OTG1001
             }
-            """;
-        Assert.Empty(Ids(source));
-    }
+            """, null);
 
     [Fact]
-    public void SuppressMessage_silences_generator_and_analyzer_ids()
-    {
-        string source = """
+    public Task SuppressMessage_silences_generator_and_analyzer_ids() =>
+        Verify("""
             public class Derived : Base
             {
                 [System.Diagnostics.CodeAnalysis.SuppressMessage("OtelGen.Generator", "OTG1007:Call is not traced", Justification = "the base call is intended")]
@@ -74,31 +88,25 @@ public class SuppressionTests
                 [System.Diagnostics.CodeAnalysis.SuppressMessage("OtelGen.Generator", "OTG1001")]
                 [Traced] public async void Fire() => await Task.Yield();
             }
-            """;
-        Assert.Empty(Ids(source));
-    }
+            """, null);
 
     [Fact]
-    public void EditorConfig_severity_none_silences_and_error_raises_generator_and_analyzer_ids()
+    public async Task EditorConfig_severity_none_silences_and_error_raises_generator_and_analyzer_ids()
     {
-        Assert.Empty(Ids(Uses, "root = true\n[*.cs]\ndotnet_diagnostic.OTG1007.severity = none\ndotnet_diagnostic.OTG3001.severity = none\ndotnet_diagnostic.OTG1001.severity = none\n"));
+        await Verify(Harness.WithoutMarkup(Uses), "root = true\n[*.cs]\ndotnet_diagnostic.OTG1007.severity = none\ndotnet_diagnostic.OTG3001.severity = none\ndotnet_diagnostic.OTG1001.severity = none\n");
 
-        Diagnostic raised = Build.Run(Harness.Compile(("/src/Input.cs", Types + Uses)), "root = true\n[*.cs]\ndotnet_diagnostic.OTG1007.severity = error\n").Diagnostics[0];
-        Assert.Equal("OTG1007", raised.Id);
-        Assert.Equal(DiagnosticSeverity.Error, raised.Severity);
+        await Verify(Uses, "root = true\n[*.cs]\ndotnet_diagnostic.OTG1007.severity = error\n", AllThree(otg1007: DiagnosticSeverity.Error));
     }
 
     [Fact]
-    public void EditorConfig_applies_per_file()
-    {
-        Assert.Equal(new[] { "OTG1007", "OTG3001", "OTG1001" }, Ids(Uses, "root = true\n[Other.cs]\ndotnet_diagnostic.OTG1007.severity = none\n"));
-    }
+    public Task EditorConfig_applies_per_file() =>
+        Verify(Uses, "root = true\n[Other.cs]\ndotnet_diagnostic.OTG1007.severity = none\n", AllThree());
 
     [Fact]
-    public void A_build_without_the_generator_reports_no_interception_diagnostics()
+    public async Task A_build_without_the_generator_reports_no_interception_diagnostics()
     {
         // -p:OtelGenGenerator=false takes the generator out and, through CompilerVisibleProperty, tells the analyzers.
-        Assert.Empty(Ids(Uses, "is_global = true\nbuild_property.OtelGenGenerator = false\n"));
-        Assert.Equal(new[] { "OTG1007", "OTG3001", "OTG1001" }, Ids(Uses, "is_global = true\nbuild_property.OtelGenGenerator = true\n"));
+        await Verify(Harness.WithoutMarkup(Uses), "is_global = true\nbuild_property.OtelGenGenerator = false\n");
+        await Verify(Uses, "is_global = true\nbuild_property.OtelGenGenerator = true\n", AllThree());
     }
 }
