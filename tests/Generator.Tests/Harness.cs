@@ -15,8 +15,10 @@ namespace OtelGen.Generator.Tests;
 
 /// <summary>
 /// Runs the generator through CSharpGeneratorDriver over in-memory sources, against the real OtelGen runtime, with
-/// step tracking on (CachingTests need it; the testing SDK's <see cref="GeneratorTest"/> has none). Its references
-/// and options are also the ones <see cref="GeneratorTest"/> uses.
+/// step tracking on (CachingTests need it; the testing SDK's <see cref="GeneratorTest"/> has none), and for the tests
+/// that need the generated code or the compiled program besides the diagnostics the SDK checks (DiagnosticTests,
+/// SilentMissTests: the SDK does not run programs). Its references and options are also the ones
+/// <see cref="GeneratorTest"/> and <see cref="InterceptionTest"/> use.
 /// </summary>
 internal static class Harness
 {
@@ -52,7 +54,8 @@ internal static class Harness
             parseOptions: parseOptions ?? ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    public sealed record Run(GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, string? Generated)
+    /// <summary>A generator run: the compilation with the generated code, the generator's diagnostics, and the interceptors file (null when none was generated).</summary>
+    public sealed record Run(Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, string? Generated)
     {
         /// <summary>Every warning or error of the compiled result (input plus generated code).</summary>
         public IReadOnlyList<Diagnostic> CompileProblems =>
@@ -68,14 +71,12 @@ internal static class Harness
         }
     }
 
-    public static Run Generate(params (string Path, string Text)[] sources) => Generate(Compile(sources));
-
-    public static Run Generate(Compilation compilation, GeneratorDriver? driver = null)
+    /// <summary>Runs the generator over <paramref name="sources"/> (for the tests that need its output or the program; its diagnostics are in <see cref="Run.GeneratorDiagnostics"/>).</summary>
+    public static Run Generate(params (string Path, string Text)[] sources)
     {
-        driver = (driver ?? Driver()).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
-        GeneratorDriverRunResult result = driver.GetRunResult();
-        string? generated = result.GeneratedTrees.FirstOrDefault(t => t.FilePath.EndsWith(Emitter.HintName, StringComparison.Ordinal))?.ToString();
-        return new Run(driver, output, diagnostics, generated);
+        GeneratorDriver driver = Driver().RunGeneratorsAndUpdateCompilation(Compile(sources), out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        string? generated = driver.GetRunResult().GeneratedTrees.FirstOrDefault(t => t.FilePath.EndsWith(Emitter.HintName, StringComparison.Ordinal))?.ToString();
+        return new Run(output, diagnostics, generated);
     }
 
     /// <summary>A source without the testing SDK's diagnostic markup (<c>{|#0:</c>, <c>{|OTG1007:</c> and <c>|}</c>), as the generator is to see it.</summary>
