@@ -109,12 +109,16 @@ public sealed class MetricsCollector : IDisposable
     }
 
     /// <summary>Reads the observable instruments and copies every series.</summary>
+    /// <remarks>
+    /// The snapshot's time is read last, after the observable callbacks ran and every series was copied:
+    /// a series made during the collect (an observable instrument's first observation, or a measurement
+    /// with new tags recorded meanwhile) then starts no later than the time its points are sent with.
+    /// </remarks>
     public MetricsSnapshot Collect()
     {
-        long now = SpanClock.NowUnixNanos();
         if (_disposed)
         {
-            return new MetricsSnapshot(now, Array.Empty<MetricData>());
+            return new MetricsSnapshot(SpanClock.NowUnixNanos(), Array.Empty<MetricData>());
         }
         try
         {
@@ -144,7 +148,8 @@ public sealed class MetricsCollector : IDisposable
             int c = string.CompareOrdinal(a.MeterName, b.MeterName);
             return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
         });
-        return new MetricsSnapshot(now, metrics);
+        // Read after every series was copied (see the remarks): no series copied here started later.
+        return new MetricsSnapshot(SpanClock.NowUnixNanos(), metrics);
     }
 
     /// <summary>Stops listening.</summary>

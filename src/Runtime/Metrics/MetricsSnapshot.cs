@@ -137,7 +137,7 @@ public sealed class MetricsSnapshot
         Metrics = metrics;
     }
 
-    /// <summary>When the snapshot was taken, Unix nanoseconds.</summary>
+    /// <summary>When the snapshot was taken, Unix nanoseconds: read after every series was copied, so no point started later.</summary>
     public long TimeUnixNano { get; }
     /// <summary>The metrics, ordered by meter then name.</summary>
     public IReadOnlyList<MetricData> Metrics { get; }

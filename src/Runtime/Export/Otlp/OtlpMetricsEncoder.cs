@@ -19,7 +19,8 @@ public enum OtlpHistogramAggregation
 /// <summary>
 /// The OTLP export fold over a <see cref="MetricsSnapshot"/>: one <c>ExportMetricsServiceRequest</c>
 /// (opentelemetry/proto/collector/metrics/v1), protobuf or JSON, with one <c>ScopeMetrics</c> per meter;
-/// sums, gauges, explicit or exponential histograms, all cumulative, with exemplars that carry the trace
+/// sums, gauges, explicit or exponential histograms, all cumulative (sums and histograms carry the series'
+/// start, never after the point's time; gauges carry none), with exemplars that carry the trace
 /// and span id of a recorded span. Uses the shared OTLP writers of <see cref="OtelGen.Export.Otlp"/>.
 /// </summary>
 internal sealed class OtlpMetricsEncoder
@@ -158,6 +159,13 @@ internal sealed class OtlpMetricsEncoder
         _ => AttributeValue.Of(value.ToString()),
     };
 
+    /// <summary>
+    /// A cumulative point's <c>start_time_unix_nano</c>: when its series started, never after the point's time
+    /// (the OTLP data model). The collector stamps its snapshot after copying every series, so this only
+    /// guards a snapshot made some other way, or a clock replaced by a test (<see cref="SpanClock.UseManualClock"/>).
+    /// </summary>
+    private static long StartOf(MetricDataPoint point, long now) => Math.Min(point.StartUnixNano, now);
+
     private static void WriteTags(ProtobufWriter w, int field, IReadOnlyList<KeyValuePair<string, object?>> tags)
     {
         foreach (KeyValuePair<string, object?> tag in tags)
@@ -221,7 +229,7 @@ internal sealed class OtlpMetricsEncoder
             WriteTags(w, NumberAttributes, point.Tags);
             if (withStart)
             {
-                w.WriteFixed64(NumberStart, (ulong)point.StartUnixNano);
+                w.WriteFixed64(NumberStart, (ulong)StartOf(point, now));
             }
             w.WriteFixed64(NumberTime, (ulong)now);
             if (metric.IsInteger)
@@ -242,7 +250,7 @@ internal sealed class OtlpMetricsEncoder
         HistogramData h = point.Histogram!;
         w.BeginMessage(DataPoints, 2);
         WriteTags(w, HistAttributes, point.Tags);
-        w.WriteFixed64(HistStart, (ulong)point.StartUnixNano);
+        w.WriteFixed64(HistStart, (ulong)StartOf(point, now));
         w.WriteFixed64(HistTime, (ulong)now);
         w.WriteFixed64(HistCount, (ulong)h.Count);
         w.WriteDouble(HistSum, h.Sum);
@@ -272,7 +280,7 @@ internal sealed class OtlpMetricsEncoder
         Base2ExponentialHistogram e = point.Histogram!.Exponential;
         w.BeginMessage(DataPoints, 2);
         WriteTags(w, ExpAttributes, point.Tags);
-        w.WriteFixed64(ExpStart, (ulong)point.StartUnixNano);
+        w.WriteFixed64(ExpStart, (ulong)StartOf(point, now));
         w.WriteFixed64(ExpTime, (ulong)now);
         w.WriteFixed64(ExpCount, (ulong)e.Count);
         w.WriteDouble(ExpSum, e.Sum);
@@ -349,7 +357,7 @@ internal sealed class OtlpMetricsEncoder
             WriteTags(json, point.Tags);
             if (metric.Kind != MetricKind.Gauge)
             {
-                OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.StartTimeUnixNano, point.StartUnixNano);
+                OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.StartTimeUnixNano, StartOf(point, now));
             }
             OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.TimeUnixNano, now);
             if (metric.Kind == MetricKind.Histogram)
