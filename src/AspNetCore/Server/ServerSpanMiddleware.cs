@@ -246,7 +246,17 @@ internal sealed class ServerSpanMiddleware
         {
             span.RecordException(failure);
         }
+        bool started = context.Response.HasStarted;
+        // Aborted (the client went away, the connection was reset, the app called Abort): no response
+        // will reach the client, so no 500 is recorded that was never sent. A response that had started,
+        // though, is only taken as aborted when the request also failed: a client that closes right after
+        // reading a complete response cancels RequestAborted too.
+        if (context.RequestAborted.IsCancellationRequested && (!started || failure is not null))
+        {
+            span.SetAborted(started ? context.Response.StatusCode : null);
+            return;
+        }
         // An exception that escapes becomes a 500 from the server unless the response had started.
-        span.SetStatusCode(failure is not null && !context.Response.HasStarted ? 500 : context.Response.StatusCode);
+        span.SetStatusCode(failure is not null && !started ? 500 : context.Response.StatusCode);
     }
 }

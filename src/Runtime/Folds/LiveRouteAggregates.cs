@@ -9,7 +9,7 @@ namespace OtelGen.Folds;
 /// <param name="Method">The <c>http.request.method</c> of the first request seen (null for non-HTTP entry spans).</param>
 /// <param name="Route">The <c>http.route</c>, or the span name of a non-HTTP entry span.</param>
 /// <param name="Requests">How many entry spans ended.</param>
-/// <param name="Errors">How many of them ended with status ERROR.</param>
+/// <param name="Errors">How many of them ended with status ERROR (requests the client aborted, with <c>error.type</c> <c>request_aborted</c>, are not counted).</param>
 /// <param name="P50">Median latency, seconds.</param>
 /// <param name="P95">95th percentile latency, seconds.</param>
 /// <param name="P99">99th percentile latency, seconds.</param>
@@ -86,7 +86,7 @@ public sealed class LiveRouteAggregates
             }
         }
         int at = buffer.Count;
-        buffer.Items[at] = new Observation(RouteAggregates.MethodOf(span), RouteAggregates.RouteOf(span), span.DurationNanos, span.StatusCode == SpanStatusCode.Error);
+        buffer.Items[at] = new Observation(RouteAggregates.MethodOf(span), RouteAggregates.RouteOf(span), span.DurationNanos, RouteAggregates.IsError(span));
         // Published after the item is written: a reader sees only whole items.
         Volatile.Write(ref buffer.Count, at + 1);
     }

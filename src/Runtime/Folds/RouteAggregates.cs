@@ -23,7 +23,7 @@ public sealed class RouteStats
     /// <summary>How many requests.</summary>
     public long Count => Latency.Count;
 
-    /// <summary>How many ended with status ERROR.</summary>
+    /// <summary>How many ended with status ERROR (not counting requests the client aborted).</summary>
     public long ErrorCount { get; internal set; }
 
     /// <summary>Latency in seconds.</summary>
@@ -90,7 +90,13 @@ public sealed class RouteAggregates : ISpanFold
     }
 
     /// <summary>Counts one entry span (also usable without a tree).</summary>
-    public void Add(SpanRecord span) => Add(MethodOf(span), RouteOf(span), span.DurationNanos, span.StatusCode == SpanStatusCode.Error);
+    public void Add(SpanRecord span) => Add(MethodOf(span), RouteOf(span), span.DurationNanos, IsError(span));
+
+    /// <summary>
+    /// Counted as an error: ERROR status, except a request the client aborted (ERROR by the HTTP conventions,
+    /// with <c>error.type</c> <c>request_aborted</c>, but no failure of the server: no 5xx was sent).
+    /// </summary>
+    internal static bool IsError(SpanRecord span) => span.StatusCode == SpanStatusCode.Error && !SpanStatusPolicy.IsAbortedRequest(span);
 
     /// <summary>The span's <c>http.request.method</c>, or null.</summary>
     internal static string? MethodOf(SpanRecord span) =>

@@ -171,6 +171,32 @@ public readonly struct HttpServerSpan : IDisposable
         }
     }
 
+    /// <summary>
+    /// The request was aborted (the client went away, the connection was reset) before it completed. Per the
+    /// HTTP semantic conventions the span is ERROR with <c>error.type</c> <c>request_aborted</c>, and carries
+    /// <c>http.response.status_code</c> only if a response had started (<paramref name="sentStatusCode"/>; null
+    /// when none was sent). Not a 5xx: the route aggregates do not count it among their errors.
+    /// </summary>
+    internal void SetAborted(int? sentStatusCode)
+    {
+        if (Live is not { Recording: true } span)
+        {
+            return;
+        }
+        SpanRecord record = span.Record;
+        if (sentStatusCode is { } code)
+        {
+            ApplyStatusCode(record, code);
+            if (code >= 500)
+            {
+                return; // a server error was sent before the abort: that is what the span reports
+            }
+        }
+        record.SetAttribute("error.type", SpanStatusPolicy.RequestAbortedErrorType);
+        record.StatusCode = SpanStatusCode.Error;
+        record.StatusMessage ??= "The request was aborted before it completed.";
+    }
+
     /// <summary>Ends the span and puts the caller's flow back. Call it from the flow that started it; safe to call twice.</summary>
     public void End()
     {

@@ -13,6 +13,14 @@ public static class SpanStatusPolicy
     /// <summary>The <c>error.type</c> value when the failure has no better name (semantic conventions).</summary>
     public const string OtherErrorType = "_OTHER";
 
+    /// <summary>
+    /// The <c>error.type</c> of an HTTP SERVER span whose request was aborted (the client went away, or the
+    /// connection was reset) before it completed: a low-cardinality identifier, as the HTTP conventions allow;
+    /// the exception, if one escaped, is in the <c>exception</c> event. Such a span is ERROR (the conventions:
+    /// a cancelled request is an error) but not a server failure, so the route aggregates leave it out of their errors.
+    /// </summary>
+    internal const string RequestAbortedErrorType = "request_aborted";
+
     private static readonly string[] s_serverErrorCodes = MakeCodes();
 
     /// <summary>The status of an HTTP SERVER span for response <paramref name="statusCode"/>: ERROR for 5xx, else UNSET.</summary>
@@ -30,6 +38,11 @@ public static class SpanStatusPolicy
         }
         return statusCode <= 599 ? s_serverErrorCodes[statusCode - 500] : OtherErrorType;
     }
+
+    /// <summary>True for an HTTP SERVER span of a request aborted before it completed (<see cref="RequestAbortedErrorType"/>).</summary>
+    internal static bool IsAbortedRequest(SpanRecord span) =>
+        span.Kind == SpanKind.Server && span.TryGetAttribute("error.type", out AttributeValue type) && type.Type == AttributeType.String
+        && type.AsString() == RequestAbortedErrorType;
 
     /// <summary>The status of an effect: UNSET when it succeeded or was optional, ERROR when a required effect failed.</summary>
     public static SpanStatusCode ForEffect(bool succeeded, bool optional) =>
