@@ -142,6 +142,45 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task Strip_labels_unmatched_requests_and_unknown_methods_as_their_span_names()
+    {
+        WebApplication app = RunningApp.NewBuilder().Build();
+        app.MapGet("/labelled", () => Results.Ok());
+        app.MapMethods("/labelled-other", new[] { "FOO" }, () => Results.Ok());
+        app.MapOtelGenDashboard();
+        await using RunningApp running = await RunningApp.StartAsync(app);
+        string probe = Guid.NewGuid().ToString("N");
+        (await running.Client.GetAsync("/no/such/page?probe=" + probe)).Dispose();                               // 404, no route: span "GET"
+        (await running.Client.SendAsync(new HttpRequestMessage(new HttpMethod("FOO"), "/nowhere?probe=" + probe))).Dispose(); // _OTHER, no route: span "HTTP"
+        (await running.Client.SendAsync(new HttpRequestMessage(new HttpMethod("FOO"), "/labelled-other?probe=" + probe))).Dispose(); // _OTHER on a route
+        (await running.Client.GetAsync("/labelled?probe=" + probe)).Dispose();
+        SpanRecord get = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/no/such/page");
+        SpanRecord other = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/nowhere");
+        Assert.Equal("GET", get.Name);
+        Assert.Equal("HTTP", other.Name);
+        Assert.Equal("_OTHER", other.Str("http.request.method"));
+        await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/labelled");
+
+        string html = await running.Client.GetStringAsync("/otel");
+        int at = html.IndexOf("<div id=\"metrics\">", StringComparison.Ordinal);
+        string strip = html.Substring(at, html.IndexOf("</table>", at, StringComparison.Ordinal) - at); // not the trace rows below
+        Assert.Contains("<td>GET</td>", strip);
+        Assert.Contains("<td>HTTP</td>", strip);
+        Assert.Contains("<td>GET /labelled</td>", strip);
+        Assert.DoesNotContain("GET GET", strip);
+        Assert.DoesNotContain("HTTP HTTP", strip);
+    }
+
+    [Theory]
+    [InlineData("GET", "/items/{id}", "GET /items/{id}")]
+    [InlineData("GET", "GET", "GET")]           // no route matched: the span name is the method
+    [InlineData("_OTHER", "HTTP", "HTTP")]      // unknown method, no route
+    [InlineData("_OTHER", "/items", "HTTP /items")]
+    [InlineData(null, "nightly-job", "nightly-job")]
+    public void Route_labels_follow_the_span_name_rules(string? method, string route, string label) =>
+        Assert.Equal(label, DashboardHtml.RouteLabel(method, route));
+
+    [Fact]
     public void Trace_rows_escape_span_names()
     {
         var root = new SpanRecord { TraceId = Spans.NewTraceId(), SpanId = SpanId.NewRandom(), Name = "<img src=x onerror=alert(1)>", Kind = SpanKind.Server, StartUnixNano = 1_700_000_000_000_000_000, EndUnixNano = 1_700_000_000_002_000_000 };

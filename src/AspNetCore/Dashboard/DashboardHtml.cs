@@ -74,8 +74,7 @@ internal static class DashboardHtml
         html.Append("<table><thead><tr><th>route</th><th class=\"num\">requests</th><th class=\"num\">errors</th><th class=\"num\">p50</th><th class=\"num\">p95</th><th class=\"num\">p99</th></tr></thead><tbody>");
         foreach (RouteSummary r in routes)
         {
-            string method = r.Method is null ? "" : (r.Method == "_OTHER" ? "HTTP" : r.Method) + " ";
-            html.Append("<tr><td>").Append(Escape(method)).Append(Escape(r.Route)).Append("</td>")
+            html.Append("<tr><td>").Append(Escape(RouteLabel(r.Method, r.Route))).Append("</td>")
                 .Append("<td class=\"num\">").Append(r.Requests.ToString(CultureInfo.InvariantCulture)).Append("</td>")
                 .Append("<td class=\"num\">").Append(r.Errors.ToString(CultureInfo.InvariantCulture)).Append("</td>")
                 .Append("<td class=\"num\">").Append(SvgWaterfall.FormatDuration((long)(r.P50 * 1e9))).Append("</td>")
@@ -84,6 +83,26 @@ internal static class DashboardHtml
         }
         html.Append("</tbody></table>");
         return html.ToString();
+    }
+
+    /// <summary>
+    /// A strip row's label, as the HTTP conventions name the SERVER span: <c>{method} {route}</c>, <c>HTTP</c> for
+    /// a method outside the known set (<c>_OTHER</c>). A request no route matched has no <c>http.route</c>, and
+    /// the aggregate keys it by its span name, which is already the method alone (<c>GET</c>, <c>HTTP</c>): that
+    /// name is the label as it is, not prefixed with the method again.
+    /// </summary>
+    public static string RouteLabel(string? method, string route)
+    {
+        if (method is null)
+        {
+            return route; // not an HTTP span: its name
+        }
+        string shown = method == "_OTHER" ? "HTTP" : method;
+        if (route == shown || route.StartsWith(shown + " ", StringComparison.Ordinal))
+        {
+            return route;
+        }
+        return shown + " " + route;
     }
 
     public static string EmptyWaterfall => "<p>No traces yet: make a request.</p>";
