@@ -20,7 +20,7 @@ public readonly struct SpanContext : IEquatable<SpanContext>
     public TraceId TraceId { get; }
     /// <summary>The span.</summary>
     public SpanId SpanId { get; }
-    /// <summary>W3C trace flags; bit 0 is "sampled".</summary>
+    /// <summary>W3C trace flags: bit 0 is "sampled", bit 1 "random trace id" (Trace Context Level 2).</summary>
     public byte TraceFlags { get; }
     /// <summary>The W3C tracestate header value, or null.</summary>
     public string? TraceState { get; }

@@ -66,8 +66,14 @@ internal sealed class ActiveSpan
             record.TraceState = parent.TraceId.IsValid ? parent.TraceState : null;
         }
         // The head decision (parent-based samplers follow the parent's flag), sent on in traceparent;
-        // tail sampling records unsampled spans too, so that its policy can still keep their trace.
+        // tail sampling records unsampled spans too, so that its policy can still keep their trace. A trace
+        // id made here is all random (RandomIds), so the span says so with the W3C random-trace-id flag;
+        // a continued trace keeps its parent's.
         record.TraceFlags = HeadDecision.Decide(parent, record.TraceId, out bool recording);
+        if (!parent.TraceId.IsValid)
+        {
+            record.TraceFlags |= TraceParent.RandomTraceIdFlag;
+        }
         record.SpanId = SpanId.NewRandom(ref thread.Ids);
         record.Descriptor = descriptor;
         Thrown = null;

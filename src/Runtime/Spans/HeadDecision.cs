@@ -39,8 +39,9 @@ internal class HeadDecision
     }
 
     /// <summary>
-    /// The trace flags for a new span (the parent's other bits kept, bit 0 the decision), and whether it
-    /// is recorded: when sampled, or always while tail sampling is on. Reads the configuration once.
+    /// The trace flags for a new span (the parent's random-trace-id bit kept, bit 0 the decision, the
+    /// undefined bits zero), and whether it is recorded: when sampled, or always while tail sampling is on.
+    /// Reads the configuration once.
     /// </summary>
     internal static byte Decide(in SpanContext parent, TraceId traceId, out bool record)
     {
@@ -49,7 +50,7 @@ internal class HeadDecision
             ? (parent.TraceFlags & 1) != 0
             : Magnitude(traceId.High) < state.Bound;
         record = sampled || state.RecordsUnsampled;
-        return (byte)((parent.TraceFlags & ~1) | (sampled ? 1 : 0));
+        return (byte)((parent.TraceFlags & TraceParent.RandomTraceIdFlag) | (sampled ? TraceParent.SampledFlag : 0));
     }
 
     /// <summary>The first 8 bytes of a trace id with the sign bit cleared, as the OpenTelemetry .NET SDK reads them (IL: ldc.i8 0x7fffffffffffffff; and), not Math.Abs.</summary>

@@ -152,10 +152,11 @@ public sealed class HeadSamplerTests : IDisposable
         {
             trace = span.Context.TraceId;
             Assert.False(span.IsRecording);
-            Assert.Equal(0, span.Context.TraceFlags);
+            // Not sampled; the random-trace-id flag (02) is set because OtelGen made the trace id.
+            Assert.Equal(TraceParent.RandomTraceIdFlag, span.Context.TraceFlags);
             outgoing = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
         }
-        Assert.EndsWith("-00", outgoing);
+        Assert.EndsWith("-02", outgoing);
         Assert.Contains(trace.ToHexString(), outgoing);
         Assert.Equal(written, Tracing.Ring.Written);
         Assert.Empty(Trace(trace));
@@ -248,7 +249,7 @@ public sealed class HeadSamplerTests : IDisposable
             Assert.False(span.Context.IsSampled);
             outgoing = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
         }
-        Assert.EndsWith("-00", outgoing);
+        Assert.EndsWith("-02", outgoing); // not sampled, random trace id
         SpanRecord recorded = Single(Trace(trace), "recorded-not-sampled");
         Assert.False(recorded.IsSampled);
     }
