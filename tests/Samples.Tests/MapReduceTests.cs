@@ -69,7 +69,8 @@ public sealed class MapReduceTests : IClassFixture<NativeMapReduce>
         foreach (AgentResult agent in summary.AgentResults)
         {
             // Each agent was started with the map phase's context in TRACEPARENT, and its map task continued it.
-            Assert.Equal($"00-{summary.TraceId}-{summary.MapSpan}-01", agent.Parent);
+            // The job started the trace, so the random-trace-id flag is set beside sampled (W3C Level 2).
+            Assert.Equal($"00-{summary.TraceId}-{summary.MapSpan}-03", agent.Parent);
             Assert.StartsWith($"00-{summary.TraceId}-", agent.Task);
             Assert.Null(agent.Error);
             Assert.Equal(100, agent.Items);
