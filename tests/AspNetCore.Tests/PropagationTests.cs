@@ -151,9 +151,9 @@ public sealed class PropagationTests
     }
 
     [Theory]
-    [InlineData("foo=1,foo=1")]               // duplicate key
+    [InlineData("@foo=1,bar=2")]              // a key must begin with a lowercase letter or a digit
     [InlineData("FOO=1")]                     // upper-case key
-    [InlineData("foo=1,foo@=2")]              // empty system id
+    [InlineData("foo=,bar=3")]                // empty value
     [InlineData("foo=bar=baz")]               // '=' in a value
     [InlineData("foo=1,bar01=1,bar02=2,bar03=3,bar04=4,bar05=5,bar06=6,bar07=7,bar08=8,bar09=9,bar10=10,bar11=11,bar12=12,bar13=13,bar14=14,bar15=15,bar16=16,bar17=17,bar18=18,bar19=19,bar20=20,bar21=21,bar22=22,bar23=23,bar24=24,bar25=25,bar26=26,bar27=27,bar28=28,bar29=29,bar30=30,bar31=31,bar32=32")] // 33 members
     public async Task Conformance_endpoint_drops_an_invalid_tracestate_whole_and_keeps_the_trace(string tracestate)
@@ -174,6 +174,32 @@ public sealed class PropagationTests
         Assert.True(TraceParent.TryParse(call.TraceParent, null, out SpanContext sent), call.TraceParent);
         Assert.Equal(traceId, sent.TraceId);
         Assert.Null(call.TraceState);
+    }
+
+    // W3C Trace Context Level 2 through the conformance endpoint: the random-trace-id flag is carried with the
+    // trace id, keys with '@' anywhere after the first character are kept, a repeated key is kept once (its
+    // first member) and the header passed on (the harness's test_propagates_random_flag,
+    // test_tracestate_key_illegal_vendor_format, test_tracestate_duplicated_keys).
+    [Theory]
+    [InlineData("02", "foo@=1,bar=2", "02", "foo@=1,bar=2")]
+    [InlineData("03", "foo@bar@baz=1,bar=2", "03", "foo@bar@baz=1,bar=2")]
+    [InlineData("ff", "foo=1,foo=2", "03", "foo=1")]
+    [InlineData("00", "foo=1, foo=1", "00", "foo=1")]
+    public async Task Conformance_endpoint_carries_the_random_flag_and_level_2_tracestate(string flags, string tracestate, string sentFlags, string sentState)
+    {
+        var (app, echoes) = await StartEchoAppAsync(o => o.TraceContextTestEndpoint = true);
+        await using RunningApp _ = app;
+        TraceId traceId = Spans.NewTraceId();
+        string body = "[{\"url\":\"" + app.BaseUrl + "/echo\",\"arguments\":[]}]";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/test") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom(), flags));
+        request.Headers.TryAddWithoutValidation("tracestate", tracestate);
+        using HttpResponseMessage response = await app.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Received call = Assert.Single(echoes);
+        Assert.StartsWith($"00-{traceId}-", call.TraceParent);
+        Assert.EndsWith("-" + sentFlags, call.TraceParent);
+        Assert.Equal(sentState, call.TraceState);
     }
 
     [Fact]
