@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
 using Microsoft.CodeAnalysis.Text;
 using OtelGen.Analyzers;
+using Xunit;
 
 namespace OtelGen.Generator.Tests;
 
@@ -62,6 +63,9 @@ internal sealed class InterceptionTest : CSharpAnalyzerTest<InterceptionAnalyzer
         return new DiagnosticResult(descriptor.Id, descriptor.DefaultSeverity);
     }
 
+    /// <summary>An expected diagnostic at markup location <paramref name="location"/> (<c>{|#n:...|}</c>) with exactly <paramref name="message"/>.</summary>
+    public static DiagnosticResult Diagnostic(string id, int location, string message) => Diagnostic(id).WithLocation(location).WithMessage(message);
+
     protected override CompilationOptions CreateCompilationOptions() => Harness.CompilationOptions;
 
     protected override ParseOptions CreateParseOptions() => Harness.ParseOptions;
@@ -82,5 +86,23 @@ internal sealed class InterceptionTest : CSharpAnalyzerTest<InterceptionAnalyzer
             .Where(entry => entry.Value != ReportDiagnostic.Default)
             .ToImmutableDictionary();
         return project.WithCompilationOptions(options.WithSpecificDiagnosticOptions(specific));
+    }
+}
+
+/// <summary>
+/// Tests over one file, Input.cs: the test class's usings, then the test's body. The analyzers through the SDK
+/// (<see cref="Verify"/>), and the generator with markup removed (<see cref="Generate"/>), which reports nothing
+/// (its one diagnostic, OTG1008, is for a project without the interceptors namespace).
+/// </summary>
+internal sealed class InputFile(string usings)
+{
+    /// <summary>The analyzers over <paramref name="body"/>: exactly <paramref name="expected"/> and the markup.</summary>
+    public Task Verify(string body, params DiagnosticResult[] expected) => InterceptionTest.VerifyAsync("Input.cs", usings + body, expected);
+
+    public Harness.Run Generate(string body)
+    {
+        Harness.Run run = Harness.Generate(("Input.cs", usings + Harness.WithoutMarkup(body)));
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, Harness.Describe(run.GeneratorDiagnostics));
+        return run;
     }
 }

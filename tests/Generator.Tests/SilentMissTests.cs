@@ -23,22 +23,13 @@ public class SilentMissTests
 
         """;
 
-    /// <summary>The analyzers over <paramref name="body"/> (in Input.cs, after the usings): exactly <paramref name="expected"/> and the markup.</summary>
-    private static Task Verify(string body, params DiagnosticResult[] expected) => InterceptionTest.VerifyAsync("Input.cs", Usings + body, expected);
+    private static readonly InputFile Input = new(Usings);
 
-    /// <summary>
-    /// The generator over <paramref name="body"/> (in Input.cs, after the usings), markup removed. It reports nothing
-    /// (its one diagnostic, OTG1008, is for a project without the interceptors namespace).
-    /// </summary>
-    private static Harness.Run Generate(string body)
-    {
-        Harness.Run run = Harness.Generate(("Input.cs", Usings + Harness.WithoutMarkup(body)));
-        Assert.True(run.GeneratorDiagnostics.IsEmpty, Harness.Describe(run.GeneratorDiagnostics));
-        return run;
-    }
+    private static Task Verify(string body, params DiagnosticResult[] expected) => Input.Verify(body, expected);
 
-    private static DiagnosticResult Diagnostic(string id, int location, string message) =>
-        InterceptionTest.Diagnostic(id).WithLocation(location).WithMessage(message);
+    private static Harness.Run Generate(string body) => Input.Generate(body);
+
+    private static DiagnosticResult Diagnostic(string id, int location, string message) => InterceptionTest.Diagnostic(id, location, message);
 
     private static DiagnosticResult Diagnostic(string id, int location) => InterceptionTest.Diagnostic(id).WithLocation(location);
 

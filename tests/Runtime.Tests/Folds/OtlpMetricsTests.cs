@@ -17,53 +17,10 @@ namespace OtelGen.Runtime.Tests.Folds;
 
 public class OtlpMetricsTests
 {
-    /// <summary>An independent protobuf wire reader: a message as (field, wire type, varint/fixed value, bytes).</summary>
-    private sealed record Field(int Number, int WireType, ulong Value, byte[] Bytes)
-    {
-        public List<Field> Message => Parse(Bytes);
-        public string Text => Encoding.UTF8.GetString(Bytes);
-        public double Double => BitConverter.Int64BitsToDouble((long)Value);
-    }
+    private static List<WireField> Parse(byte[] data) => WireField.Parse(data);
 
-    private static List<Field> Parse(byte[] data)
-    {
-        var fields = new List<Field>();
-        int p = 0;
-        ulong Varint()
-        {
-            ulong v = 0;
-            for (int shift = 0; ; shift += 7)
-            {
-                byte b = data[p++];
-                v |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    return v;
-                }
-            }
-        }
-        while (p < data.Length)
-        {
-            ulong tag = Varint();
-            int number = (int)(tag >> 3), type = (int)(tag & 7);
-            switch (type)
-            {
-                case 0: fields.Add(new Field(number, 0, Varint(), Array.Empty<byte>())); break;
-                case 1: fields.Add(new Field(number, 1, BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(p)), Array.Empty<byte>())); p += 8; break;
-                case 5: fields.Add(new Field(number, 5, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(p)), Array.Empty<byte>())); p += 4; break;
-                case 2:
-                    int length = (int)Varint();
-                    fields.Add(new Field(number, 2, 0, data.AsSpan(p, length).ToArray()));
-                    p += length;
-                    break;
-                default: throw new FormatException($"wire type {type}");
-            }
-        }
-        return fields;
-    }
-
-    private static Field One(List<Field> message, int number) => Assert.Single(message, f => f.Number == number);
-    private static IEnumerable<Field> All(List<Field> message, int number) => message.Where(f => f.Number == number);
+    private static WireField One(List<WireField> message, int number) => Assert.Single(message, f => f.Number == number);
+    private static IEnumerable<WireField> All(List<WireField> message, int number) => message.Where(f => f.Number == number);
 
     private static (MetricsSnapshot Snapshot, SpanRecord Span) Sample()
     {
@@ -94,31 +51,31 @@ public class OtlpMetricsTests
         using var buffer = new PooledBuffer(1024);
         new OtlpMetricsEncoder(OtlpResource.Create("folds-test")).EncodeProtobuf(snapshot, buffer);
 
-        List<Field> request = Parse(buffer.WrittenSpan.ToArray());
-        List<Field> resourceMetrics = One(request, 1).Message;
-        List<Field> resource = One(resourceMetrics, 1).Message;
+        List<WireField> request = Parse(buffer.WrittenSpan.ToArray());
+        List<WireField> resourceMetrics = One(request, 1).Message;
+        List<WireField> resource = One(resourceMetrics, 1).Message;
         Assert.Contains(All(resource, 1), kv => One(kv.Message, 1).Text == "service.name" && One(One(kv.Message, 2).Message, 1).Text == "folds-test");
-        List<List<Field>> scopes = All(resourceMetrics, 2).Select(f => f.Message).ToList();
+        List<List<WireField>> scopes = All(resourceMetrics, 2).Select(f => f.Message).ToList();
         Assert.Equal(2, scopes.Count); // OtelGen and the test meter
         var metrics = scopes.SelectMany(s => All(s, 2)).Select(f => f.Message).ToDictionary(m => One(m, 1).Text);
 
         // Counter: Sum (7), cumulative (2), monotonic, as_int (6, sfixed64).
-        List<Field> sum = One(metrics["app.requests"], 7).Message;
+        List<WireField> sum = One(metrics["app.requests"], 7).Message;
         Assert.Equal(2ul, One(sum, 2).Value);
         Assert.Equal(1ul, One(sum, 3).Value);
-        List<Field> sumPoint = One(sum, 1).Message;
+        List<WireField> sumPoint = One(sum, 1).Message;
         Assert.Equal(5ul, One(sumPoint, 6).Value);
         Assert.Equal("http.route", One(One(sumPoint, 7).Message, 1).Text);
         Assert.Equal("{request}", One(metrics["app.requests"], 3).Text);
         Assert.Equal("Requests.", One(metrics["app.requests"], 2).Text);
         // Up-down counter: not monotonic, as_double (4).
-        List<Field> level = One(metrics["app.level"], 7).Message;
+        List<WireField> level = One(metrics["app.level"], 7).Message;
         Assert.Equal(0ul, One(level, 3).Value);
         Assert.Equal(-1.5, One(One(level, 1).Message, 4).Double);
         // Observable gauge: Gauge (5).
         Assert.Equal(21.5, One(One(One(metrics["app.temperature"], 5).Message, 1).Message, 4).Double);
         // Histogram (9): count, sum, bucket counts (packed fixed64), bounds (packed double), min, max.
-        List<Field> hp = One(One(metrics["app.latency"], 9).Message, 1).Message;
+        List<WireField> hp = One(One(metrics["app.latency"], 9).Message, 1).Message;
         Assert.Equal(5ul, One(hp, 4).Value);
         Assert.Equal(-0.179, One(hp, 5).Double, 12);
         byte[] counts = One(hp, 6).Bytes;
@@ -131,8 +88,8 @@ public class OtlpMetricsTests
         Assert.Equal(0.3, One(hp, 12).Double);
 
         // The OtelGen request duration: its exemplar names the span.
-        List<Field> httpPoint = One(One(metrics["http.server.request.duration"], 9).Message, 1).Message;
-        List<Field> exemplar = One(httpPoint, 8).Message;
+        List<WireField> httpPoint = One(One(metrics["http.server.request.duration"], 9).Message, 1).Message;
+        List<WireField> exemplar = One(httpPoint, 8).Message;
         Assert.Equal(0.042, One(exemplar, 3).Double, 12);
         Assert.Equal(server.SpanId.Value, BinaryPrimitives.ReadUInt64BigEndian(One(exemplar, 4).Bytes));
         Assert.Equal(server.TraceId, TraceId.FromBytes(One(exemplar, 5).Bytes));
@@ -146,15 +103,15 @@ public class OtlpMetricsTests
         using var buffer = new PooledBuffer(1024);
         new OtlpMetricsEncoder(OtlpResource.Create("folds-test"), OtlpHistogramAggregation.Base2Exponential).EncodeProtobuf(snapshot, buffer);
         var metrics = All(One(Parse(buffer.WrittenSpan.ToArray()), 1).Message, 2).SelectMany(s => All(s.Message, 2)).Select(f => f.Message).ToDictionary(m => One(m, 1).Text);
-        List<Field> exp = One(metrics["app.latency"], 10).Message;
+        List<WireField> exp = One(metrics["app.latency"], 10).Message;
         Assert.Equal(2ul, One(exp, 2).Value);
-        List<Field> point = One(exp, 1).Message;
+        List<WireField> point = One(exp, 1).Message;
         Base2ExponentialHistogram expected = snapshot.Find("app.latency")!.Points[0].Histogram!.Exponential;
         Assert.Equal(5ul, One(point, 4).Value);
         ulong zigzag = One(point, 6).Value;
         Assert.Equal(expected.Scale, (int)(zigzag >> 1) ^ -(int)(zigzag & 1));
         Assert.Equal(1ul, One(point, 7).Value); // one zero
-        List<Field> positive = One(point, 8).Message;
+        List<WireField> positive = One(point, 8).Message;
         long[] positiveCounts = expected.GetBucketCounts(true, out int offset);
         ulong offsetZigzag = One(positive, 1).Value;
         Assert.Equal(offset, (int)(offsetZigzag >> 1) ^ -(int)(offsetZigzag & 1));

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.Globalization;
@@ -191,24 +190,24 @@ public class OtlpMetricsTimeOrderTests
         // Metric: name 1, gauge 5, sum 7, histogram 9, exponential_histogram 10; each: data_points = 1;
         // every data point: start_time_unix_nano 2, time_unix_nano 3 (fixed64); attributes 7 / 9 / 1 (KeyValue: key 1, value 2 { string_value 1 }).
         var kinds = new Dictionary<int, (string Kind, int Attributes)> { [5] = ("gauge", 7), [7] = ("sum", 7), [9] = ("histogram", 9), [10] = ("exponentialHistogram", 1) };
-        foreach (Wire rm in Wire.Parse(body).Where(f => f.Number == 1))
+        foreach (WireField rm in WireField.Parse(body).Where(f => f.Number == 1))
         {
-            foreach (Wire sm in rm.Children.Where(f => f.Number == 2))
+            foreach (WireField sm in rm.Message.Where(f => f.Number == 2))
             {
-                foreach (Wire metric in sm.Children.Where(f => f.Number == 2))
+                foreach (WireField metric in sm.Message.Where(f => f.Number == 2))
                 {
-                    string name = metric.Children.Single(f => f.Number == 1).Text;
-                    foreach (Wire data in metric.Children.Where(f => kinds.ContainsKey(f.Number)))
+                    string name = metric.Message.Single(f => f.Number == 1).Text;
+                    foreach (WireField data in metric.Message.Where(f => kinds.ContainsKey(f.Number)))
                     {
                         (string kind, int attributesField) = kinds[data.Number];
-                        foreach (Wire dp in data.Children.Where(f => f.Number == 1))
+                        foreach (WireField dp in data.Message.Where(f => f.Number == 1))
                         {
-                            List<Wire> fields = dp.Children;
-                            Wire? start = fields.SingleOrDefault(f => f.Number == 2);
-                            Wire time = fields.Single(f => f.Number == 3);
+                            List<WireField> fields = dp.Message;
+                            WireField? start = fields.SingleOrDefault(f => f.Number == 2);
+                            WireField time = fields.Single(f => f.Number == 3);
                             Assert.Equal(1, time.WireType);
                             string series = string.Join(",", fields.Where(f => f.Number == attributesField)
-                                .Select(kv => kv.Children.Single(f => f.Number == 1).Text + "=" + kv.Children.Single(f => f.Number == 2).Children.Single(f => f.Number == 1).Text));
+                                .Select(kv => kv.Message.Single(f => f.Number == 1).Text + "=" + kv.Message.Single(f => f.Number == 2).Message.Single(f => f.Number == 1).Text));
                             points.Add(new Point(export, name, kind, series, start?.Value ?? 0, time.Value));
                         }
                     }
@@ -216,49 +215,5 @@ public class OtlpMetricsTimeOrderTests
             }
         }
         return points;
-    }
-
-    /// <summary>A protobuf field, read with no code of the exporter's.</summary>
-    private sealed record Wire(int Number, int WireType, ulong Value, byte[] Bytes)
-    {
-        public List<Wire> Children => Parse(Bytes);
-        public string Text => System.Text.Encoding.UTF8.GetString(Bytes);
-
-        public static List<Wire> Parse(byte[] data)
-        {
-            var fields = new List<Wire>();
-            int p = 0;
-            ulong Varint()
-            {
-                ulong v = 0;
-                for (int shift = 0; ; shift += 7)
-                {
-                    byte b = data[p++];
-                    v |= (ulong)(b & 0x7F) << shift;
-                    if (b < 0x80)
-                    {
-                        return v;
-                    }
-                }
-            }
-            while (p < data.Length)
-            {
-                ulong tag = Varint();
-                int number = (int)(tag >> 3), type = (int)(tag & 7);
-                switch (type)
-                {
-                    case 0: fields.Add(new Wire(number, 0, Varint(), Array.Empty<byte>())); break;
-                    case 1: fields.Add(new Wire(number, 1, BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(p)), Array.Empty<byte>())); p += 8; break;
-                    case 5: fields.Add(new Wire(number, 5, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(p)), Array.Empty<byte>())); p += 4; break;
-                    case 2:
-                        int length = (int)Varint();
-                        fields.Add(new Wire(number, 2, 0, data.AsSpan(p, length).ToArray()));
-                        p += length;
-                        break;
-                    default: throw new FormatException($"wire type {type}");
-                }
-            }
-            return fields;
-        }
     }
 }
