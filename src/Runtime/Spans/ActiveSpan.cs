@@ -101,6 +101,8 @@ internal sealed class ActiveSpan
         Record.ReleaseCollections();
         Record.StatusMessage = null;
         Record.TraceState = null;
+        // A pooled span must not keep the last exception (and all it references) alive until its next use.
+        Thrown = null;
         IsOpen = false;
         Generation++;
     }
