@@ -16,8 +16,7 @@ namespace Behaviour;
 /// <item><c>run NAME</c>: runs one case.</item>
 /// <item><c>stack</c>: bytes of stack per level of a traced and of an untraced recursion (StackUse.cs).</item>
 /// </list>
-/// With BEHAVIOUR_SPANS_FILE set, the spans recorded during each case are appended to that file (never to stdout);
-/// with BEHAVIOUR_TIMES_FILE set, each case's name and milliseconds.
+/// With BEHAVIOUR_SPANS_FILE set, the spans recorded during each case are appended to that file (never to stdout).
 /// </summary>
 public static class Program
 {
@@ -40,7 +39,6 @@ public static class Program
         int from = args is ["from", string start] ? int.Parse(start, CultureInfo.InvariantCulture) : 0;
         string? only = args is ["run", string name] ? name : null;
         using SpanLog? spans = SpanLog.Open();
-        string? times = Environment.GetEnvironmentVariable("BEHAVIOUR_TIMES_FILE");
         for (int i = from; i < cases.Count; i++)
         {
             Case c = cases[i];
@@ -49,7 +47,6 @@ public static class Program
                 continue;
             }
             Console.WriteLine("== " + c.Name);
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 c.Run();
@@ -59,10 +56,6 @@ public static class Program
                 Console.WriteLine("escaped: " + Describe(ex));
             }
             Console.WriteLine("== end");
-            if (times is { Length: > 0 })
-            {
-                File.AppendAllText(times, c.Name + "\t" + (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds + "\n");
-            }
             spans?.Collect(c.Name);
         }
         return 0;

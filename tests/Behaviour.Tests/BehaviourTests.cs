@@ -108,32 +108,6 @@ public sealed class BehaviourTests : IClassFixture<CorpusFixture>
         });
     }
 
-    /// <summary>
-    /// Not a benchmark: a coarse guard against a case that takes seconds longer with OtelGen (a throw through 2,000
-    /// traced frames that renders the stack trace at every frame, a lock held while recording, ...). A case fails
-    /// when it takes more than 3 times as long as without OtelGen and over a second longer.
-    /// </summary>
-    [Fact]
-    public void No_case_takes_seconds_longer_with_OtelGen()
-    {
-        CorpusRun untraced = RequireUntraced();
-        AssertTracedBuilt(() =>
-        {
-            CorpusRun traced = _corpus.TracedRun!;
-            var slow = new List<string>();
-            foreach ((string name, long ms) in traced.Milliseconds.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                long plain = untraced.Milliseconds.GetValueOrDefault(name);
-                _output.WriteLine($"{name}: {ms} ms with OtelGen, {plain} ms without");
-                if (ms > 3 * plain + 1000)
-                {
-                    slow.Add($"{name}: {ms} ms with OtelGen, {plain} ms without");
-                }
-            }
-            return slow.Count == 0 ? null : "slower by seconds with OtelGen:\n" + string.Join("\n", slow);
-        });
-    }
-
     [Fact]
     public void The_untraced_program_records_no_span()
     {

@@ -38,8 +38,6 @@ public sealed class CorpusRun
     public List<SpanLine> Spans { get; } = new();
     public List<string> Processes { get; } = new();
 
-    /// <summary>Milliseconds each case took (wall clock, in its process).</summary>
-    public Dictionary<string, long> Milliseconds { get; } = new();
 }
 
 /// <summary>
@@ -242,12 +240,10 @@ public sealed class CorpusFixture
         while (from < run.Names.Count)
         {
             string spansFile = Path.Combine(Root, $"{label}-spans-{from}.tsv");
-            string timesFile = Path.Combine(Root, $"{label}-times-{from}.tsv");
             File.Delete(spansFile);
-            File.Delete(timesFile);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             Command.Result result = Command.Execute("dotnet", new[] { build.Dll, "from", from.ToString() }, Root,
-                new Dictionary<string, string> { ["BEHAVIOUR_SPANS_FILE"] = spansFile, ["BEHAVIOUR_TIMES_FILE"] = timesFile }, RunLimit);
+                new Dictionary<string, string> { ["BEHAVIOUR_SPANS_FILE"] = spansFile }, RunLimit);
             run.Processes.Add($"{result.Line}: exit code {result.ExitCode}{(result.TimedOut ? " (killed at the time limit)" : "")}, {watch.Elapsed.TotalSeconds:0.0} s");
             if (first)
             {
@@ -261,13 +257,6 @@ public sealed class CorpusFixture
             if (File.Exists(spansFile))
             {
                 run.Spans.AddRange(File.ReadAllLines(spansFile).Select(ParseSpan));
-            }
-            if (File.Exists(timesFile))
-            {
-                foreach (string[] f in File.ReadAllLines(timesFile).Select(l => l.Split('\t')))
-                {
-                    run.Milliseconds[f[0]] = long.Parse(f[1]);
-                }
             }
             List<CaseSection> sections = Parse(result.Stdout);
             int next = from;
