@@ -129,7 +129,7 @@ internal static class Emitter
     {
         var names = new LocalNames(target.Parameters.Select(p => p.Name.TrimStart('@')));
         string receiver = names.Take("this");
-        string callee = EmitAccessor(w, target, name, names);
+        string callee = EmitAccessor(w, target, name, receiver, names);
 
         var arguments = new List<string>();
         if (target.Accessor == AccessorKind.Method)
@@ -158,11 +158,11 @@ internal static class Emitter
     }
 
     /// <summary>The [UnsafeAccessor] extern that reaches a private or protected method, or nothing; returns what the call is made on.</summary>
-    private static string EmitAccessor(Writer w, TargetModel target, string name, LocalNames names)
+    private static string EmitAccessor(Writer w, TargetModel target, string name, string receiver, LocalNames names)
     {
         if (target.Accessor == AccessorKind.None)
         {
-            return target.Receiver == ReceiverKind.None ? target.DeclaringType + "." + target.CallName : names.Receiver + "." + target.CallName;
+            return target.Receiver == ReceiverKind.None ? target.DeclaringType + "." + target.CallName : receiver + "." + target.CallName;
         }
         string first = target.AccessorTypeName.Length > 0
             ? "[global::System.Runtime.CompilerServices.UnsafeAccessorType(" + Literal(target.AccessorTypeName) + ")] object? " + names.Take("type")
@@ -193,35 +193,24 @@ internal static class Emitter
         w.Line("public static " + target.ReturnType + " " + name + typeParameters + "(" + string.Join(", ", parameters) + ")");
         EmitConstraints(w, target);
         w.Open();
+        string traced = name + "_Traced" + typeParameters + "(" + string.Join(", ", Forwarded(target, receiver)) + ")";
+        // The two calls are the two branches, with no return statement between them in a void method: a
+        // [DoesNotReturn] method may not return (CS8763).
         w.Line("if (!global::OtelGen.Tracing.IsEnabled)");
         w.Open();
+        w.Line(returnsValue ? "return " + call + ";" : call + ";");
+        w.Close();
         if (returnsValue)
         {
-            w.Line("return " + call + ";");
-        }
-        else if (DoesNotReturn(target))
-        {
-            // No return statement in a [DoesNotReturn] method (CS8763): the two calls are the two branches.
-            w.Line(call + ";");
-            w.Close();
-            w.Line("else");
-            w.Open();
+            w.Line("return " + traced + ";");
         }
         else
         {
-            w.Line(call + ";");
-            w.Line("return;");
-        }
-        if (DoesNotReturn(target) && !returnsValue)
-        {
-            w.Line(name + "_Traced" + typeParameters + "(" + string.Join(", ", Forwarded(target, receiver)) + ");");
+            w.Line("else");
+            w.Open();
+            w.Line(traced + ";");
             w.Close();
-            w.Close();
-            return;
         }
-        w.Close();
-        string traced = name + "_Traced" + typeParameters + "(" + string.Join(", ", Forwarded(target, receiver)) + ")";
-        w.Line(returnsValue ? "return " + traced + ";" : traced + ";");
         w.Close();
     }
 
@@ -427,9 +416,6 @@ internal static class Emitter
 
         public LocalNames(IEnumerable<string> parameters) => _taken = new HashSet<string>(parameters, StringComparer.Ordinal);
 
-        /// <summary>The receiver's name, once <see cref="Take"/> gave it out (the accessor's call is made on it).</summary>
-        public string Receiver { get; private set; } = "@this";
-
         public string Take(string wanted)
         {
             string candidate = wanted;
@@ -438,12 +424,7 @@ internal static class Emitter
                 candidate += "_";
             }
             _taken.Add(candidate);
-            string name = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(candidate) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + candidate : candidate;
-            if (wanted == "this")
-            {
-                Receiver = name;
-            }
-            return name;
+            return Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(candidate) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + candidate : candidate;
         }
     }
 

@@ -122,9 +122,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 global::MyApp.Extensions.Bump(ref counter);
-                return;
             }
-            Extensions_Bump_Traced(ref counter);
+            else
+            {
+                Extensions_Bump_Traced(ref counter);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -324,9 +326,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.@event();
-                return;
             }
-            Overloads_event_Traced(@this);
+            else
+            {
+                Overloads_event_Traced(@this);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -224,9 +224,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Publish(message);
-                return;
             }
-            BlogStore_Publish_Traced(@this, message);
+            else
+            {
+                BlogStore_Publish_Traced(@this, message);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -161,9 +161,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 global::MyApp.Work.ParallelLoop();
-                return;
             }
-            Work_ParallelLoop_Traced();
+            else
+            {
+                Work_ParallelLoop_Traced();
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -291,9 +293,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 global::MyApp.Work.Queues();
-                return;
             }
-            Work_Queues_Traced();
+            else
+            {
+                Work_Queues_Traced();
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -411,9 +415,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 global::MyApp.Work.StartsThread();
-                return;
             }
-            Work_StartsThread_Traced();
+            else
+            {
+                Work_StartsThread_Traced();
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -451,9 +457,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 global::MyApp.Work.Waits();
-                return;
             }
-            Work_Waits_Traced();
+            else
+            {
+                Work_Waits_Traced();
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

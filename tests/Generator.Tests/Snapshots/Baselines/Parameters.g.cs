@@ -196,9 +196,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Readonly(in value);
-                return;
             }
-            Buffers_Readonly_Traced(@this, in value);
+            else
+            {
+                Buffers_Readonly_Traced(@this, in value);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -316,9 +318,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Swap(ref a, ref b);
-                return;
             }
-            Buffers_Swap_Traced(@this, ref a, ref b);
+            else
+            {
+                Buffers_Swap_Traced(@this, ref a, ref b);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -125,9 +125,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 Ledger_Reset_Call(@this);
-                return;
             }
-            Ledger_Reset_Traced(@this);
+            else
+            {
+                Ledger_Reset_Traced(@this);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -76,9 +76,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Reset();
-                return;
             }
-            Work_Reset_Traced(@this);
+            else
+            {
+                Work_Reset_Traced(@this);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -36,9 +36,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Warm();
-                return;
             }
-            CacheWarmer_Warm_Traced(@this);
+            else
+            {
+                CacheWarmer_Warm_Traced(@this);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -196,9 +198,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Send(to);
-                return;
             }
-            Mailer_Send_Traced(@this, to);
+            else
+            {
+                Mailer_Send_Traced(@this, to);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

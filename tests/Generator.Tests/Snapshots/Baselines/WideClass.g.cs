@@ -36,9 +36,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Handle();
-                return;
             }
-            Listener_Handle_Traced(@this);
+            else
+            {
+                Listener_Handle_Traced(@this);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -76,9 +78,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Cancel();
-                return;
             }
-            OrderService_Cancel_Traced(@this);
+            else
+            {
+                OrderService_Cancel_Traced(@this);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -196,9 +200,11 @@ namespace OtelGen.Generated
             if (!global::OtelGen.Tracing.IsEnabled)
             {
                 @this.Explicit();
-                return;
             }
-            Quiet_Explicit_Traced(@this);
+            else
+            {
+                Quiet_Explicit_Traced(@this);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
