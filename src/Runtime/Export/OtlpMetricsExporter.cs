@@ -27,12 +27,6 @@ public sealed class OtlpMetricsExporterOptions : OtlpOptions
     internal IOtlpSender? Sender { get; set; }
     /// <summary>Read this collector instead of making one from <see cref="Meters"/>.</summary>
     public MetricsCollector? Collector { get; set; }
-    /// <summary>The name this setting had before it moved to <see cref="OtlpOptions.FlushOnProcessExit"/>.</summary>
-    internal bool ExportOnProcessExit
-    {
-        get => FlushOnProcessExit;
-        set => FlushOnProcessExit = value;
-    }
 
     /// <summary>
     /// Reads <c>OTEL_EXPORTER_OTLP_METRICS_ENDPOINT</c> (as is) or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> + <c>/v1/metrics</c>,

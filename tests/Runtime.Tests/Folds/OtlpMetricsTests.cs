@@ -160,7 +160,7 @@ public class OtlpMetricsTests
             Collector = metrics,
             Timeout = TimeSpan.FromSeconds(5),
             ServiceName = "folds-export-test",
-            ExportOnProcessExit = false,
+            FlushOnProcessExit = false,
         }, startThread: false);
         Assert.True(exporter.ExportNow()); // nothing recorded: nothing sent
         Assert.Equal(0, collectorEndpoint.Requests);

@@ -81,7 +81,7 @@ public class OtlpMetricsTimeOrderTests
             Collector = metrics,
             Timeout = TimeSpan.FromSeconds(5),
             ServiceName = "timeorder-test",
-            ExportOnProcessExit = false,
+            FlushOnProcessExit = false,
         }, startThread: false);
         for (int i = 0; i < 3; i++)
         {
