@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using OtelGen.Activities;
 using OtelGen.Export;
 using OtelGen.Folds;
 using OtelGen.Metrics;
@@ -58,6 +59,13 @@ public static class Tracing
     internal static void OnEnd(SpanRecord record) => SpanSink.OnEnd(record);
 
     /// <summary>
+    /// Records the Activities of these ActivitySources as OtelGen spans, as <c>OTELGEN_ACTIVITY_SOURCES</c> does (names,
+    /// or patterns with <c>*</c>; case is ignored), for example <c>Tracing.RecordActivities("System.Net.Http", "Npgsql")</c>.
+    /// Adds to what the environment named. A malformed name is skipped with a warning; nothing is thrown.
+    /// </summary>
+    public static void RecordActivities(params string[] sourceNames) => ActivityInterop.Record(sourceNames ?? Array.Empty<string>());
+
+    /// <summary>
     /// Wires the layers when the assembly loads; the one place that knows them all. Lower layers call up only
     /// through these hooks: the span sink (Core) starts the exporters the environment asks for (Export) once
     /// its ring exists, and hands ended SERVER and CLIENT spans to the runtime metrics (Metrics) and the live
@@ -73,6 +81,9 @@ public static class Tracing
         SpanSink.Hooks.RingReady = ExportStartup.StartFromEnvironment;
         SpanSink.Hooks.ServerOrClientEnded = OnServerOrClientEnd;
         HeadDecision.Hooks.Initial = HeadSampler.InitialDecision;
+        // Not a hook: HttpClient handlers take the context propagator when they are made, so it must be in
+        // place before the first span; the listener reads OTELGEN_ACTIVITY_SOURCES now for the same reason.
+        ActivityInterop.Install();
     }
 
     private static void OnServerOrClientEnd(SpanRecord record)

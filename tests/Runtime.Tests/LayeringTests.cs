@@ -26,6 +26,7 @@ public sealed class LayeringTests
         ("Configuration", new[] { "Configuration" }),
         ("Core", new[] { "Context", "Spans" }),
         ("Sampling", new[] { "Sampling" }),
+        ("Activities", new[] { "Activities" }),
         ("Jobs", new[] { "Jobs" }),
         ("Metrics", new[] { "Metrics" }),
         ("Folds", new[] { "Folds" }),

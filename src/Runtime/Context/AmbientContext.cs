@@ -19,14 +19,27 @@ internal static class AmbientContext
     /// async-local such as a logging scope changed the context, but not ours). Otherwise (a task from
     /// another flow inlined here, or an async continuation) the flow node, then Activity.Current.
     /// </summary>
-    public static SpanContext ResolveParent(SpanStack stack, out ExecutionContext? executionContext, out FlowNode? flow, out Baggage baggage)
+    public static SpanContext ResolveParent(SpanStack stack, out ExecutionContext? executionContext, out FlowNode? flow, out Baggage baggage) =>
+        ResolveParent(stack, out executionContext, out flow, out baggage, out _);
+
+    /// <summary>
+    /// As above, and <paramref name="ambient"/> is <c>Activity.Current</c> as the new span sees it, kept on the span
+    /// so that a later start can tell whether an Activity current then was started inside it. OtelGen's spans
+    /// and library Activities live in two stacks (a thread-static and async-local one of ours, .NET's
+    /// async-local Activity.Current); the parent is whichever is innermost: an Activity started inside our
+    /// span (its parent chain leads to the Activity our span started under) wins over our span, and our span
+    /// wins over the Activity it started under or any Activity further out.
+    /// </summary>
+    public static SpanContext ResolveParent(SpanStack stack, out ExecutionContext? executionContext, out FlowNode? flow, out Baggage baggage, out Activity? ambient)
     {
         executionContext = ExecutionContext.Capture();
         ActiveSpan? top = stack.Top;
         if (top is not null && ReferenceEquals(top.PushedUnder, executionContext))
         {
+            // Nothing async-local changed since the top was pushed: not our flow node, not Activity.Current.
             flow = top.Flow;
             baggage = top.Baggage;
+            ambient = top.AmbientActivity;
             return top.Context;
         }
         FlowNode? node;
@@ -45,19 +58,19 @@ internal static class AmbientContext
             stack.LookedUpFlow = node;
             stack.LookedUpActivity = activity;
         }
+        ambient = activity;
+        flow = node;
         if (top is not null && ReferenceEquals(top.Flow, node))
         {
-            flow = node;
             baggage = top.Baggage;
-            return top.Context;
+            return ReferenceEquals(activity, top.AmbientActivity) ? top.Context : Innermost(top.Context, top.AmbientActivity, activity);
         }
-        flow = node;
         if (node is not null)
         {
             baggage = node.Baggage;
-            return node.Context;
+            return ReferenceEquals(activity, node.AmbientActivity) ? node.Context : Innermost(node.Context, node.AmbientActivity, activity);
         }
-        SpanContext fromActivity = FromActivity(activity);
+        SpanContext fromActivity = FromActivity(Live(activity));
         if (fromActivity.IsValid)
         {
             baggage = Baggage.Empty;
@@ -66,6 +79,91 @@ internal static class AmbientContext
         // Last, the context this process was started with (TRACEPARENT in the environment).
         baggage = TraceContext.ProcessBaggage;
         return TraceContext.ProcessParent;
+    }
+
+    /// <summary>
+    /// Our span (<paramref name="ours"/>, started while <paramref name="startedUnder"/> was Activity.Current) or the
+    /// Activity current now, whichever is inner.
+    /// </summary>
+    private static SpanContext Innermost(in SpanContext ours, Activity? startedUnder, Activity? current)
+    {
+        if (IsInside(current, startedUnder) && FromActivity(Live(current)) is { IsValid: true } inner)
+        {
+            return inner;
+        }
+        return ours;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="activity"/> was started inside a span that began while <paramref name="outer"/> was
+    /// current: its parent chain reaches <paramref name="outer"/> (or its end, when nothing was current). An
+    /// Activity further out (ours started under it, or under one of its children that has since stopped)
+    /// never reaches it. The walk is bounded: library chains are short, and a cycle (a library that reused a
+    /// span id and parented an Activity by itself) must not hang a span start.
+    /// </summary>
+    internal static bool IsInside(Activity? activity, Activity? outer)
+    {
+        if (activity is null || ReferenceEquals(activity, outer))
+        {
+            return false;
+        }
+        Activity? a = activity.Parent;
+        for (int i = 0; i < 64; i++)
+        {
+            if (ReferenceEquals(a, outer))
+            {
+                return true;
+            }
+            if (a is null)
+            {
+                return false;
+            }
+            a = a.Parent;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="activity"/>, or its nearest ancestor that has not stopped: a child Activity that outlives its
+    /// parent puts the stopped parent back as Activity.Current when it stops, and a stopped span is nobody's parent.
+    /// </summary>
+    internal static Activity? Live(Activity? activity)
+    {
+        for (int i = 0; activity is { IsStopped: true } && i < 64; i++)
+        {
+            activity = activity.Parent;
+        }
+        return activity is { IsStopped: true } ? null : activity;
+    }
+
+    /// <summary>
+    /// OtelGen's own innermost context in this flow, Activities left aside: the top of this thread's stack when it
+    /// belongs to the flow, else the flow node. <paramref name="startedUnder"/> is Activity.Current when it began,
+    /// so that a caller holding an Activity can tell which of the two is inner (<see cref="IsInside"/>).
+    /// </summary>
+    internal static bool TryGetOurs(out SpanContext context, out Baggage baggage, out Activity? startedUnder)
+    {
+        SpanStack stack = SpanStack.Current;
+        ActiveSpan? top = stack.Top;
+        FlowNode? node = FlowNode.Current.Value;
+        if (top is not null && (ReferenceEquals(top.PushedUnder, ExecutionContext.Capture()) || ReferenceEquals(top.Flow, node)))
+        {
+            context = top.Context;
+            baggage = top.Baggage;
+            startedUnder = top.AmbientActivity;
+            return context.IsValid;
+        }
+        if (node is not null && node.Context.IsValid)
+        {
+            context = node.Context;
+            baggage = node.Baggage;
+            startedUnder = node.AmbientActivity;
+            return true;
+        }
+        context = default;
+        baggage = Baggage.Empty;
+        startedUnder = null;
+        return false;
     }
 
     /// <summary>The span that enrichment from code should reach, or null.</summary>
@@ -96,7 +194,8 @@ internal static class AmbientContext
         return new SpanContext(
             TraceId.FromActivityTraceId(activity.TraceId),
             SpanId.FromActivitySpanId(activity.SpanId),
-            (byte)(activity.ActivityTraceFlags & ActivityTraceFlags.Recorded),
+            // The sampled flag and W3C's random-trace-id flag (Level 2), which an Activity keeps from a remote parent.
+            (byte)((byte)activity.ActivityTraceFlags & (TraceParent.SampledFlag | TraceParent.RandomTraceIdFlag)),
             activity.TraceStateString,
             isRemote: false);
     }
@@ -104,7 +203,7 @@ internal static class AmbientContext
     /// <summary>Makes <paramref name="span"/> current for the async flow, remembering what to restore.</summary>
     public static void SetFlow(ActiveSpan span, FlowNode? previous, ExecutionContext? before)
     {
-        var node = new FlowNode(span.Context, span, span.Baggage);
+        var node = new FlowNode(span.Context, span, span.Baggage, span.AmbientActivity);
         span.SetsFlow = true;
         span.PreviousFlow = previous;
         span.RestoreTo = before;

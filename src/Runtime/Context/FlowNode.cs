@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading;
 using OtelGen.Spans;
 
@@ -14,9 +15,13 @@ internal sealed class FlowNode
     public readonly SpanContext Context;
     public readonly ActiveSpan? Span;
     public readonly Baggage Baggage;
+    // Activity.Current when the span started: an Activity current later in this flow is inside the span if
+    // its parent chain leads here (see AmbientContext.ResolveParent).
+    public readonly Activity? AmbientActivity;
 
-    public FlowNode(SpanContext context, ActiveSpan? span, Baggage baggage)
+    public FlowNode(SpanContext context, ActiveSpan? span, Baggage baggage, Activity? ambientActivity = null)
     {
+        AmbientActivity = ambientActivity;
         Context = context;
         Span = span;
         Baggage = baggage;

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Generic;
 using OtelGen.Spans;
 
@@ -52,7 +53,7 @@ public static class TraceContext
     public static ContextScope Continue(SpanContext context, Baggage? baggage = null)
     {
         FlowNode? previous = FlowNode.Current.Value;
-        FlowNode.Current.Value = new FlowNode(context, null, baggage ?? Baggage.Empty);
+        FlowNode.Current.Value = new FlowNode(context, null, baggage ?? Baggage.Empty, Activity.Current);
         return new ContextScope(previous);
     }
 
@@ -67,7 +68,7 @@ public static class TraceContext
         }
         FlowNode? previous = FlowNode.Current.Value;
         ActiveSpan? live = AmbientContext.CurrentSpan();
-        FlowNode.Current.Value = new FlowNode(context, live, baggage.With(name, value));
+        FlowNode.Current.Value = new FlowNode(context, live, baggage.With(name, value), Activity.Current);
         return new ContextScope(previous);
     }
 

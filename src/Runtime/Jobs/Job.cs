@@ -72,9 +72,10 @@ public struct Job
         };
         if (SpanSink.IsEnabled && descriptor is not null)
         {
-            SpanContext parent = AmbientContext.ResolveParent(SpanStack.Current, out _, out _, out Baggage baggage);
+            SpanContext parent = AmbientContext.ResolveParent(SpanStack.Current, out _, out _, out Baggage baggage, out System.Diagnostics.Activity? ambient);
             ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(descriptor, descriptor.Name, descriptor.Kind, parent, baggage);
+            span.AmbientActivity = ambient;
             span.Record.StartUnixNano = now;
             span.Record.SetAttribute("job.queue", job._queue);
             job._span = new SpanRef(span);

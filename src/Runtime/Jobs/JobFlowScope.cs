@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System;
 using System.Threading;
 using OtelGen.Context;
@@ -31,14 +32,15 @@ public readonly struct JobFlowScope : IDisposable
         {
             ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(segment, segment.Name, segment.Kind, job.Context, job.Baggage);
+            span.AmbientActivity = Activity.Current;
             _segment = new SpanRef(span);
             _context = span.Context;
-            FlowNode.Current.Value = new FlowNode(span.Context, span, span.Baggage);
+            FlowNode.Current.Value = new FlowNode(span.Context, span, span.Baggage, span.AmbientActivity);
         }
         else
         {
             _context = job.Context;
-            FlowNode.Current.Value = new FlowNode(job.Context, job, job.Baggage);
+            FlowNode.Current.Value = new FlowNode(job.Context, job, job.Baggage, Activity.Current);
         }
         _after = ExecutionContext.Capture();
         _active = true;

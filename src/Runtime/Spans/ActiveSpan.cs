@@ -23,6 +23,9 @@ internal sealed class ActiveSpan
     internal SpanStack? Owner;
     internal bool Optional;
     internal Baggage Baggage = Baggage.Empty;
+    // Activity.Current when this span started: an Activity current later is inside this span if its parent
+    // chain leads here (AmbientContext.ResolveParent).
+    internal Activity? AmbientActivity;
     // The execution context this frame was pushed under, and the flow node current for it.
     internal ExecutionContext? PushedUnder;
     internal FlowNode? Flow;
@@ -101,6 +104,7 @@ internal sealed class ActiveSpan
         Record.ReleaseCollections();
         Record.StatusMessage = null;
         Record.TraceState = null;
+        AmbientActivity = null;
         // A pooled span must not keep the last exception (and all it references) alive until its next use.
         Thrown = null;
         IsOpen = false;

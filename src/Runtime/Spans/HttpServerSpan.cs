@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -100,6 +101,7 @@ public readonly struct HttpServerSpan : IDisposable
             ExecutionContext? executionContext;
             FlowNode? node;
             Baggage baggage;
+            Activity? ambient;
             if (parent.IsValid || !orCurrent)
             {
                 // The parent came with the request: only the flow to restore and its baggage are needed, not
@@ -108,13 +110,15 @@ public readonly struct HttpServerSpan : IDisposable
                 node = FlowNode.Current.Value;
                 baggage = remoteBaggage ?? node?.Baggage ?? Baggage.Empty;
                 resolved = parent;
+                ambient = Activity.Current;
             }
             else
             {
-                resolved = AmbientContext.ResolveParent(SpanStack.Current, out executionContext, out node, out baggage);
+                resolved = AmbientContext.ResolveParent(SpanStack.Current, out executionContext, out node, out baggage, out ambient);
             }
             ActiveSpan span = ActiveSpanPool.Rent();
             span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, resolved, baggage);
+            span.AmbientActivity = ambient;
             if (span.Recording)
             {
                 ApplyRequest(span.Record, request);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading.Tasks;
 using System.Threading;
 using System.Runtime.CompilerServices;
@@ -40,9 +41,10 @@ public ref struct SpanScope
             return default;
         }
         SpanStack stack = SpanStack.Current;
-        SpanContext parent = AmbientContext.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        SpanContext parent = AmbientContext.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage, out Activity? ambient);
         ActiveSpan span = stack.Push();
         span.Begin(descriptor, name, kind, parent, baggage, stack);
+        span.AmbientActivity = ambient;
         if (flow)
         {
             AmbientContext.SetFlow(span, node, executionContext);
@@ -153,10 +155,11 @@ public readonly struct AsyncSpanScope : IDisposable
             return default;
         }
         SpanStack stack = SpanStack.Current;
-        SpanContext parent = AmbientContext.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage);
+        SpanContext parent = AmbientContext.ResolveParent(stack, out ExecutionContext? executionContext, out FlowNode? node, out Baggage baggage, out Activity? ambient);
         ActiveSpan.WatchThrows();
         ActiveSpan span = ActiveSpanPool.Rent();
         span.Begin(descriptor, name, kind, parent, baggage, stack);
+        span.AmbientActivity = ambient;
         AmbientContext.SetFlow(span, node, executionContext);
         return new AsyncSpanScope(span);
     }

@@ -1,0 +1,397 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using OtelGen.Configuration;
+using OtelGen.Context;
+using OtelGen.Spans;
+
+namespace OtelGen.Activities;
+
+/// <summary>
+/// OtelGen's one <see cref="ActivityListener"/>. For the sources the user named (<see cref="ActivitySourceSelection"/>)
+/// it samples with OtelGen's head decision, parents each Activity under the OtelGen span current where it starts,
+/// and when it stops copies it into the ring as a span like any other (kind, status, tags, events, links), so that
+/// folds, the dashboard and OTLP see it. It also listens to <c>System.Net.Http</c>, named or not, for one reason:
+/// HttpClient injects <c>traceparent</c> only through an Activity, so while an OtelGen span is current it asks for
+/// a propagation-only Activity (not recorded, no tags), which <see cref="OutgoingContextPropagator"/> then turns
+/// into OtelGen's context. With no OtelGen span current it asks for nothing.
+/// </summary>
+internal static class ActivityRecorder
+{
+    /// <summary>HttpClient's source (System.Net.Http, .NET 9+): listened to for propagation even when not named.</summary>
+    internal const string HttpClientSource = "System.Net.Http";
+
+    /// <summary>
+    /// The source the OpenTelemetry bridge (OtelGen.OpenTelemetry) re-creates OtelGen's spans under, for the SDK's
+    /// exporters: never recorded here, whatever the selection says, or every span would come round again.
+    /// </summary>
+    internal const string BridgeSource = "OtelGen";
+
+    private static readonly object s_gate = new();
+    private static ActivityListener? s_listener;
+    private static ActivitySourceSelection s_selection = ActivitySourceSelection.Empty;
+    // Per source: recorded (true) or listened to for propagation only (false). Filled by ShouldListenTo,
+    // once per source and listener, so that sampling an Activity costs one lookup, not a name match.
+    private static ConcurrentDictionary<ActivitySource, bool> s_recorded = new();
+    // Parents chosen for Activities whose ids could not be rewritten (ActivityIds.CanRewrite false).
+    private static readonly ConditionalWeakTable<Activity, StrongBox<SpanId>> s_parentOverrides = new();
+
+    [ThreadStatic]
+    private static SpanRecord? t_scratch;
+    [ThreadStatic]
+    private static KeyValue[]? t_attributes;
+
+    /// <summary>The selection in force.</summary>
+    internal static ActivitySourceSelection Selection => s_selection;
+
+    /// <summary>Listens with <paramref name="selection"/> (replacing the listener, so every source is asked again).</summary>
+    internal static void Listen(ActivitySourceSelection selection)
+    {
+        lock (s_gate)
+        {
+            s_selection = selection;
+            var recorded = new ConcurrentDictionary<ActivitySource, bool>();
+            var listener = new ActivityListener
+            {
+                ShouldListenTo = source => ShouldListenTo(source, selection, recorded),
+                Sample = Sample,
+                SampleUsingParentId = SampleUsingParentId,
+                ActivityStarted = OnStarted,
+                ActivityStopped = OnStopped,
+            };
+            ActivityListener? previous = s_listener;
+            s_recorded = recorded;
+            s_listener = listener;
+            ActivitySource.AddActivityListener(listener);
+            previous?.Dispose();
+        }
+    }
+
+    private static bool ShouldListenTo(ActivitySource source, ActivitySourceSelection selection, ConcurrentDictionary<ActivitySource, bool> recorded)
+    {
+        try
+        {
+            if (source.Name == BridgeSource)
+            {
+                return false;
+            }
+            bool record = source.Name.Length > 0 && selection.Matches(source.Name);
+            if (record || source.Name == HttpClientSource)
+            {
+                recorded[source] = record;
+                return true;
+            }
+            return false;
+        }
+        catch
+        {
+            return false;
+        }
+    }
+
+    private static bool IsRecorded(ActivitySource source) => s_recorded.TryGetValue(source, out bool record) && record;
+
+    private static ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
+    {
+        try
+        {
+            if (!SpanSink.IsEnabled)
+            {
+                return ActivitySamplingResult.None;
+            }
+            bool record = IsRecorded(options.Source);
+            SpanContext parent;
+            bool ours;
+            if (options.Parent != default && !IsCurrent(options.Parent))
+            {
+                // A parent the library named (an incoming request's traceparent, a message's context): kept.
+                parent = FromActivityContext(options.Parent);
+                ours = false;
+            }
+            else
+            {
+                parent = ParentWhereStarting(Activity.Current, out ours);
+            }
+            if (!record)
+            {
+                // Propagation only (System.Net.Http not named): an Activity only to carry our context out.
+                return ours ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.None;
+            }
+            TraceId traceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.FromActivityTraceId(options.TraceId);
+            byte flags = HeadDecision.Decide(parent, traceId, out bool recording);
+            if (!recording)
+            {
+                return ActivitySamplingResult.PropagationData;
+            }
+            return (flags & TraceParent.SampledFlag) != 0 ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.AllData;
+        }
+        catch
+        {
+            // Telemetry never throws into the application.
+            return ActivitySamplingResult.None;
+        }
+    }
+
+    private static ActivitySamplingResult SampleUsingParentId(ref ActivityCreationOptions<string> options)
+    {
+        try
+        {
+            if (!SpanSink.IsEnabled || !IsRecorded(options.Source))
+            {
+                return ActivitySamplingResult.None;
+            }
+            if (options.Parent is { } id && ActivityContext.TryParse(id, null, out ActivityContext context))
+            {
+                byte flags = HeadDecision.Decide(FromActivityContext(context), TraceId.FromActivityTraceId(context.TraceId), out bool recording);
+                return !recording ? ActivitySamplingResult.PropagationData
+                    : (flags & TraceParent.SampledFlag) != 0 ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.AllData;
+            }
+            WarnNotW3C(options.Source.Name);
+            return ActivitySamplingResult.None;
+        }
+        catch
+        {
+            return ActivitySamplingResult.None;
+        }
+    }
+
+    private static bool IsCurrent(in ActivityContext parent) =>
+        Activity.Current is { } current && current.TraceId == parent.TraceId && current.SpanId == parent.SpanId;
+
+    /// <summary>
+    /// The parent an Activity starting now, under <paramref name="current"/> (Activity.Current before it), should
+    /// have: OtelGen's innermost span when that is inside <paramref name="current"/> (<paramref name="ours"/>),
+    /// otherwise <paramref name="current"/>'s context (or the process's parent).
+    /// </summary>
+    internal static SpanContext ParentWhereStarting(Activity? current, out bool ours)
+    {
+        current = AmbientContext.Live(current);
+        if (AmbientContext.TryGetOurs(out SpanContext context, out _, out Activity? startedUnder)
+            && (ReferenceEquals(current, startedUnder) || !AmbientContext.IsInside(current, startedUnder)))
+        {
+            ours = true;
+            return context;
+        }
+        ours = false;
+        SpanContext fromActivity = AmbientContext.FromActivity(current);
+        return fromActivity.IsValid ? fromActivity : TraceContext.ProcessParent;
+    }
+
+    private static void OnStarted(Activity activity)
+    {
+        try
+        {
+            if (!SpanSink.IsEnabled)
+            {
+                return;
+            }
+            if (activity.IdFormat != ActivityIdFormat.W3C)
+            {
+                WarnNotW3C(activity.Source.Name);
+                return;
+            }
+            // Only an Activity that took its parent from Activity.Current (or had none) is reparented; one whose
+            // library named a parent (an incoming request, a message) keeps it.
+            Activity? parent = activity.Parent;
+            bool implicitParent = parent is not null || (activity.ParentSpanId == default && !activity.HasRemoteParent);
+            if (!implicitParent)
+            {
+                return;
+            }
+            SpanContext ours = ParentWhereStarting(parent, out bool isOurs);
+            if (!isOurs || !ours.IsValid)
+            {
+                return;
+            }
+            // Sampled as decided for it (by us, or by every listener together); the random flag travels with the trace id.
+            bool sampled = activity.Recorded;
+            if (!ActivityIds.TryReparent(activity, ours, sampled))
+            {
+                s_parentOverrides.AddOrUpdate(activity, new StrongBox<SpanId>(ours.SpanId));
+                return;
+            }
+            if (ours.TraceState is { } state)
+            {
+                activity.TraceStateString = state;
+            }
+        }
+        catch
+        {
+            // Telemetry never throws into the application.
+        }
+    }
+
+    private static void OnStopped(Activity activity)
+    {
+        try
+        {
+            if (!activity.IsAllDataRequested || activity.IdFormat != ActivityIdFormat.W3C || !SpanSink.IsEnabled || !IsRecorded(activity.Source))
+            {
+                return;
+            }
+            SpanRecord record = t_scratch ??= new SpanRecord();
+            Copy(activity, record);
+            SpanSink.OnEnd(record);
+            record.Clear();
+        }
+        catch
+        {
+            // Telemetry never throws into the application.
+        }
+    }
+
+    /// <summary>Copies a stopped Activity into <paramref name="record"/> (cleared first).</summary>
+    internal static void Copy(Activity activity, SpanRecord record)
+    {
+        record.Clear();
+        record.TraceId = TraceId.FromActivityTraceId(activity.TraceId);
+        record.SpanId = SpanId.FromActivitySpanId(activity.SpanId);
+        record.ParentSpanId = s_parentOverrides.TryGetValue(activity, out StrongBox<SpanId>? box) ? box.Value : SpanId.FromActivitySpanId(activity.ParentSpanId);
+        if (record.ParentSpanId == record.SpanId)
+        {
+            // A library that reused a span id made the Activity its own parent: exported as a root of its trace
+            // rather than as a cycle that no backend can draw.
+            Diagnostics.Warn($"an Activity of source '{activity.Source.Name}' has its own span id as parent id; OtelGen exports it without a parent.");
+            record.ParentSpanId = default;
+        }
+        record.ParentIsRemote = activity.HasRemoteParent;
+        record.TraceFlags = (byte)activity.ActivityTraceFlags;
+        record.TraceState = activity.TraceStateString;
+        record.Name = activity.DisplayName;
+        record.Kind = KindOf(activity.Kind);
+        record.StartUnixNano = UnixNanos(activity.StartTimeUtc);
+        record.EndUnixNano = record.StartUnixNano + activity.Duration.Ticks * 100;
+        record.StatusCode = activity.Status switch
+        {
+            ActivityStatusCode.Ok => SpanStatusCode.Ok,
+            ActivityStatusCode.Error => SpanStatusCode.Error,
+            _ => SpanStatusCode.Unset,
+        };
+        record.StatusMessage = activity.Status == ActivityStatusCode.Error ? activity.StatusDescription : null;
+        foreach (ref readonly KeyValuePair<string, object?> tag in activity.EnumerateTagObjects())
+        {
+            if (tag.Value is null)
+            {
+                continue;
+            }
+            // Instrumentations older than ActivityStatusCode report status as otel.status_code/description tags.
+            if (tag.Key == "otel.status_code")
+            {
+                if (record.StatusCode == SpanStatusCode.Unset && tag.Value is string code)
+                {
+                    record.StatusCode = code == "ERROR" ? SpanStatusCode.Error : code == "OK" ? SpanStatusCode.Ok : SpanStatusCode.Unset;
+                }
+                continue;
+            }
+            if (tag.Key == "otel.status_description")
+            {
+                record.StatusMessage ??= tag.Value as string;
+                continue;
+            }
+            if (TryConvert(tag.Value, out AttributeValue value))
+            {
+                record.SetAttribute(tag.Key, value);
+            }
+        }
+        foreach (ref readonly ActivityEvent e in activity.EnumerateEvents())
+        {
+            int count = CopyTags(e.EnumerateTagObjects());
+            record.AddEvent(e.Name, UnixNanos(e.Timestamp.UtcDateTime), t_attributes.AsSpan(0, count));
+        }
+        foreach (ref readonly ActivityLink link in activity.EnumerateLinks())
+        {
+            int count = CopyTags(link.EnumerateTagObjects());
+            ActivityContext c = link.Context;
+            record.AddLink(TraceId.FromActivityTraceId(c.TraceId), SpanId.FromActivitySpanId(c.SpanId), (byte)c.TraceFlags, c.TraceState, t_attributes.AsSpan(0, count), c.IsRemote);
+        }
+        if (record.StatusCode == SpanStatusCode.Error && !record.TryGetAttribute("error.type", out _))
+        {
+            // OtelGen's own failed spans always say why (error.type); a library that only set the status says less.
+            record.SetAttribute("error.type", "_OTHER");
+        }
+    }
+
+    private static int CopyTags(Activity.Enumerator<KeyValuePair<string, object?>> tags)
+    {
+        KeyValue[] buffer = t_attributes ??= new KeyValue[16];
+        int count = 0;
+        foreach (ref readonly KeyValuePair<string, object?> tag in tags)
+        {
+            if (tag.Value is null || !TryConvert(tag.Value, out AttributeValue value))
+            {
+                continue;
+            }
+            if (count == buffer.Length)
+            {
+                if (count >= SpanRecord.MaxAttributes)
+                {
+                    break;
+                }
+                Array.Resize(ref buffer, count * 2);
+                t_attributes = buffer;
+            }
+            buffer[count++] = new KeyValue(tag.Key, value);
+        }
+        return count;
+    }
+
+    /// <summary>An Activity tag's value as an OTLP attribute value; anything else becomes its text.</summary>
+    internal static bool TryConvert(object value, out AttributeValue result)
+    {
+        switch (value)
+        {
+            case string s: result = AttributeValue.Of(s); return true;
+            case bool b: result = AttributeValue.Of(b); return true;
+            case int i: result = AttributeValue.Of(i); return true;
+            case long l: result = AttributeValue.Of(l); return true;
+            case double d: result = AttributeValue.Of(d); return true;
+            case short s16: result = AttributeValue.Of(s16); return true;
+            case byte u8: result = AttributeValue.Of(u8); return true;
+            case sbyte s8: result = AttributeValue.Of(s8); return true;
+            case ushort u16: result = AttributeValue.Of(u16); return true;
+            case uint u32: result = AttributeValue.Of(u32); return true;
+            case ulong u64: result = AttributeValue.Of(unchecked((long)u64)); return true;
+            case float f: result = AttributeValue.Of(f); return true;
+            case decimal m: result = AttributeValue.Of((double)m); return true;
+            case char c: result = AttributeValue.Of(c); return true;
+            case string[] strings: result = AttributeValue.Of(strings); return true;
+            case bool[] bools: result = AttributeValue.Of(bools); return true;
+            case long[] longs: result = AttributeValue.Of(longs); return true;
+            case int[] ints: result = AttributeValue.Of(Array.ConvertAll(ints, x => (long)x)); return true;
+            case double[] doubles: result = AttributeValue.Of(doubles); return true;
+        }
+        try
+        {
+            result = AttributeValue.Of(value.ToString());
+            return true;
+        }
+        catch
+        {
+            result = default;
+            return false;
+        }
+    }
+
+    internal static SpanKind KindOf(ActivityKind kind) => kind switch
+    {
+        ActivityKind.Server => SpanKind.Server,
+        ActivityKind.Client => SpanKind.Client,
+        ActivityKind.Producer => SpanKind.Producer,
+        ActivityKind.Consumer => SpanKind.Consumer,
+        _ => SpanKind.Internal,
+    };
+
+    private static long UnixNanos(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    private static SpanContext FromActivityContext(in ActivityContext context) => new(
+        TraceId.FromActivityTraceId(context.TraceId),
+        SpanId.FromActivitySpanId(context.SpanId),
+        (byte)((byte)context.TraceFlags & TraceParent.KnownFlags),
+        context.TraceState,
+        context.IsRemote);
+
+    private static void WarnNotW3C(string source) =>
+        Diagnostics.Warn($"an Activity of source '{source}' uses the hierarchical id format, which OpenTelemetry cannot carry; OtelGen does not record it (set Activity.DefaultIdFormat = ActivityIdFormat.W3C, the default since .NET 5).");
+}
