@@ -205,6 +205,18 @@ internal static class ActivityRecorder
             {
                 return;
             }
+            if (!activity.IsAllDataRequested && !activity.Recorded)
+            {
+                // Nobody records it (HttpClient's propagation-only Activity): it stands in for our span, with our
+                // span's own ids, so that whatever sends it (the default propagator captured by a handler made
+                // before OtelGen loaded, the OpenTelemetry SDK's, a library reading Activity.Current.Id) sends a
+                // span that is exported. It is never exported itself, so the repeated span id is never seen.
+                if (ActivityIds.TrySetIds(activity, ours.TraceId, ours.SpanId, default, ours.TraceFlags, ours.IsSampled) && ours.TraceState is { } standInState)
+                {
+                    activity.TraceStateString = standInState;
+                }
+                return;
+            }
             // Sampled as decided for it (by us, or by every listener together); the random flag travels with the trace id.
             bool sampled = activity.Recorded;
             if (!ActivityIds.TryReparent(activity, ours, sampled))
