@@ -99,6 +99,27 @@ public sealed class WorkflowTests : IClassFixture<PostgresDatabase>, IAsyncLifet
     }
 
     [Fact]
+    public async Task WithNpgsqlRecorded_ItsCommandActivity_IsAChildOfTheEffectSpan_WithTheDatabaseAttributes()
+    {
+        // Issue #23 item 1 against the real server: the Npgsql driver's own Activity (source "Npgsql"), recorded
+        // because it is named, hangs under OtelGen's [Effect] span in the same trace.
+        Tracing.RecordActivities("Npgsql");
+        string queue = NewQueue();
+        (long id, SpanContext creator) = await CreateUnderRemoteParentAsync("order", "{\"order\":\"n-1\",\"amount\":1}", queue);
+
+        static bool FromNpgsql(SpanRecord s) => s.Descriptor is null && s.Name != "test.creator";
+        List<SpanRecord> spans = RingSpans.Of(creator.TraceId, s => s.Any(x => x.Name == "db.create_execution") && s.Any(FromNpgsql));
+        SpanRecord effect = Assert.Single(spans, s => s.Name == "db.create_execution");
+        SpanRecord command = Assert.Single(spans, FromNpgsql);
+        Assert.Equal(effect.SpanId, command.ParentSpanId);
+        Assert.Equal(SpanKind.Client, command.Kind);
+        Assert.Equal("postgresql", command.Attribute("db.system.name").AsString());
+        Assert.Contains("INSERT INTO executions", command.Attribute("db.query.text").AsString());
+        Assert.True(command.StartUnixNano >= effect.StartUnixNano && command.EndUnixNano <= effect.EndUnixNano, RingSpans.Describe(spans));
+        Assert.True(id > 0);
+    }
+
+    [Fact]
     public async Task AWorker_ContinuesTheCreatorsTrace_AndChildExecutionsInheritIt()
     {
         string queue = NewQueue();
