@@ -7,13 +7,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OtelGen.AspNetCore.Dashboard;
 using OtelGen.AspNetCore.Server;
+using OtelGen.Logging;
 
 namespace OtelGen.AspNetCore;
 
 /// <summary>
 /// One call wires OtelGen into an ASP.NET Core app:
 /// <code>
-/// builder.Services.AddOtelGen();      // SERVER span per request, HttpClient propagation, dashboard feed
+/// builder.Services.AddOtelGen();      // SERVER span per request, HttpClient propagation, log correlation, dashboard feed
 /// app.MapOtelGenDashboard();          // GET /otel, /otel/stream, /metrics
 /// </code>
 /// </summary>
@@ -21,8 +22,10 @@ public static class OtelGenServiceCollectionExtensions
 {
     /// <summary>
     /// Makes every request a SERVER span (the middleware goes first in the pipeline, so it sees the
-    /// whole request), adds the propagating handler to every <c>IHttpClientFactory</c> client, and
-    /// starts the feed the dashboard reads (per-route numbers counted live as requests end).
+    /// whole request), adds the propagating handler to every <c>IHttpClientFactory</c> client, makes log
+    /// scopes carry OtelGen's span ids instead of the host's request Activity's (<c>OtelGen.Logging</c>'s
+    /// <c>AddOtelGen</c> on the logging builder), and starts the feed the dashboard reads (per-route numbers
+    /// counted live as requests end).
     /// </summary>
     public static IServiceCollection AddOtelGen(this IServiceCollection services, Action<OtelGenAspNetCoreOptions>? configure = null)
     {
@@ -32,6 +35,8 @@ public static class OtelGenServiceCollectionExtensions
         {
             options.Configure(configure);
         }
+        // SpanId/TraceId/ParentId in log scopes (the host's ActivityTrackingOptions) name OtelGen's spans.
+        services.AddLogging(static logging => logging.AddOtelGen());
         services.TryAddSingleton(_ => new TraceFeed(Tracing.Ring));
         services.TryAddSingleton<DashboardMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerSpanStartupFilter>());
