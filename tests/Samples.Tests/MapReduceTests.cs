@@ -79,13 +79,17 @@ public sealed class MapReduceTests : IClassFixture<NativeMapReduce>
         long expected = Enumerable.Range(0, 300).Where(i => i != 7).Sum(i => Agent.Map(i, 10, new HashSet<long>()));
         Assert.Equal(expected, summary.Result);
 
-        // Logs through Microsoft.Extensions.Logging carry the ids: the job's lines, and an agent's failure line.
-        Assert.Contains($"trace_id={summary.TraceId} span_id={summary.JobSpan} job starts", output);
-        Assert.Contains($"trace_id={summary.TraceId} span_id={summary.JobSpan} job done", output);
+        // Logs through Microsoft.Extensions.Logging carry the ids (OtelGen.Logging, .NET's scope text): the job's
+        // lines (its span is the root), an agent's line (its task span, child of the map phase in the other
+        // process), and an agent's failure line (an item span, child of that agent's task span).
+        Assert.Contains($"=> SpanId:{summary.JobSpan}, TraceId:{summary.TraceId}, ParentId:0000000000000000 job starts", output);
+        Assert.Contains($"=> SpanId:{summary.JobSpan}, TraceId:{summary.TraceId}, ParentId:0000000000000000 job done", output);
+        string[] taskSpans = summary.AgentResults.Select(a => a.Task!.Split('-')[2]).ToArray();
         string failure = Assert.Single(output.Split('\n'), l => l.Contains("item 7 failed"));
-        Assert.Contains($"trace_id={summary.TraceId} span_id=", failure);
+        Assert.Contains($", TraceId:{summary.TraceId}, ParentId:", failure);
+        Assert.Contains(taskSpans, task => failure.Contains($"ParentId:{task} item 7 failed"));
         string agentZeroTask = summary.AgentResults.Single(a => a.Agent == 0).Task!.Split('-')[2];
-        Assert.Contains($"trace_id={summary.TraceId} span_id={agentZeroTask} agent 0 maps items", output);
+        Assert.Contains($"=> SpanId:{agentZeroTask}, TraceId:{summary.TraceId}, ParentId:{summary.MapSpan} agent 0 maps items", output);
     }
 
     [Fact]
