@@ -21,6 +21,9 @@ public sealed class OtlpExporter : IDisposable
     private static readonly List<OtlpExporter> s_started = new();
     private static readonly double s_nanosPerTick = 1e9 / Stopwatch.Frequency;
     private static OtlpExporter? s_current;
+    // The OTLP/HTTP exporter OTEL_EXPORTER_OTLP_ENDPOINT started (not one started from code): the one the
+    // OpenTelemetry bridge stops (StopFromEnvironment).
+    private static OtlpExporter? s_fromEnvironment;
     private static bool s_processExitHooked;
 
     private readonly SpanRing _ring;
@@ -227,7 +230,11 @@ public sealed class OtlpExporter : IDisposable
     /// <summary>Shuts down within the batch deadline (<see cref="OtlpExporterOptions.BatchDeadline"/>).</summary>
     public void Dispose() => Shutdown(_options.BatchDeadline);
 
-    internal static void StartFromEnvironment(SpanRing ring)
+    /// <summary>
+    /// Starts the exporters the environment asks for: OTLP/HTTP when an endpoint is set (unless <paramref name="endpoint"/>
+    /// is false: the OpenTelemetry SDK exports the spans, see <see cref="ExportStartup.HandTracesToSdk"/>) and the file one.
+    /// </summary>
+    internal static void StartFromEnvironment(SpanRing ring, bool endpoint = true)
     {
         try
         {
@@ -237,22 +244,53 @@ public sealed class OtlpExporter : IDisposable
                 return;
             }
             OtlpExporterOptions options = OtlpExporterOptions.FromEnvironment();
-            if (options.Endpoint is not null)
+            bool http = endpoint && options.Endpoint is not null;
+            if (http)
             {
-                OtlpExporterOptions http = options.Clone();
-                http.FilePath = null;
-                StartOn(ring, http, replaceCurrent: true);
+                OtlpExporterOptions httpOptions = options.Clone();
+                httpOptions.FilePath = null;
+                OtlpExporter? started = StartOn(ring, httpOptions, replaceCurrent: true);
+                lock (s_gate)
+                {
+                    s_fromEnvironment = started;
+                }
             }
             if (options.FilePath is not null)
             {
                 OtlpExporterOptions file = options.Clone();
                 file.Endpoint = null;
-                StartOn(ring, file, replaceCurrent: options.Endpoint is null);
+                StartOn(ring, file, replaceCurrent: !http);
             }
         }
         catch (Exception e)
         {
             Diagnostics.Warn("could not start the OTLP exporter from the environment: " + e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Stops the OTLP/HTTP exporter that the environment started on <paramref name="ring"/>, if it still runs, without
+    /// draining it, and returns its cursor (at the first span it had not sent, still holding the ring back) for the
+    /// reader that takes its place; null when there is none. A batch in flight is abandoned, as in a hand-over between
+    /// exporters. Exporters started from code and the file exporter keep running.
+    /// </summary>
+    internal static SpanRingCursor? StopFromEnvironment(SpanRing ring)
+    {
+        lock (s_gate)
+        {
+            OtlpExporter? exporter = s_fromEnvironment;
+            s_fromEnvironment = null;
+            if (exporter is null || exporter._ring != ring || !s_started.Contains(exporter))
+            {
+                return null;
+            }
+            SpanRingCursor cursor = exporter.HandOver();
+            s_started.Remove(exporter);
+            if (s_current == exporter)
+            {
+                Volatile.Write(ref s_current, null);
+            }
+            return cursor;
         }
     }
 
