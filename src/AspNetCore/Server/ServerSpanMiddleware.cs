@@ -19,6 +19,11 @@ namespace OtelGen.AspNetCore.Server;
 /// Activity's trace, so logs that read <c>Activity.Current</c> and our spans agree on the trace id;
 /// with a valid traceparent both are children of the same remote parent. The Activity is never the
 /// parent of our span, so there is exactly one SERVER root in our ring.
+/// When the host's request Activity is recorded by someone (a listener of the <c>Microsoft.AspNetCore</c> source asked
+/// for all its data: the OpenTelemetry SDK's ASP.NET Core instrumentation, or OtelGen itself when
+/// <c>OTELGEN_ACTIVITY_SOURCES</c> names <c>Microsoft.AspNetCore</c>), that Activity is the request's SERVER span and
+/// this middleware starts none: a second SERVER span for the same request would be a duplicate. OtelGen's spans in
+/// the request then find the Activity as <c>Activity.Current</c> and become its children.
 /// </summary>
 internal sealed class ServerSpanMiddleware
 {
@@ -36,12 +41,25 @@ internal sealed class ServerSpanMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         // The dashboard and scrapes are not traced: watching would otherwise fill what is watched.
-        if (!Tracing.IsEnabled || context.Request.Path.StartsWithSegments(_dashboardPath) || context.Request.Path.StartsWithSegments(_metricsPath))
+        if (!Tracing.IsEnabled || context.Request.Path.StartsWithSegments(_dashboardPath) || context.Request.Path.StartsWithSegments(_metricsPath)
+            || HostActivityIsRecorded(context))
         {
             return _next(context);
         }
         return TraceAsync(context);
     }
+
+    /// <summary>
+    /// Whether someone records the host's request Activity, which then is the request's SERVER span (see the class
+    /// comment). Asked once the host has started it, so every listener's sampling decision is in. Only an Activity
+    /// that came from its source counts: when no listener wants one, the host may still make one with
+    /// <c>new Activity(...)</c> (for log scopes, or for a DiagnosticListener subscriber), and such an Activity says
+    /// <see cref="Activity.IsAllDataRequested"/> by default and <see cref="Activity.Recorded"/> whenever the incoming
+    /// traceparent was sampled, though nobody exports it. For one from the source, <see cref="Activity.IsAllDataRequested"/>
+    /// is the listeners' decision (AllData or AllDataAndRecorded; a sampled-out one is propagation-only).
+    /// </summary>
+    internal static bool HostActivityIsRecorded(HttpContext context) =>
+        HostActivity(context) is { IsAllDataRequested: true } activity && activity.Source.Name.Length > 0;
 
     private async Task TraceAsync(HttpContext context)
     {
