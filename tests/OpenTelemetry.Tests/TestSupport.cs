@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using OtelGen.Export;
+using OtelGen.Spans;
+using OtelGen.TestSupport;
+using Xunit;
+
+// The span ring, the bridge, ActivityListeners and OtelGen's exporters are process-wide: one test at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace OtelGen.OpenTelemetry.Tests;
+
+/// <summary>
+/// OtelGen's own OTLP export from the environment, as an app that sets <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> for the SDK
+/// has it: the variable names a loopback collector, set before anything touches OtelGen, and the exporter starts with
+/// the ring, before any TracerProvider with <c>AddOtelGen()</c> exists.
+/// </summary>
+internal static class EnvironmentExport
+{
+    /// <summary>The fake collector OTEL_EXPORTER_OTLP_ENDPOINT points at.</summary>
+    internal static OtlpListener Collector { get; private set; } = null!;
+
+    /// <summary>The exporter the environment started (before any bridge).</summary>
+    internal static OtlpExporter? StartedFromEnvironment { get; private set; }
+
+    /// <summary>A span OtelGen's exporter sent to <see cref="Collector"/> before any bridge: the collector works.</summary>
+    internal static string? ControlSpanId { get; private set; }
+
+    private static int s_controlled;
+
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void Start()
+    {
+        Collector = new OtlpListener();
+        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT", Collector.Endpoint);
+        Environment.SetEnvironmentVariable("OTEL_SERVICE_NAME", "otelgen-opentelemetry-tests");
+        // The ring's first touch reads the environment and starts the exporter.
+        _ = Tracing.Ring;
+        StartedFromEnvironment = OtlpExporter.Current;
+    }
+
+    /// <summary>
+    /// Before the first TracerProvider with AddOtelGen(): one span sent by OtelGen's own exporter reaches the collector
+    /// (so that "nothing arrived" later means the exporter stopped, not that it never worked).
+    /// </summary>
+    internal static void EnsureControl()
+    {
+        if (Interlocked.Exchange(ref s_controlled, 1) != 0)
+        {
+            return;
+        }
+        using (SpanScope span = Tracer.StartSpan("control.before.bridge"))
+        {
+            ControlSpanId = span.Context.SpanId.ToHexString();
+        }
+        Tracing.Flush(TimeSpan.FromSeconds(10));
+        Collector.WaitFor(1, TimeSpan.FromSeconds(5));
+    }
+}
+
+/// <summary>Ids as the SDK's Activities spell them.</summary>
+internal static class Hex
+{
+    internal static string Of(TraceId id) => id.ToHexString();
+
+    internal static string Of(SpanId id) => id.IsValid ? id.ToHexString() : "0000000000000000";
+
+    internal static string ParentOf(Activity activity) => activity.ParentSpanId.ToHexString();
+}
+
+/// <summary>
+/// A loopback HTTP/1.1 server that answers 200 and keeps every header line of each request as sent, repeated ones
+/// included (a request carrying two traceparent headers shows both).
+/// </summary>
+internal sealed class HeaderRecorder : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly List<List<KeyValuePair<string, string>>> _requests = new();
+    private readonly CancellationTokenSource _stop = new();
+
+    public HeaderRecorder()
+    {
+        _listener.Start();
+        Url = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/";
+        _ = Task.Run(AcceptAsync);
+    }
+
+    public string Url { get; }
+
+    public List<List<KeyValuePair<string, string>>> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _requests.ToList();
+            }
+        }
+    }
+
+    /// <summary>Every value of header <paramref name="name"/> in request <paramref name="request"/>.</summary>
+    public static List<string> Values(List<KeyValuePair<string, string>> request, string name) =>
+        request.Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).ToList();
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch
+            {
+                return;
+            }
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                NetworkStream stream = client.GetStream();
+                var reader = new StreamReader(stream, Encoding.ASCII);
+                var headers = new List<KeyValuePair<string, string>>();
+                string? line = await reader.ReadLineAsync();
+                while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
+                {
+                    int colon = line.IndexOf(':');
+                    headers.Add(new KeyValuePair<string, string>(line[..colon].Trim(), line[(colon + 1)..].Trim()));
+                }
+                lock (_requests)
+                {
+                    _requests.Add(headers);
+                }
+                byte[] response = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+                await stream.WriteAsync(response);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+    }
+}
