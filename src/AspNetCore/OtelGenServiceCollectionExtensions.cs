@@ -24,8 +24,8 @@ public static class OtelGenServiceCollectionExtensions
     /// Makes every request a SERVER span (the middleware goes first in the pipeline, so it sees the
     /// whole request), adds the propagating handler to every <c>IHttpClientFactory</c> client, makes log
     /// scopes carry OtelGen's span ids instead of the host's request Activity's (<c>OtelGen.Logging</c>'s
-    /// <c>AddOtelGen</c> on the logging builder), and starts the feed the dashboard reads (per-route numbers
-    /// counted live as requests end).
+    /// scope provider, under the host's <c>ActivityTrackingOptions</c>), and starts the feed the dashboard
+    /// reads (per-route numbers counted live as requests end).
     /// </summary>
     public static IServiceCollection AddOtelGen(this IServiceCollection services, Action<OtelGenAspNetCoreOptions>? configure = null)
     {
@@ -35,8 +35,8 @@ public static class OtelGenServiceCollectionExtensions
         {
             options.Configure(configure);
         }
-        // SpanId/TraceId/ParentId in log scopes (the host's ActivityTrackingOptions) name OtelGen's spans.
-        services.AddLogging(static logging => logging.AddOtelGen());
+        // SpanId/TraceId/ParentId in log scopes (the host's ActivityTrackingOptions, as the app leaves or sets them) name OtelGen's spans.
+        OtelGenLoggingBuilderExtensions.AddScopeProvider(services);
         services.TryAddSingleton(_ => new TraceFeed(Tracing.Ring));
         services.TryAddSingleton<DashboardMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerSpanStartupFilter>());

@@ -38,17 +38,10 @@ public static class OtelGenLoggingBuilderExtensions
     public static ILoggingBuilder AddOtelGen(this ILoggingBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        IServiceCollection services = builder.Services;
-        for (int i = 0; i < services.Count; i++)
+        if (!AddScopeProvider(builder.Services))
         {
-            if (services[i].ServiceType == typeof(Registered))
-            {
-                return builder;
-            }
+            return builder;
         }
-        services.AddSingleton<Registered>();
-        // LoggerFactory takes the scope provider from the container instead of making its own from the options.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExternalScopeProvider, OtelGenScopeProvider>());
         builder.Configure(static options =>
         {
             if (options.ActivityTrackingOptions == ActivityTrackingOptions.None)
@@ -57,6 +50,26 @@ public static class OtelGenLoggingBuilderExtensions
             }
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Registers the scope provider alone, leaving ActivityTrackingOptions as configured: for OtelGen.AspNetCore,
+    /// whose host has set them already (so a <c>None</c> the app sets is kept wherever it sets it). False when
+    /// already registered.
+    /// </summary>
+    internal static bool AddScopeProvider(IServiceCollection services)
+    {
+        for (int i = 0; i < services.Count; i++)
+        {
+            if (services[i].ServiceType == typeof(Registered))
+            {
+                return false;
+            }
+        }
+        services.AddSingleton<Registered>();
+        // LoggerFactory takes the scope provider from the container instead of making its own from the options.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExternalScopeProvider, OtelGenScopeProvider>());
+        return true;
     }
 
     /// <summary>Marks a service collection that <see cref="AddOtelGen"/> has already set up.</summary>
