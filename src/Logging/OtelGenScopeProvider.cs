@@ -81,17 +81,8 @@ public sealed class OtelGenScopeProvider : IExternalScopeProvider
         Activity? activity = Activity.Current;
         SpanContext context = TraceContext.Current;
         bool ours = context.IsValid && !context.IsRemote;
-        if (activity is not null && (!ours || Is(activity, context)))
-        {
-            ReportActivity(activity, callback, state);
-            return;
-        }
-        if (!ours)
-        {
-            return;
-        }
         // The open span behind the context, for ParentId and tags (not public on SpanHandle: read internally).
-        ActiveSpan? span = AmbientContext.CurrentSpan();
+        ActiveSpan? span = ours ? AmbientContext.CurrentSpan() : null;
         SpanId parent = default;
         bool live = false;
         if (span is not null)
@@ -103,10 +94,15 @@ public sealed class OtelGenScopeProvider : IExternalScopeProvider
                 parent = default;
             }
         }
+        // An open OtelGen span is the innermost (an Activity that stands in for it carries its ids, and gets its scope);
+        // otherwise an Activity is (one started inside our span, one with none of ours around it): .NET's answer.
         if (!live && activity is not null)
         {
-            // Not a span of ours that is still open (a stopped Activity's live parent, say): .NET's answer.
             ReportActivity(activity, callback, state);
+            return;
+        }
+        if (!ours)
+        {
             return;
         }
         if (_ids != ActivityTrackingOptions.None)
@@ -176,11 +172,6 @@ public sealed class OtelGenScopeProvider : IExternalScopeProvider
             }
         }
     }
-
-    private static bool Is(Activity activity, in SpanContext context) =>
-        activity.IdFormat == ActivityIdFormat.W3C &&
-        SpanId.FromActivitySpanId(activity.SpanId) == context.SpanId &&
-        TraceId.FromActivityTraceId(activity.TraceId) == context.TraceId;
 
     private static void Give<TState>(Action<object?, TState> callback, object scope, TState state)
     {

@@ -225,6 +225,32 @@ public sealed class ScopeTests
     }
 
     [Fact]
+    public void An_Activity_that_stands_in_for_the_span_gives_the_spans_own_scope()
+    {
+        // HttpClient's Activity when nobody records it: OtelGen gives it the span's own ids, so whatever sends it
+        // sends an exported span. A line logged inside it is the span's line, ParentId included.
+        using var http = new ActivitySource("System.Net.Http");
+        (ILoggerFactory factory, CapturingProvider provider) = WithOtelGen();
+        using (factory)
+        {
+            ILogger log = factory.CreateLogger("test");
+            Activity? standIn = null;
+            SpanContext span = default;
+            SpanContext outer = Work.Around(() => span = Work.Around(() =>
+            {
+                standIn = http.StartActivity("System.Net.Http.HttpRequestOut");
+                log.LogInformation("inside the stand-in");
+                standIn?.Stop();
+            }));
+
+            Assert.NotNull(standIn);
+            Assert.Equal(outer.SpanId, Recorded.Span(span).ParentSpanId);
+            Assert.Equal(span.SpanId.ToHexString(), standIn!.SpanId.ToHexString());
+            AssertIds(provider.Single("inside the stand-in"), span, Recorded.Span(span).ParentSpanId);
+        }
+    }
+
+    [Fact]
     public void After_a_span_ends_the_ids_go_back_to_the_outer_span_and_then_to_none()
     {
         (ILoggerFactory factory, CapturingProvider provider) = WithOtelGen();
