@@ -139,6 +139,10 @@ internal static class Work
         return (TraceContext.Current, library);
     }
 
+    /// <summary>Runs <paramref name="body"/> inside a span with the <c>order.id</c> attribute.</summary>
+    [Traced]
+    public static void TaggedAround(Action body, [Tag("order.id")] long orderId) => body();
+
     /// <summary>Runs <paramref name="body"/> inside a span.</summary>
     [Traced]
     public static SpanContext Around(Action body)
