@@ -56,20 +56,15 @@ public sealed class BridgeTests
         EnvironmentExport.EnsureControl();
     }
 
-    private static List<Activity> OfTrace(IEnumerable<Activity> exported, TraceId traceId)
-    {
-        lock (exported)
-        {
-            return exported.Where(a => a.TraceId.ToHexString() == traceId.ToHexString()).ToList();
-        }
-    }
+    private static List<Activity> OfTrace(ExportedActivities exported, TraceId traceId) =>
+        exported.Snapshot().Where(a => a.TraceId.ToHexString() == traceId.ToHexString()).ToList();
 
     private static List<SpanRecord> Recorded(TraceId traceId) => Tracing.Ring.Snapshot().Where(s => s.TraceId == traceId).ToList();
 
     [Fact]
     public async Task Spans_reach_the_SDK_with_their_ids_parents_names_kinds_attributes_events_links_status_and_times()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedActivities();
         var threads = new ThreadRecordingProcessor();
         using TracerProvider provider = Sdk.CreateTracerProviderBuilder()
             .AddOtelGen()
@@ -174,7 +169,7 @@ public sealed class BridgeTests
     [Fact]
     public void A_span_continuing_a_remote_parent_keeps_that_parent_and_its_tracestate()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedActivities();
         using TracerProvider provider = Sdk.CreateTracerProviderBuilder().AddOtelGen().AddInMemoryExporter(exported).Build()!;
         TraceId traceId = TraceId.NewRandom();
         SpanId remote = SpanId.NewRandom();
@@ -192,7 +187,7 @@ public sealed class BridgeTests
     [Fact]
     public void ForceFlush_hands_over_every_span_recorded_before_it_even_when_the_exporter_comes_first()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedActivities();
         // The exporter's processor is added before AddOtelGen(), so the SDK flushes it first; its own schedule (10 min)
         // never sends anything during the test.
         using TracerProvider provider = Sdk.CreateTracerProviderBuilder()
@@ -207,7 +202,7 @@ public sealed class BridgeTests
     [Fact]
     public void Dispose_hands_over_every_span_recorded_before_it_while_the_exporters_still_take_spans()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedActivities();
         TracerProvider provider = Sdk.CreateTracerProviderBuilder()
             .AddProcessor(new BatchActivityExportProcessor(new InMemoryExporter<Activity>(exported), maxQueueSize: 8192, scheduledDelayMilliseconds: 600_000))
             .AddOtelGen()
@@ -232,8 +227,8 @@ public sealed class BridgeTests
     [Fact]
     public void Each_provider_gets_each_span_once_and_a_later_bridge_takes_up_where_the_last_stopped()
     {
-        var first = new List<Activity>();
-        var second = new List<Activity>();
+        var first = new ExportedActivities();
+        var second = new ExportedActivities();
         TracerProvider a = Sdk.CreateTracerProviderBuilder().AddOtelGen().AddInMemoryExporter(first).Build()!;
         TracerProvider b = Sdk.CreateTracerProviderBuilder().AddOtelGen().AddInMemoryExporter(second).Build()!;
         TraceId both = RecordTrace("two.providers", 5);
@@ -255,7 +250,7 @@ public sealed class BridgeTests
 
         // Recorded while no provider existed: the next bridge delivers these, and nothing it delivered before.
         TraceId meanwhile = RecordTrace("no.provider", 4);
-        var third = new List<Activity>();
+        var third = new ExportedActivities();
         using TracerProvider c = Sdk.CreateTracerProviderBuilder().AddOtelGen().AddInMemoryExporter(third).Build()!;
         Assert.True(c.ForceFlush(10_000));
         Assert.Equal(4, OfTrace(third, meanwhile).Count);
@@ -266,7 +261,7 @@ public sealed class BridgeTests
     [Fact]
     public void The_SDK_sampler_decides_on_each_span_seeing_OtelGen_trace_id_and_parent()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedActivities();
         var sampler = new RecordingSampler();
         using TracerProvider provider = Sdk.CreateTracerProviderBuilder().SetSampler(sampler).AddOtelGen().AddInMemoryExporter(exported).Build()!;
         long notSampledBefore = SpanBridge.Running!.NotSampled;
@@ -315,7 +310,7 @@ public sealed class BridgeTests
         {
             before = span.Context.SpanId.ToHexString();
         }
-        var exported = new List<Activity>();
+        var exported = new ExportedActivities();
         using TracerProvider provider = Sdk.CreateTracerProviderBuilder().AddOtelGen().AddInMemoryExporter(exported).Build()!;
         string after;
         using (SpanScope span = Tracer.StartSpan("env.after.provider"))
@@ -328,11 +323,7 @@ public sealed class BridgeTests
         Tracing.Flush(TimeSpan.FromSeconds(5));
         Thread.Sleep(500);
         List<string> collected = EnvironmentExport.Collector.Spans.Select(s => s.SpanId).ToList();
-        List<string> bridged;
-        lock (exported)
-        {
-            bridged = exported.Select(a => a.SpanId.ToHexString()).ToList();
-        }
+        List<string> bridged = exported.Snapshot().Select(a => a.SpanId.ToHexString()).ToList();
         Assert.Contains(after, bridged);
         Assert.DoesNotContain(after, collected);
         // A span recorded before the provider went out exactly once: by OtelGen's exporter, or by the bridge that took its place.

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -57,7 +58,7 @@ public sealed class DocumentedSetupTests
     private static async Task RunAsync(Action<OtelGenAspNetCoreOptions>? configure, bool factoryClient)
     {
         using var downstream = new HeaderRecorder();
-        var exported = new List<Activity>();
+        var exported = new ExportedActivities();
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new[] { "--urls", "http://127.0.0.1:0" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -87,13 +88,17 @@ public sealed class DocumentedSetupTests
                     Assert.Equal("ok", await client.GetStringAsync(baseUrl + "/orders/" + i));
                 }
             }
+            // The host stops a request's Activity after the response went out, so the client can be done first.
+            using (var timeout = new CancellationTokenSource(10_000))
+            {
+                while (exported.Snapshot().Count(a => a.Kind == ActivityKind.Server) < Requests && !timeout.IsCancellationRequested)
+                {
+                    await Task.Delay(20);
+                }
+            }
             Assert.True(provider.ForceFlush(10_000));
 
-            List<Activity> all;
-            lock (exported)
-            {
-                all = exported.ToList();
-            }
+            List<Activity> all = exported.Snapshot();
             List<List<KeyValuePair<string, string>>> calls = downstream.Requests;
             Assert.Equal(Requests, calls.Count);
             List<Activity> servers = all.Where(a => a.Kind == ActivityKind.Server).ToList();

@@ -161,3 +161,78 @@ internal sealed class HeaderRecorder : IDisposable
         _listener.Stop();
     }
 }
+
+/// <summary>
+/// What an InMemoryExporter exports into, safe to read while exporters add (a SERVER Activity is exported on the
+/// Kestrel thread that stops it, bridged spans on the bridge thread): every member takes the lock.
+/// </summary>
+internal sealed class ExportedActivities : ICollection<Activity>
+{
+    private readonly List<Activity> _items = new();
+
+    public int Count
+    {
+        get
+        {
+            lock (_items)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    public bool IsReadOnly => false;
+
+    /// <summary>A copy of what was exported so far.</summary>
+    public List<Activity> Snapshot()
+    {
+        lock (_items)
+        {
+            return _items.ToList();
+        }
+    }
+
+    public void Add(Activity item)
+    {
+        lock (_items)
+        {
+            _items.Add(item);
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_items)
+        {
+            _items.Clear();
+        }
+    }
+
+    public bool Contains(Activity item)
+    {
+        lock (_items)
+        {
+            return _items.Contains(item);
+        }
+    }
+
+    public void CopyTo(Activity[] array, int arrayIndex)
+    {
+        lock (_items)
+        {
+            _items.CopyTo(array, arrayIndex);
+        }
+    }
+
+    public bool Remove(Activity item)
+    {
+        lock (_items)
+        {
+            return _items.Remove(item);
+        }
+    }
+
+    public IEnumerator<Activity> GetEnumerator() => Snapshot().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
