@@ -31,13 +31,13 @@ public sealed class Shop
         Validate(orderId);
         string order = await _db.GetOrderAsync(orderId);
         int[] prices = PriceLines(order);
-        Tracer.CurrentSpan.SetAttribute("app.order.total", prices.Sum());
+        Tracing.CurrentSpan.SetAttribute("app.order.total", prices.Sum());
     }
 
     [Traced]
     public void Validate(int orderId)
     {
-        using var rule = Tracer.StartSpan("validate.rules");
+        using var rule = Tracing.StartSpan("validate.rules");
         rule.SetAttribute("app.rule.count", 3L);
     }
 

@@ -70,7 +70,7 @@ public static class Job
                 foreach (AgentResult result in results.Where(r => r.Error is not null))
                 {
                     failedAgents.Add(result.Agent);
-                    Tracer.CurrentSpan.AddEvent("mapreduce.agent.failed", new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.error", result.Error!) });
+                    Tracing.CurrentSpan.AddEvent("mapreduce.agent.failed", new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.error", result.Error!) });
                     log.LogWarning("agent {Agent} failed ({Error}); the job goes on without its items", result.Agent, result.Error);
                 }
                 map.SetAttribute("mapreduce.agents.failed", failedAgents.Count);
@@ -87,7 +87,7 @@ public static class Job
                     // The reduce consumes each agent's map result: link to the map task that produced it.
                     if (TraceParent.TryParse(result.Task, null, out SpanContext task))
                     {
-                        Tracer.CurrentSpan.AddLink(task, new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.items", result.Items) });
+                        Tracing.CurrentSpan.AddLink(task, new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.items", result.Items) });
                     }
                 }
                 reduce.SetAttribute("mapreduce.results.consumed", consumed);

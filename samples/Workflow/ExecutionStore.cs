@@ -196,7 +196,7 @@ public sealed class ExecutionStore : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = (short)context.TraceFlags });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)carried ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         long id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        Tracer.CurrentSpan.SetAttribute("workflow.execution.id", id);
+        Tracing.CurrentSpan.SetAttribute("workflow.execution.id", id);
         WorkflowTelemetry.Created.Add(1, new KeyValuePair<string, object?>("workflow.queue", queue));
         return id;
     }

@@ -74,10 +74,10 @@ public sealed class DashboardTests
         WebApplication app = builder.Build();
         app.MapGet("/evil", () =>
         {
-            using (Tracer.StartSpan("<script>alert('x')</script>"))
+            using (Tracing.StartSpan("<script>alert('x')</script>"))
             {
             }
-            Tracer.CurrentSpan.SetAttribute("note", "<img src=x onerror=alert(1)>");
+            Tracing.CurrentSpan.SetAttribute("note", "<img src=x onerror=alert(1)>");
             return Results.Ok();
         });
         app.MapOtelGenDashboard();

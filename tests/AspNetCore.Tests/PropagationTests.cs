@@ -50,7 +50,7 @@ public sealed class PropagationTests
         app.MapGet("/activity", () => Results.Json(new
         {
             activityTraceId = Activity.Current?.TraceId.ToHexString(),
-            spanTraceId = Tracer.CurrentSpan.TraceId,
+            spanTraceId = Tracing.CurrentSpan.TraceId,
         }));
         app.MapTraceContextTestEndpoint();
         app.MapOtelGenDashboard();

@@ -183,7 +183,7 @@ public readonly struct AsyncSpanScope : IDisposable
     public SpanHandle Span => new(Live);
 
     /// <summary>
-    /// Ends a span started from code (<see cref="Tracer.StartAsyncSpan"/>), or one whose call threw instead of
+    /// Ends a span started from code (<see cref="Tracing.StartAsyncSpan"/>), or one whose call threw instead of
     /// returning a task, and makes its parent current again. Not for spans handed to <see cref="Track(Task)"/>,
     /// which end with their task.
     /// </summary>

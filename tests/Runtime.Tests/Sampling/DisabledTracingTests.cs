@@ -39,7 +39,7 @@ public sealed class DisabledTracingTests : IDisposable
         for (int i = 0; i < 10_000; i++)
         {
             sum += LoadTraced(i);
-            using SpanScope fromCode = Tracer.StartSpan("from-code");
+            using SpanScope fromCode = Tracing.StartSpan("from-code");
             Assert.False(fromCode.IsRecording);
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
