@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
 using OtelGen;
@@ -25,7 +26,7 @@ public sealed class Shop
 {
     private readonly Database _db = new();
 
-    [Traced("checkout", Kind = SpanKind.Server)]
+    [Traced("checkout", Kind = ActivityKind.Server)]
     public async Task CheckoutAsync([Tag("app.order.id")] int orderId)
     {
         Validate(orderId);

@@ -29,9 +29,9 @@ public static class Job
     /// <summary>The prefix of the summary line.</summary>
     public const string SummaryPrefix = "@summary ";
 
-    private static readonly SpanDescriptor s_job = new("mapreduce.job.execute", SpanKind.Internal);
-    private static readonly SpanDescriptor s_map = new("mapreduce.phase.map", SpanKind.Internal);
-    private static readonly SpanDescriptor s_reduce = new("mapreduce.phase.reduce", SpanKind.Internal);
+    private static readonly SpanDescriptor s_job = new("mapreduce.job.execute", ActivityKind.Internal);
+    private static readonly SpanDescriptor s_map = new("mapreduce.phase.map", ActivityKind.Internal);
+    private static readonly SpanDescriptor s_reduce = new("mapreduce.phase.reduce", ActivityKind.Internal);
 
     /// <summary>Runs the job, prints the summary line; 0 when everything succeeded, 2 when it finished with failures.</summary>
     public static int Run(JobArgs args)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -123,9 +124,9 @@ public sealed class ExecutionStore : IAsyncDisposable
                (SELECT count(*) FROM workers WHERE queue = $1 AND heartbeat_at >= now() - make_interval(secs => $2))
         """;
 
-    private static readonly SpanDescriptor s_create = new("db.create_execution", SpanKind.Client, WorkflowTelemetry.DbAttributes("INSERT", "executions", InsertSql));
-    private static readonly SpanDescriptor s_claim = new("db.claim_execution", SpanKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ClaimSql));
-    private static readonly SpanDescriptor s_report = new("db.report_result", SpanKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ReportSql));
+    private static readonly SpanDescriptor s_create = new("db.create_execution", ActivityKind.Client, WorkflowTelemetry.DbAttributes("INSERT", "executions", InsertSql));
+    private static readonly SpanDescriptor s_claim = new("db.claim_execution", ActivityKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ClaimSql));
+    private static readonly SpanDescriptor s_report = new("db.report_result", ActivityKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ReportSql));
 
     private readonly NpgsqlDataSource _dataSource;
 

@@ -57,7 +57,7 @@ public sealed class Worker
     private readonly WorkerOptions _options;
     private readonly Dictionary<string, (SpanDescriptor Span, ExecutionFunction Function)> _functions = new(StringComparer.Ordinal);
     private readonly KeyValuePair<string, object?> _queueTag;
-    private static readonly SpanDescriptor s_heartbeat = new("worker.heartbeat", SpanKind.Internal);
+    private static readonly SpanDescriptor s_heartbeat = new("worker.heartbeat", ActivityKind.Internal);
 
     /// <summary>Makes a worker on <paramref name="store"/>.</summary>
     public Worker(ExecutionStore store, WorkerOptions options)
@@ -76,7 +76,7 @@ public sealed class Worker
     /// </summary>
     public Worker Register(string executionType, string functionName, ExecutionFunction function)
     {
-        var descriptor = new SpanDescriptor($"{executionType}.{functionName}", SpanKind.Consumer, new KeyValue[]
+        var descriptor = new SpanDescriptor($"{executionType}.{functionName}", ActivityKind.Consumer, new KeyValue[]
         {
             new("workflow.execution.type", executionType),
             new("code.function.name", functionName),

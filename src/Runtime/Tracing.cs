@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using OtelGen.Context;
 using OtelGen.Export;
@@ -31,14 +32,14 @@ public static class Tracing
     /// Starts a span for a synchronous region. The returned scope is a ref struct: the compiler keeps it
     /// from crossing an <c>await</c>; use <see cref="StartAsyncSpan"/> for regions that await.
     /// </summary>
-    public static SpanScope StartSpan(string name, SpanKind kind = SpanKind.Internal) =>
+    public static SpanScope StartSpan(string name, ActivityKind kind = ActivityKind.Internal) =>
         SpanScope.Start(null, name, kind, flow: false);
 
     /// <summary>
     /// Starts a span for a region that awaits or forks: it is current for the async flow until disposed,
     /// so spans after an <c>await</c> and in <c>Task.Run</c> find it. Costs an execution-context change.
     /// </summary>
-    public static AsyncSpanScope StartAsyncSpan(string name, SpanKind kind = SpanKind.Internal) =>
+    public static AsyncSpanScope StartAsyncSpan(string name, ActivityKind kind = ActivityKind.Internal) =>
         AsyncSpanScope.Start(null, name, kind);
 
     /// <summary>The innermost open span in this flow, generated or from code (a no-op handle when there is none).</summary>

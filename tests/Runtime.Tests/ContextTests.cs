@@ -184,13 +184,13 @@ public class ContextTests
         const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         using (TraceContext.Continue(traceparent, null, "user=alice,tenant=blue"))
         {
-            using AsyncSpanScope span = Tracing.StartAsyncSpan("outgoing", SpanKind.Client);
+            using AsyncSpanScope span = Tracing.StartAsyncSpan("outgoing", ActivityKind.Client);
             await Task.Yield();
             Assert.Equal("alice", span.Baggage.Get("user"));
             Assert.Equal("blue", span.Baggage.Get("tenant"));
             Assert.Same(TraceContext.CurrentBaggage, span.Baggage);
         }
-        using (AsyncSpanScope outside = Tracing.StartAsyncSpan("no baggage", SpanKind.Client))
+        using (AsyncSpanScope outside = Tracing.StartAsyncSpan("no baggage", ActivityKind.Client))
         {
             Assert.Equal(0, outside.Baggage.Count);
         }
@@ -269,7 +269,7 @@ public class ContextTests
             using var span = Tracing.StartSpan("alloc-check");
             span.SetAttribute("n", 1L);
             span.SetAttribute("ok", true);
-            using var inner = Tracing.StartSpan("alloc-inner", SpanKind.Client);
+            using var inner = Tracing.StartSpan("alloc-inner", ActivityKind.Client);
             inner.SetAttribute("db.collection.name", "blog_post");
         }
         // Warm up until every ring slot has held these spans many times: a slot's arrays grow once, the

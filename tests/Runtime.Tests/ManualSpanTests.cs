@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
 using OtelGen.Context;
@@ -16,13 +17,13 @@ public class ManualSpanTests
         // The next span on this thread reuses the frame and its record: what the ring holds of the first
         // span must not change with it (as it would if the ring kept the record the span goes on using).
         TraceId firstTrace, secondTrace;
-        using (var first = Tracing.StartSpan("reuse.first", SpanKind.Internal))
+        using (var first = Tracing.StartSpan("reuse.first", ActivityKind.Internal))
         {
             firstTrace = first.Context.TraceId;
             first.Span.SetAttribute("app.step", "first").SetAttribute("app.n", 1L);
             first.Span.AddEvent("app.began");
         }
-        using (var second = Tracing.StartSpan("reuse.second", SpanKind.Internal))
+        using (var second = Tracing.StartSpan("reuse.second", ActivityKind.Internal))
         {
             secondTrace = second.Context.TraceId;
             second.Span.SetAttribute("app.step", "second").SetAttribute("app.n", 2L);
@@ -41,7 +42,7 @@ public class ManualSpanTests
     {
         var linked = new SpanContext(new TraceId(7, 8), new SpanId(9), 1, "k=v");
         TraceId trace;
-        using (var span = Tracing.StartSpan("reduce", SpanKind.Internal))
+        using (var span = Tracing.StartSpan("reduce", ActivityKind.Internal))
         {
             trace = span.Context.TraceId;
             span.Span.AddLink(linked, new KeyValue[] { new("app.partition", 3L) })

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Context;
 using OtelGen.Sampling;
@@ -82,7 +83,7 @@ public sealed class TraceContextLevel2Tests : IDisposable
         string sent;
         using (TraceContext.Continue($"00-{Trace}-{Parent}-{incoming}"))
         {
-            using var server = Tracing.StartSpan("server", SpanKind.Server);
+            using var server = Tracing.StartSpan("server", ActivityKind.Server);
             using var child = Tracing.StartSpan("child");
             sent = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
         }
@@ -102,7 +103,7 @@ public sealed class TraceContextLevel2Tests : IDisposable
         HeadSampler.Configure(kind);
         using (TraceContext.Continue($"00-{Trace}-{Parent}-{incoming}"))
         {
-            using var span = Tracing.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.EndsWith("-" + outgoing, TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value);
         }
     }
@@ -131,7 +132,7 @@ public sealed class TraceContextLevel2Tests : IDisposable
         HeadSampler.Configure(HeadSamplerKind.ParentBasedAlwaysOn);
         using (TraceContext.Continue($"ff-{Trace}-{Parent}-00"))
         {
-            using var span = Tracing.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.NotEqual(Trace, span.Context.TraceId.ToHexString());
             Assert.Equal(0x03, span.Context.TraceFlags);
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using OtelGen.Configuration;
@@ -114,7 +115,7 @@ public readonly struct HttpServerSpan : IDisposable
                 resolved = AmbientContext.ResolveParent(SpanStack.Current, out executionContext, out node, out baggage);
             }
             ActiveSpan span = ActiveSpanPool.Rent();
-            span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, resolved, baggage);
+            span.Begin(null, SpanName(request.Method, request.Route), ActivityKind.Server, resolved, baggage);
             if (span.Recording)
             {
                 ApplyRequest(span.Record, request);
@@ -234,7 +235,7 @@ public readonly struct HttpServerSpan : IDisposable
     {
         if (scope.LiveSpan is { Recording: true } span)
         {
-            span.Record.Kind = SpanKind.Server;
+            span.Record.Kind = ActivityKind.Server;
             span.Record.Name = SpanName(request.Method, request.Route);
             ApplyRequest(span.Record, request);
         }
@@ -245,7 +246,7 @@ public readonly struct HttpServerSpan : IDisposable
     {
         if (scope.LiveSpan is { Recording: true } span)
         {
-            span.Record.Kind = SpanKind.Server;
+            span.Record.Kind = ActivityKind.Server;
             span.Record.Name = SpanName(request.Method, request.Route);
             ApplyRequest(span.Record, request);
         }

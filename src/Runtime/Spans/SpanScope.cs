@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading.Tasks;
 using System.Threading;
 using System.Runtime.CompilerServices;
@@ -33,7 +34,7 @@ public ref struct SpanScope
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static SpanScope StartFlow(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind, flow: true);
 
-    internal static SpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind, bool flow)
+    internal static SpanScope Start(SpanDescriptor? descriptor, string name, ActivityKind kind, bool flow)
     {
         if (!SpanSink.IsEnabled)
         {
@@ -146,7 +147,7 @@ public readonly struct AsyncSpanScope : IDisposable
     /// <summary>Starts the span and makes it current for the flow of the call that follows.</summary>
     public static AsyncSpanScope Start(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind);
 
-    internal static AsyncSpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind)
+    internal static AsyncSpanScope Start(SpanDescriptor? descriptor, string name, ActivityKind kind)
     {
         if (!SpanSink.IsEnabled)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using OtelGen.Context;
 using OtelGen.Spans;
 using Xunit;
@@ -7,7 +8,7 @@ namespace OtelGen.Runtime.Tests.Sampling;
 
 public sealed class DisabledTracingTests : IDisposable
 {
-    private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);
+    private static readonly SpanDescriptor s_site = new("Orders.Load", ActivityKind.Internal);
 
     public void Dispose() => Tracing.Enable();
 

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Context;
 using OtelGen.Sampling;
@@ -170,7 +171,7 @@ public sealed class HeadSamplerTests : IDisposable
         string outgoing;
         using (TraceContext.Continue(incoming))
         {
-            using var span = Tracing.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.True(span.IsRecording);
             outgoing = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
         }
@@ -192,7 +193,7 @@ public sealed class HeadSamplerTests : IDisposable
         string outgoing;
         using (TraceContext.Continue(incoming))
         {
-            using var span = Tracing.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.False(span.IsRecording);
             using var child = Tracing.StartSpan("child");
             Assert.False(child.IsRecording);
@@ -209,7 +210,7 @@ public sealed class HeadSamplerTests : IDisposable
         HeadSampler.Configure(HeadSamplerKind.AlwaysOn);
         using (TraceContext.Continue("00-5a3c1e0f9d7b42a6a3ce929d0e0e5a33-00f067aa0ba902b7-00"))
         {
-            using var span = Tracing.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.True(span.IsRecording);
             Assert.Equal(1, span.Context.TraceFlags);
         }

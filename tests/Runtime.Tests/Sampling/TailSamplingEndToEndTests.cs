@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Sampling;
 using OtelGen.Spans;
@@ -28,16 +29,16 @@ public sealed class TailSamplingEndToEndTests : IDisposable
 
         TraceId failing;
         TraceId fine;
-        using (var root = Tracing.StartSpan("POST /orders", SpanKind.Server))
+        using (var root = Tracing.StartSpan("POST /orders", ActivityKind.Server))
         {
             failing = root.Context.TraceId;
             using (Tracing.StartSpan("validate")) { }
-            using (var db = Tracing.StartSpan("db.insert", SpanKind.Client))
+            using (var db = Tracing.StartSpan("db.insert", ActivityKind.Client))
             {
                 db.RecordException(new InvalidOperationException("duplicate key"));
             }
         }
-        using (var root = Tracing.StartSpan("POST /orders", SpanKind.Server))
+        using (var root = Tracing.StartSpan("POST /orders", ActivityKind.Server))
         {
             fine = root.Context.TraceId;
             using (Tracing.StartSpan("validate")) { }
@@ -62,7 +63,7 @@ public sealed class TailSamplingEndToEndTests : IDisposable
     {
         SamplingSettings.Configure(new SamplingOptions { Spec = "head:0" });
         long written = Tracing.Ring.Written;
-        using (var root = Tracing.StartSpan("GET /x", SpanKind.Server))
+        using (var root = Tracing.StartSpan("GET /x", ActivityKind.Server))
         {
             Assert.False(root.IsRecording);
             using var child = Tracing.StartSpan("child");
