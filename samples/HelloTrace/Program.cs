@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
 using OtelGen;
@@ -25,19 +26,19 @@ public sealed class Shop
 {
     private readonly Database _db = new();
 
-    [Traced("checkout", Kind = SpanKind.Server)]
+    [Traced("checkout", Kind = ActivityKind.Server)]
     public async Task CheckoutAsync([Tag("app.order.id")] int orderId)
     {
         Validate(orderId);
         string order = await _db.GetOrderAsync(orderId);
         int[] prices = PriceLines(order);
-        Tracer.CurrentSpan.SetAttribute("app.order.total", prices.Sum());
+        Tracing.CurrentSpan.SetAttribute("app.order.total", prices.Sum());
     }
 
     [Traced]
     public void Validate(int orderId)
     {
-        using var rule = Tracer.StartSpan("validate.rules");
+        using var rule = Tracing.StartSpan("validate.rules");
         rule.SetAttribute("app.rule.count", 3L);
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OtelGen;
@@ -25,13 +26,13 @@ public static class Agent
     /// <summary>The prefix of the result line the job reads.</summary>
     public const string ResultPrefix = "@result ";
 
-    private static readonly SpanDescriptor s_task = new("mapreduce.map.task", SpanKind.Internal);
+    private static readonly SpanDescriptor s_task = new("mapreduce.map.task", ActivityKind.Internal);
 
     /// <summary>Maps the items, one <c>mapreduce.agent.execute</c> span each; prints the result; 0 unless the agent itself failed.</summary>
     public static int Run(AgentArgs args)
     {
         // The agent id never changes in this process: a constant attribute of the site, set once.
-        var itemSite = new SpanDescriptor("mapreduce.agent.execute", SpanKind.Internal, new KeyValue[] { new("mapreduce.agent.id", args.AgentId) });
+        var itemSite = new SpanDescriptor("mapreduce.agent.execute", ActivityKind.Internal, new KeyValue[] { new("mapreduce.agent.id", args.AgentId) });
         // One line per entry; the scopes show the current span's SpanId, TraceId and ParentId (OtelGen.Logging).
         ILoggerFactory logs = LoggerFactory.Create(logging => logging
             .AddOtelGen()

@@ -30,9 +30,9 @@ public static class Job
     /// <summary>The prefix of the summary line.</summary>
     public const string SummaryPrefix = "@summary ";
 
-    private static readonly SpanDescriptor s_job = new("mapreduce.job.execute", SpanKind.Internal);
-    private static readonly SpanDescriptor s_map = new("mapreduce.phase.map", SpanKind.Internal);
-    private static readonly SpanDescriptor s_reduce = new("mapreduce.phase.reduce", SpanKind.Internal);
+    private static readonly SpanDescriptor s_job = new("mapreduce.job.execute", ActivityKind.Internal);
+    private static readonly SpanDescriptor s_map = new("mapreduce.phase.map", ActivityKind.Internal);
+    private static readonly SpanDescriptor s_reduce = new("mapreduce.phase.reduce", ActivityKind.Internal);
 
     /// <summary>Runs the job, prints the summary line; 0 when everything succeeded, 2 when it finished with failures.</summary>
     public static int Run(JobArgs args)
@@ -80,7 +80,7 @@ public static class Job
                 foreach (AgentResult result in results.Where(r => r.Error is not null))
                 {
                     failedAgents.Add(result.Agent);
-                    Tracer.CurrentSpan.AddEvent("mapreduce.agent.failed", new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.error", result.Error!) });
+                    Tracing.CurrentSpan.AddEvent("mapreduce.agent.failed", new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.error", result.Error!) });
                     log.LogWarning("agent {Agent} failed ({Error}); the job goes on without its items", result.Agent, result.Error);
                 }
                 map.SetAttribute("mapreduce.agents.failed", failedAgents.Count);
@@ -97,7 +97,7 @@ public static class Job
                     // The reduce consumes each agent's map result: link to the map task that produced it.
                     if (TraceParent.TryParse(result.Task, null, out SpanContext task))
                     {
-                        Tracer.CurrentSpan.AddLink(task, new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.items", result.Items) });
+                        Tracing.CurrentSpan.AddLink(task, new KeyValue[] { new("mapreduce.agent.id", result.Agent), new("mapreduce.agent.items", result.Items) });
                     }
                 }
                 reduce.SetAttribute("mapreduce.results.consumed", consumed);

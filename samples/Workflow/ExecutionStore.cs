@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -123,9 +124,9 @@ public sealed class ExecutionStore : IAsyncDisposable
                (SELECT count(*) FROM workers WHERE queue = $1 AND heartbeat_at >= now() - make_interval(secs => $2))
         """;
 
-    private static readonly SpanDescriptor s_create = new("db.create_execution", SpanKind.Client, WorkflowTelemetry.DbAttributes("INSERT", "executions", InsertSql));
-    private static readonly SpanDescriptor s_claim = new("db.claim_execution", SpanKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ClaimSql));
-    private static readonly SpanDescriptor s_report = new("db.report_result", SpanKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ReportSql));
+    private static readonly SpanDescriptor s_create = new("db.create_execution", ActivityKind.Client, WorkflowTelemetry.DbAttributes("INSERT", "executions", InsertSql));
+    private static readonly SpanDescriptor s_claim = new("db.claim_execution", ActivityKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ClaimSql));
+    private static readonly SpanDescriptor s_report = new("db.report_result", ActivityKind.Client, WorkflowTelemetry.DbAttributes("UPDATE", "executions", ReportSql));
 
     private readonly NpgsqlDataSource _dataSource;
 
@@ -196,7 +197,7 @@ public sealed class ExecutionStore : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = (short)context.TraceFlags });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)carried ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         long id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        Tracer.CurrentSpan.SetAttribute("workflow.execution.id", id);
+        Tracing.CurrentSpan.SetAttribute("workflow.execution.id", id);
         WorkflowTelemetry.Created.Add(1, new KeyValuePair<string, object?>("workflow.queue", queue));
         return id;
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
@@ -128,7 +129,7 @@ switch (command)
 static async Task<long> EnqueueOrderAsync(ExecutionStore store, string queue, string order)
 {
     // The creator's own span: the order's whole workflow becomes one trace under it.
-    AsyncSpanScope span = AsyncSpanScope.Start(new SpanDescriptor("checkout.place_order", SpanKind.Internal));
+    AsyncSpanScope span = AsyncSpanScope.Start(new SpanDescriptor("checkout.place_order", ActivityKind.Internal));
     TraceId trace = span.Context.TraceId;
     Task<long> created;
     try

@@ -57,7 +57,7 @@ public sealed class Worker
     private readonly WorkerOptions _options;
     private readonly Dictionary<string, (SpanDescriptor Span, ExecutionFunction Function)> _functions = new(StringComparer.Ordinal);
     private readonly KeyValuePair<string, object?> _queueTag;
-    private static readonly SpanDescriptor s_heartbeat = new("worker.heartbeat", SpanKind.Internal);
+    private static readonly SpanDescriptor s_heartbeat = new("worker.heartbeat", ActivityKind.Internal);
 
     /// <summary>Makes a worker on <paramref name="store"/>.</summary>
     public Worker(ExecutionStore store, WorkerOptions options)
@@ -76,7 +76,7 @@ public sealed class Worker
     /// </summary>
     public Worker Register(string executionType, string functionName, ExecutionFunction function)
     {
-        var descriptor = new SpanDescriptor($"{executionType}.{functionName}", SpanKind.Consumer, new KeyValue[]
+        var descriptor = new SpanDescriptor($"{executionType}.{functionName}", ActivityKind.Consumer, new KeyValue[]
         {
             new("workflow.execution.type", executionType),
             new("code.function.name", functionName),
@@ -151,7 +151,7 @@ public sealed class Worker
     private async Task<List<long>> HeartbeatCoreAsync(CancellationToken cancellationToken)
     {
         List<long> reassigned = await _store.HeartbeatAsync(_options.WorkerId, _options.Queue, _options.DeadAfter, cancellationToken).ConfigureAwait(false);
-        Tracer.CurrentSpan.SetAttribute("workflow.executions.reassigned", reassigned.Count);
+        Tracing.CurrentSpan.SetAttribute("workflow.executions.reassigned", reassigned.Count);
         return reassigned;
     }
 
@@ -219,12 +219,12 @@ public sealed class Worker
     private async Task<string?> RunFunctionAsync(ExecutionFunction function, ClaimedExecution execution, CancellationToken cancellationToken)
     {
         // In the function span's flow. A re-run links to the attempt that died.
-        Tracer.CurrentSpan.SetAttribute("workflow.execution.id", execution.Id);
-        Tracer.CurrentSpan.SetAttribute("workflow.execution.attempt", execution.Attempt);
-        Tracer.CurrentSpan.SetAttribute("workflow.worker.id", _options.WorkerId);
+        Tracing.CurrentSpan.SetAttribute("workflow.execution.id", execution.Id);
+        Tracing.CurrentSpan.SetAttribute("workflow.execution.attempt", execution.Attempt);
+        Tracing.CurrentSpan.SetAttribute("workflow.worker.id", _options.WorkerId);
         if (execution.PreviousAttempt.IsValid)
         {
-            Tracer.CurrentSpan.AddLink(execution.PreviousAttempt, new KeyValue[]
+            Tracing.CurrentSpan.AddLink(execution.PreviousAttempt, new KeyValue[]
             {
                 new(WorkflowTelemetry.LinkReason, "previous_attempt"),
                 new("workflow.execution.attempt", execution.Attempt - 1),

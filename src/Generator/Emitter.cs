@@ -94,7 +94,7 @@ internal static class Emitter
         w.Line("private static readonly global::OtelGen.Spans.SpanDescriptor " + field + " = new global::OtelGen.Spans.SpanDescriptor(");
         w.Indent++;
         w.Line(Literal(span.Name) + ",");
-        w.Line("global::OtelGen.SpanKind." + span.Kind + ",");
+        w.Line("global::System.Diagnostics.ActivityKind." + span.Kind + ",");
         w.Line("new global::OtelGen.Spans.KeyValue[]");
         w.Open();
         foreach (ConstantAttribute attribute in span.Attributes)

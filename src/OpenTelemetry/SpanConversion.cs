@@ -72,7 +72,7 @@ internal static class SpanConversion
                 links.Add(new ActivityLink(context, Tags(span.NestedRange(link.AttributeStart, link.AttributeCount))));
             }
             // The Activity copies the tags and links: the lists are reused for the next span.
-            activity = Source.CreateActivity(span.Name, KindOf(span.Kind), parent, tags, links, ActivityIdFormat.W3C);
+            activity = Source.CreateActivity(span.Name, span.Kind, parent, tags, links, ActivityIdFormat.W3C);
         }
         finally
         {
@@ -156,15 +156,6 @@ internal static class SpanConversion
         AttributeType.LongArray => value.AsLongArray(),
         AttributeType.DoubleArray => value.AsDoubleArray(),
         _ => null,
-    };
-
-    internal static ActivityKind KindOf(SpanKind kind) => kind switch
-    {
-        SpanKind.Server => ActivityKind.Server,
-        SpanKind.Client => ActivityKind.Client,
-        SpanKind.Producer => ActivityKind.Producer,
-        SpanKind.Consumer => ActivityKind.Consumer,
-        _ => ActivityKind.Internal,
     };
 
     /// <summary>Unix nanoseconds as a UTC time (the Activity's 100 ns ticks: the nanoseconds below a tick are dropped).</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 
 namespace OtelGen;
 
@@ -25,8 +26,8 @@ public sealed class EffectAttribute : Attribute
     /// </summary>
     public bool Required { get; set; } = true;
 
-    /// <summary>The span kind; <see cref="SpanKind.Client"/> by default.</summary>
-    public SpanKind Kind { get; set; } = SpanKind.Client;
+    /// <summary>The span kind, exported as the OTLP kind of the same name; <see cref="ActivityKind.Client"/> by default.</summary>
+    public ActivityKind Kind { get; set; } = ActivityKind.Client;
 
     /// <summary>When set, the return value is recorded as a span attribute under this key.</summary>
     public string? ReturnTag { get; set; }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 
 namespace OtelGen;
 
@@ -9,7 +10,7 @@ namespace OtelGen;
 /// </summary>
 /// <example><code>
 /// [Traced] public int Step(int x) { ... }                 // span "Work.Step"
-/// [Traced("checkout", Kind = SpanKind.Server)] void Handle() { ... }
+/// [Traced("checkout", Kind = ActivityKind.Server)] void Handle() { ... }
 /// </code></example>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Interface, Inherited = false)]
 public sealed class TracedAttribute : Attribute
@@ -23,8 +24,8 @@ public sealed class TracedAttribute : Attribute
     /// <summary>The span name, or null for <c>{Type}.{Method}</c>.</summary>
     public string? Name { get; }
 
-    /// <summary>The span kind; <see cref="SpanKind.Internal"/> by default.</summary>
-    public SpanKind Kind { get; set; } = SpanKind.Internal;
+    /// <summary>The span kind, exported as the OTLP kind of the same name; <see cref="ActivityKind.Internal"/> by default.</summary>
+    public ActivityKind Kind { get; set; } = ActivityKind.Internal;
 
     /// <summary>When set, the return value is recorded as a span attribute under this key.</summary>
     public string? ReturnTag { get; set; }

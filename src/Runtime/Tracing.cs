@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using OtelGen.Activities;
+using OtelGen.Context;
 using OtelGen.Export;
 using OtelGen.Folds;
 using OtelGen.Metrics;
@@ -10,11 +12,43 @@ using OtelGen.Spans;
 namespace OtelGen;
 
 /// <summary>
-/// The process-wide tracing state: whether spans are recorded, and the ring they go to. Zero
-/// configuration: the first span initializes it from the standard OpenTelemetry environment variables.
+/// The one static entry point: spans from code, for regions that are not a whole method, the current span
+/// from anywhere, and the process-wide tracing state (whether spans are recorded, the ring they go to,
+/// flush and shutdown). Zero configuration: the first span initializes it from the standard OpenTelemetry
+/// environment variables.
+/// <code>
+/// using var span = Tracing.StartSpan("validate_order");          // synchronous region, no allocation
+/// span.SetAttribute("order.id", orderId);
+///
+/// using var work = Tracing.StartAsyncSpan("load_all");           // a region that awaits
+/// await LoadAsync();
+///
+/// Tracing.CurrentSpan.SetAttribute("order.id", orderId);        // enrich the span a [Traced] method opened
+/// string? traceId = Tracing.CurrentSpan.TraceId;                // for logs and responses
+/// </code>
 /// </summary>
 public static class Tracing
 {
+    /// <summary>
+    /// Starts a span for a synchronous region. The returned scope is a ref struct: the compiler keeps it
+    /// from crossing an <c>await</c>; use <see cref="StartAsyncSpan"/> for regions that await.
+    /// </summary>
+    public static SpanScope StartSpan(string name, ActivityKind kind = ActivityKind.Internal) =>
+        SpanScope.Start(null, name, kind, flow: false);
+
+    /// <summary>
+    /// Starts a span for a region that awaits or forks: it is current for the async flow until disposed,
+    /// so spans after an <c>await</c> and in <c>Task.Run</c> find it. Costs an execution-context change.
+    /// </summary>
+    public static AsyncSpanScope StartAsyncSpan(string name, ActivityKind kind = ActivityKind.Internal) =>
+        AsyncSpanScope.Start(null, name, kind);
+
+    /// <summary>The innermost open span in this flow, generated or from code (a no-op handle when there is none).</summary>
+    public static SpanHandle CurrentSpan => new(AmbientContext.CurrentSpan());
+
+    /// <summary>The current trace context, including one continued from a remote parent.</summary>
+    public static SpanContext CurrentContext => TraceContext.Current;
+
     /// <summary>The ring's maximum capacity when <c>OTELGEN_RING_CAPACITY</c> is unset.</summary>
     public const int DefaultRingCapacity = SpanSink.DefaultRingCapacity;
 

@@ -192,8 +192,8 @@ public class SemanticConventionTests
                 counter.Add(1, new KeyValuePair<string, object?>({|OTG2001:"http.method"|}, "GET"));
                 histogram.Record(1.0, new KeyValuePair<string, object?>({|OTG2001:"http.method"|}, "GET"), new KeyValuePair<string, object?>({|OTG2001:"db.system"|}, "x"));
                 a.AddTag({|OTG2001:"http.method"|}, "GET");
-                Tracer.CurrentSpan.SetAttribute({|OTG2001:"http.method"|}, "GET").Set({|OTG2001:"http.method"|}, "GET");
-                using (var scope = Tracer.StartSpan("x")) { scope.SetAttribute({|OTG2001:"http.method"|}, "GET"); }
+                Tracing.CurrentSpan.SetAttribute({|OTG2001:"http.method"|}, "GET").Set({|OTG2001:"http.method"|}, "GET");
+                using (var scope = Tracing.StartSpan("x")) { scope.SetAttribute({|OTG2001:"http.method"|}, "GET"); }
                 var collection = new ActivityTagsCollection { { {|OTG2001:"http.method"|}, "GET" } };
                 a.AddEvent(new ActivityEvent("e", tags: new ActivityTagsCollection(new[] { KeyValuePair.Create<string, object?>({|OTG2001:"http.method"|}, "GET") })));
             }
@@ -211,7 +211,7 @@ public class SemanticConventionTests
                 var list = new List<KeyValuePair<string, object?>> { new("http.method", 1) };
                 baggage.With("User Id", "42");
                 using var scope = OtelGen.Context.TraceContext.SetBaggage("User Id", "42");
-                Tracer.CurrentSpan.AddEvent("Order Placed").UpdateName("Some Name");
+                Tracing.CurrentSpan.AddEvent("Order Placed").UpdateName("Some Name");
                 new SpanRecord().TryGetAttribute("http.method", out _);
                 a.SetBaggage("http.method", "x");
                 a.SetTag(dynamicKey, 1);

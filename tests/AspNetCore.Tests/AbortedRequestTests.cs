@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Net.Http;
 using System.Threading;
@@ -60,7 +61,7 @@ public sealed class AbortedRequestTests
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         }
 
-        SpanRecord span = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("http.route") == route);
+        SpanRecord span = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("http.route") == route);
         Assert.Equal("GET " + route, span.Name);
         Assert.False(span.Has("http.response.status_code"), "no response was sent, so no status code: " + span.Str("http.response.status_code"));
         Assert.Equal("request_aborted", span.Str("error.type"));

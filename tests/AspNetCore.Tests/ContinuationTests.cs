@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,7 +16,7 @@ namespace OtelGen.AspNetCore.Tests;
 /// </summary>
 public sealed class ContinuationTests
 {
-    private static readonly SpanDescriptor Step = new("test.continuation_step", SpanKind.Internal);
+    private static readonly SpanDescriptor Step = new("test.continuation_step", ActivityKind.Internal);
 
     [Fact]
     public Task Awaiting_a_tracked_task_continues_inline_on_the_completing_thread_after_the_span_ended() =>

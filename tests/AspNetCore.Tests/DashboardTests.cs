@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Net;
 using System.Net.Http;
@@ -74,10 +75,10 @@ public sealed class DashboardTests
         WebApplication app = builder.Build();
         app.MapGet("/evil", () =>
         {
-            using (Tracer.StartSpan("<script>alert('x')</script>"))
+            using (Tracing.StartSpan("<script>alert('x')</script>"))
             {
             }
-            Tracer.CurrentSpan.SetAttribute("note", "<img src=x onerror=alert(1)>");
+            Tracing.CurrentSpan.SetAttribute("note", "<img src=x onerror=alert(1)>");
             return Results.Ok();
         });
         app.MapOtelGenDashboard();
@@ -86,7 +87,7 @@ public sealed class DashboardTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/evil");
         request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
         (await running.Client.SendAsync(request)).Dispose();
-        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Server);
 
         using HttpResponseMessage response = await running.Client.GetAsync("/otel");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -107,7 +108,7 @@ public sealed class DashboardTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
         // The dashboard's own requests are not traced (watching would fill what is watched).
-        Assert.DoesNotContain(Tracing.Ring.Snapshot(), s => s.Kind == SpanKind.Server && s.Str("url.path").StartsWith("/otel", StringComparison.Ordinal));
+        Assert.DoesNotContain(Tracing.Ring.Snapshot(), s => s.Kind == ActivityKind.Server && s.Str("url.path").StartsWith("/otel", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -126,7 +127,7 @@ public sealed class DashboardTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/blogs/fail");
         request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
         (await blog.Client.SendAsync(request)).Dispose();
-        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Server);
 
         using HttpResponseMessage response = await blog.Client.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -154,12 +155,12 @@ public sealed class DashboardTests
         (await running.Client.SendAsync(new HttpRequestMessage(new HttpMethod("FOO"), "/nowhere?probe=" + probe))).Dispose(); // _OTHER, no route: span "HTTP"
         (await running.Client.SendAsync(new HttpRequestMessage(new HttpMethod("FOO"), "/labelled-other?probe=" + probe))).Dispose(); // _OTHER on a route
         (await running.Client.GetAsync("/labelled?probe=" + probe)).Dispose();
-        SpanRecord get = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/no/such/page");
-        SpanRecord other = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/nowhere");
+        SpanRecord get = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/no/such/page");
+        SpanRecord other = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/nowhere");
         Assert.Equal("GET", get.Name);
         Assert.Equal("HTTP", other.Name);
         Assert.Equal("_OTHER", other.Str("http.request.method"));
-        await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/labelled");
+        await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + probe && s.Str("url.path") == "/labelled");
 
         string html = await running.Client.GetStringAsync("/otel");
         int at = html.IndexOf("<div id=\"metrics\">", StringComparison.Ordinal);
@@ -183,7 +184,7 @@ public sealed class DashboardTests
     [Fact]
     public void Trace_rows_escape_span_names()
     {
-        var root = new SpanRecord { TraceId = Spans.NewTraceId(), SpanId = SpanId.NewRandom(), Name = "<img src=x onerror=alert(1)>", Kind = SpanKind.Server, StartUnixNano = 1_700_000_000_000_000_000, EndUnixNano = 1_700_000_000_002_000_000 };
+        var root = new SpanRecord { TraceId = Spans.NewTraceId(), SpanId = SpanId.NewRandom(), Name = "<img src=x onerror=alert(1)>", Kind = ActivityKind.Server, StartUnixNano = 1_700_000_000_000_000_000, EndUnixNano = 1_700_000_000_002_000_000 };
         string row = DashboardHtml.Row(new TraceView(1, root, new System.Collections.Generic.List<SpanRecord> { root }));
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", row);
         Assert.DoesNotContain("<img", row);

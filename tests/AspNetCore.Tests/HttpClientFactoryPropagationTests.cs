@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
@@ -36,7 +37,7 @@ public sealed class HttpClientFactoryPropagationTests
         services.AddHttpClient<TypedClient>();
         await using ServiceProvider provider = services.BuildServiceProvider();
 
-        var span = Tracer.StartAsyncSpan("calls");
+        var span = Tracing.StartAsyncSpan("calls");
         SpanContext expected = span.Context;
         await provider.GetRequiredService<IHttpClientFactory>().CreateClient("named").GetStringAsync(server.Url);
         await provider.GetRequiredService<TypedClient>().GetAsync(server.Url);
@@ -49,7 +50,7 @@ public sealed class HttpClientFactoryPropagationTests
             return;
         }
         // OtelGen.AspNetCore's client handler records a CLIENT span per request: the header names it.
-        List<SpanRecord> clients = Tracing.Ring.Snapshot().Where(s => s.TraceId == expected.TraceId && s.Kind == SpanKind.Client).ToList();
+        List<SpanRecord> clients = Tracing.Ring.Snapshot().Where(s => s.TraceId == expected.TraceId && s.Kind == ActivityKind.Client).ToList();
         Assert.Equal(2, clients.Count);
         Assert.All(clients, client => Assert.Equal(expected.SpanId, client.ParentSpanId));
         Assert.Equal(

@@ -50,7 +50,7 @@ public sealed class PropagationTests
         app.MapGet("/activity", () => Results.Json(new
         {
             activityTraceId = Activity.Current?.TraceId.ToHexString(),
-            spanTraceId = Tracer.CurrentSpan.TraceId,
+            spanTraceId = Tracing.CurrentSpan.TraceId,
         }));
         app.MapTraceContextTestEndpoint();
         app.MapOtelGenDashboard();
@@ -87,7 +87,7 @@ public sealed class PropagationTests
         // The callee's parent is our CLIENT span, a child of the caller's SERVER span.
         SpanRecord client = await Spans.WaitForAsync(s => s.TraceId == traceId && s.SpanId == sent.SpanId);
         SpanRecord server = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Name == "GET /call/{status:int}");
-        Assert.Equal(SpanKind.Client, client.Kind);
+        Assert.Equal(ActivityKind.Client, client.Kind);
         Assert.Equal("GET", client.Name);
         Assert.Equal(server.SpanId, client.ParentSpanId);
         Assert.Equal("GET", client.Str("http.request.method"));
@@ -111,11 +111,11 @@ public sealed class PropagationTests
         request.Headers.Add("traceparent", Spans.TraceParent(traceId, SpanId.NewRandom()));
         using HttpResponseMessage response = await app.Client.SendAsync(request);
         Assert.Equal("404", await response.Content.ReadAsStringAsync());
-        SpanRecord client = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Client);
+        SpanRecord client = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Client);
         Assert.Equal(SpanStatusCode.Error, client.StatusCode);
         Assert.Equal("404", client.Str("error.type"));
         // ... while the callee's SERVER span leaves a 404 UNSET (the client's mistake, not the server's).
-        SpanRecord callee = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server && s.Str("url.path") == "/missing");
+        SpanRecord callee = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Server && s.Str("url.path") == "/missing");
         Assert.Equal(SpanStatusCode.Unset, callee.StatusCode);
     }
 
@@ -253,8 +253,8 @@ public sealed class PropagationTests
         using JsonDocument seen = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(traceId.ToHexString(), seen.RootElement.GetProperty("activityTraceId").GetString());
         Assert.Equal(traceId.ToHexString(), seen.RootElement.GetProperty("spanTraceId").GetString());
-        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
-        SpanRecord server = Assert.Single(Spans.OfTrace(traceId), s => s.Kind == SpanKind.Server);
+        await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Server);
+        SpanRecord server = Assert.Single(Spans.OfTrace(traceId), s => s.Kind == ActivityKind.Server);
         Assert.Equal("GET /activity", server.Name);
         Assert.Equal(incoming, server.ParentSpanId);
         Assert.Contains(hostActivities, a => a.TraceId.ToHexString() == traceId.ToHexString());
@@ -266,9 +266,9 @@ public sealed class PropagationTests
         string? activityTrace = freshSeen.RootElement.GetProperty("activityTraceId").GetString();
         Assert.NotNull(activityTrace);
         Assert.Equal(activityTrace, freshSeen.RootElement.GetProperty("spanTraceId").GetString());
-        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe);
+        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + probe);
         Assert.Equal(activityTrace, root.TraceId.ToHexString());
         Assert.False(root.ParentSpanId.IsValid);
-        Assert.Single(Spans.OfTrace(root.TraceId), s => s.Kind == SpanKind.Server);
+        Assert.Single(Spans.OfTrace(root.TraceId), s => s.Kind == ActivityKind.Server);
     }
 }

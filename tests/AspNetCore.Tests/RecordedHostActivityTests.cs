@@ -31,7 +31,7 @@ public sealed class RecordedHostActivityTests
         {
             Activity? host = Activity.Current;
             string work;
-            using (SpanScope span = Tracer.StartSpan("work"))
+            using (SpanScope span = Tracing.StartSpan("work"))
             {
                 work = span.Context.SpanId.ToHexString();
             }
@@ -110,7 +110,7 @@ public sealed class RecordedHostActivityTests
         if (hostIsTheServerSpan)
         {
             // No SERVER span of OtelGen's for the request: the host's Activity is it.
-            Assert.DoesNotContain(ours, s => s.Kind == SpanKind.Server);
+            Assert.DoesNotContain(ours, s => s.Kind == ActivityKind.Server);
             if (seen.HostRecorded)
             {
                 // OtelGen's span in the request is the Activity's child.
@@ -127,7 +127,7 @@ public sealed class RecordedHostActivityTests
         else
         {
             // Nobody records the host's Activity: OtelGen's SERVER span is the request's, the parent of its spans.
-            SpanRecord server = Assert.Single(ours, s => s.Kind == SpanKind.Server);
+            SpanRecord server = Assert.Single(ours, s => s.Kind == ActivityKind.Server);
             Assert.Equal("GET /work", server.Name);
             SpanRecord work = Assert.Single(ours, s => s.Name == "work");
             Assert.Equal(server.SpanId, work.ParentSpanId);
@@ -152,11 +152,11 @@ public sealed class RecordedHostActivityTests
             Seen seen = await GetWorkAsync(app, traceId, "01");
             Assert.True(seen.HostRecorded);
 
-            SpanRecord server = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+            SpanRecord server = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Server);
             SpanRecord work = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Name == "work");
             // The SERVER span is the host's Activity, copied into the ring; OtelGen started no second one.
             Assert.Equal(seen.HostSpanId, server.SpanId.ToHexString());
-            Assert.Single(Spans.OfTrace(traceId), s => s.Kind == SpanKind.Server);
+            Assert.Single(Spans.OfTrace(traceId), s => s.Kind == ActivityKind.Server);
             Assert.Equal(server.SpanId, work.ParentSpanId);
         }
         finally

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using OtelGen.Folds;
 using OtelGen.Spans;
 using Xunit;
@@ -16,7 +17,7 @@ public sealed class RingFilterTests
         var span = new SpanRecord { TraceId = TraceId.NewRandom(), SpanId = SpanId.NewRandom() };
         for (int i = 0; i < 10; i++)
         {
-            span.Kind = i % 5 == 0 ? SpanKind.Server : SpanKind.Internal;
+            span.Kind = i % 5 == 0 ? ActivityKind.Server : ActivityKind.Internal;
             span.ParentSpanId = SpanId.NewRandom();
             span.Name = "span " + i;
             ring.Write(span);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -28,7 +29,7 @@ public sealed class ServerSpanTests
         List<SpanRecord> spans = Spans.OfTrace(traceId);
 
         // The root continues the caller's context: same trace, remote parent, SERVER, semconv attributes.
-        Assert.Equal(SpanKind.Server, root.Kind);
+        Assert.Equal(ActivityKind.Server, root.Kind);
         Assert.Equal(remoteParent, root.ParentSpanId);
         Assert.True(root.ParentIsRemote);
         Assert.Equal(SpanStatusCode.Unset, root.StatusCode);
@@ -44,7 +45,7 @@ public sealed class ServerSpanTests
         Assert.False(root.Has("error.type"));
 
         // Exactly one span of ours answers the caller.
-        Assert.Single(spans, s => s.Kind == SpanKind.Server && s.ParentSpanId == remoteParent);
+        Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.ParentSpanId == remoteParent);
 
         SpanRecord ChildOf(SpanRecord parent, string name) => Assert.Single(spans, s => s.ParentSpanId == parent.SpanId && s.Name == name);
         SpanRecord loadPost = ChildOf(root, "step.load_post");
@@ -53,7 +54,7 @@ public sealed class ServerSpanTests
         Assert.True(loadPost.StartUnixNano <= loadAuthor.StartUnixNano && loadAuthor.StartUnixNano <= render.StartUnixNano);
 
         SpanRecord db = ChildOf(loadPost, "db.get blog_post");
-        Assert.Equal(SpanKind.Client, db.Kind);
+        Assert.Equal(ActivityKind.Client, db.Kind);
         Assert.Equal("blog_post", db.Str("db.collection.name"));
         // The simulated database round trip (Task.Delay) is a wait for I/O while holding a worker: a park.
         Assert.Equal(new[] { "job.enqueued", "job.taken", "job.started", "job.parked", "job.resumed", "job.completed" }, db.Events.Take(db.EventCount).Select(e => e.Name).ToArray());
@@ -64,14 +65,14 @@ public sealed class ServerSpanTests
         // The HTTP call waits for I/O while holding a worker: a park, with the worker limit.
         Assert.Equal(new[] { "job.enqueued", "job.taken", "job.started", "job.parked", "job.resumed", "job.completed" }, comments.Events.Take(comments.EventCount).Select(e => e.Name).ToArray());
         SpanRecord client = ChildOf(comments, "GET");
-        Assert.Equal(SpanKind.Client, client.Kind);
+        Assert.Equal(ActivityKind.Client, client.Kind);
         Assert.Equal("200", client.Str("http.response.status_code"));
         SpanRecord stub = ChildOf(client, "GET /stub/comments/{id:int}");
-        Assert.Equal(SpanKind.Server, stub.Kind);
+        Assert.Equal(ActivityKind.Server, stub.Kind);
         Assert.True(stub.ParentIsRemote);
 
         SpanRecord cache = ChildOf(loadAuthor, "cache.get author");
-        Assert.Equal(SpanKind.Client, cache.Kind);
+        Assert.Equal(ActivityKind.Client, cache.Kind);
         Assert.Equal("2", cache.Str("app.author.id"));
         Assert.Equal("7", db.Str("app.post.id"));
 
@@ -124,7 +125,7 @@ public sealed class ServerSpanTests
         using HttpResponseMessage response = await blog.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
 
-        SpanRecord root = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+        SpanRecord root = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Server);
         Assert.Equal("GET /blogs/posts/{id:int}", root.Name);
         Assert.Equal("404", root.Str("http.response.status_code"));
         Assert.Equal(SpanStatusCode.Unset, root.StatusCode);
@@ -142,7 +143,7 @@ public sealed class ServerSpanTests
         using HttpResponseMessage response = await blog.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
 
-        SpanRecord root = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == SpanKind.Server);
+        SpanRecord root = await Spans.WaitForAsync(s => s.TraceId == traceId && s.Kind == ActivityKind.Server);
         Assert.Equal("GET /blogs/fail", root.Name);
         Assert.Equal(SpanStatusCode.Error, root.StatusCode);
         Assert.Equal("500", root.Str("http.response.status_code"));
@@ -157,7 +158,7 @@ public sealed class ServerSpanTests
         string probe = Guid.NewGuid().ToString("N");
         using HttpResponseMessage response = await blog.Client.GetAsync("/no/such/page?probe=" + probe);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe);
+        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + probe);
         Assert.Equal("GET", root.Name);
         Assert.False(root.Has("http.route"));
         Assert.Equal(SpanStatusCode.Unset, root.StatusCode);
@@ -176,8 +177,8 @@ public sealed class ServerSpanTests
             using var connection = new HttpClient { BaseAddress = new Uri(blog.BaseUrl) };
             using HttpResponseMessage response = await connection.GetAsync("/no/such/page?probe=" + probe);
         }
-        SpanRecord a = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + first);
-        SpanRecord b = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + second);
+        SpanRecord a = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + first);
+        SpanRecord b = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + second);
         Assert.True(a.TryGetAttribute("client.address", out AttributeValue clientA));
         Assert.True(b.TryGetAttribute("client.address", out AttributeValue clientB));
         Assert.Equal("127.0.0.1", clientA.AsString());
@@ -205,7 +206,7 @@ public sealed class ServerSpanTests
         using HttpResponseMessage response = await blog.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe);
+        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + probe);
         Assert.False(root.ParentSpanId.IsValid);
         Assert.True(root.TraceId.IsValid);
         Assert.NotEqual("0af7651916cd43dd8448eb211c80319c", root.TraceId.ToHexString());
@@ -226,7 +227,7 @@ public sealed class ServerSpanTests
         request.Headers.TryAddWithoutValidation("traceparent", new[] { Spans.TraceParent(traceId, SpanId.NewRandom()), Spans.TraceParent(traceId, SpanId.NewRandom()) });
         using HttpResponseMessage response = await blog.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == SpanKind.Server && s.Str("url.query") == "probe=" + probe);
+        SpanRecord root = await Spans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.Str("url.query") == "probe=" + probe);
         Assert.NotEqual(traceId, root.TraceId);
         Assert.False(root.ParentSpanId.IsValid);
     }

@@ -27,7 +27,7 @@ public class ActivityInteropBenchmarks
     private static readonly ActivitySource SdkLibrary = new(SdkName);
     private static readonly ActivitySource OtelGenLibrary = new(OtelGenName);
     private static readonly ActivitySource HttpClientSource = new("System.Net.Http");
-    private static readonly SpanDescriptor Outer = new("outer", SpanKind.Internal);
+    private static readonly SpanDescriptor Outer = new("outer", ActivityKind.Internal);
     private TracerProvider? _sdk;
 
     [GlobalSetup]

@@ -146,7 +146,7 @@ public static class SyntheticProject
                 string value = violations ? "n" : "\"v\"";
                 sb.AppendLine($"    public int Step{m}([Tag(\"{Key(write++, violations)}\")] string input, Activity activity, int n)\n    {{");
                 sb.AppendLine($"        activity.SetTag(\"{Key(write++, violations)}\", \"GET\");");
-                sb.AppendLine($"        Tracer.CurrentSpan.SetAttribute(\"{Key(write++, violations)}\", \"x\");");
+                sb.AppendLine($"        Tracing.CurrentSpan.SetAttribute(\"{Key(write++, violations)}\", \"x\");");
                 sb.AppendLine($"        var tags = new TagList {{ {{ \"{Key(write++, violations)}\", {value} }} }};");
                 sb.AppendLine($"        var kv = new KeyValue(\"{Key(write++, violations)}\", {value});");
                 string call = m + 1 < AnalyzerBenchmarks.MethodsPerClass ? $"Step{m + 1}(input, activity, n - 1)" : "n";

@@ -45,7 +45,7 @@ public class ExportSerializationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var descriptor = new SpanDescriptor("SELECT blog_post", SpanKind.Client, new KeyValue[] { new("db.system.name", "postgresql"), new("db.operation.name", "SELECT") });
+        var descriptor = new SpanDescriptor("SELECT blog_post", ActivityKind.Client, new KeyValue[] { new("db.system.name", "postgresql"), new("db.operation.name", "SELECT") });
         _records = new SpanRecord[BatchSize];
         _recordsWithoutSite = new SpanRecord[BatchSize];
         _activities = new Activity[BatchSize];
@@ -72,7 +72,7 @@ public class ExportSerializationBenchmarks
                 TraceFlags = 1,
                 Descriptor = descriptor,
                 Name = descriptor.Name,
-                Kind = SpanKind.Client,
+                Kind = ActivityKind.Client,
                 StartUnixNano = (activity.StartTimeUtc.Ticks - DateTime.UnixEpoch.Ticks) * 100,
             };
             record.EndUnixNano = record.StartUnixNano + activity.Duration.Ticks * 100;
@@ -86,7 +86,7 @@ public class ExportSerializationBenchmarks
                 SpanId = record.SpanId,
                 TraceFlags = 1,
                 Name = "SELECT blog_post",
-                Kind = SpanKind.Client,
+                Kind = ActivityKind.Client,
                 StartUnixNano = record.StartUnixNano,
                 EndUnixNano = record.EndUnixNano,
             };

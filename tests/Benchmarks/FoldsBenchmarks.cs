@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.IO;
 using BenchmarkDotNet.Attributes;
@@ -47,7 +48,7 @@ public class FoldsBenchmarks
             long length = (long)(Ms * (2 + 60 * random.NextDouble() * random.NextDouble()));
             string route = routes[t % routes.Length];
             ulong root = id++;
-            SpanRecord server = Make(trace, root, 0, "GET " + route, SpanKind.Server, start, start + length);
+            SpanRecord server = Make(trace, root, 0, "GET " + route, ActivityKind.Server, start, start + length);
             server.SetAttribute("http.request.method", "GET");
             server.SetAttribute("http.route", route);
             server.SetAttribute("http.response.status_code", t % 50 == 0 ? 500L : 200L);
@@ -58,24 +59,24 @@ public class FoldsBenchmarks
             _servers.Add(server);
             _spans.Add(server);
             ulong load = id++;
-            _spans.Add(Make(trace, load, root, "Service.Load", SpanKind.Internal, start + length / 20, start + length / 2));
+            _spans.Add(Make(trace, load, root, "Service.Load", ActivityKind.Internal, start + length / 20, start + length / 2));
             for (int d = 0; d < 3; d++)
             {
-                SpanRecord db = Make(trace, id++, load, "SELECT post", SpanKind.Client, start + length / 20 + d * length / 8, start + length / 20 + (d + 1) * length / 8);
+                SpanRecord db = Make(trace, id++, load, "SELECT post", ActivityKind.Client, start + length / 20 + d * length / 8, start + length / 20 + (d + 1) * length / 8);
                 db.SetAttribute("db.system.name", "postgresql");
                 db.SetAttribute("db.operation.name", "SELECT");
                 db.SetAttribute("db.collection.name", "post");
                 _spans.Add(db);
             }
-            _spans.Add(Make(trace, id++, root, "Render", SpanKind.Internal, start + length / 2, start + length * 6 / 10));
+            _spans.Add(Make(trace, id++, root, "Render", ActivityKind.Internal, start + length / 2, start + length * 6 / 10));
             ulong job = id++;
-            SpanRecord jobSpan = Make(trace, job, root, "ThumbnailJob", SpanKind.Consumer, start + length * 6 / 10, start + length * 95 / 100);
+            SpanRecord jobSpan = Make(trace, job, root, "ThumbnailJob", ActivityKind.Consumer, start + length * 6 / 10, start + length * 95 / 100);
             jobSpan.AddEvent("enqueued", jobSpan.StartUnixNano);
             jobSpan.AddEvent("completed", jobSpan.EndUnixNano);
             _spans.Add(jobSpan);
-            _spans.Add(Make(trace, id++, job, "job.queue_wait", SpanKind.Internal, jobSpan.StartUnixNano, jobSpan.StartUnixNano + length / 10));
-            _spans.Add(Make(trace, id++, job, "job.park", SpanKind.Internal, jobSpan.StartUnixNano + length / 10, jobSpan.StartUnixNano + length / 5));
-            _spans.Add(Make(trace, id++, root, "cache.get", SpanKind.Client, start + length * 96 / 100, start + length * 97 / 100));
+            _spans.Add(Make(trace, id++, job, "job.queue_wait", ActivityKind.Internal, jobSpan.StartUnixNano, jobSpan.StartUnixNano + length / 10));
+            _spans.Add(Make(trace, id++, job, "job.park", ActivityKind.Internal, jobSpan.StartUnixNano + length / 10, jobSpan.StartUnixNano + length / 5));
+            _spans.Add(Make(trace, id++, root, "cache.get", ActivityKind.Client, start + length * 96 / 100, start + length * 97 / 100));
         }
         _forest = TraceForest.Build(_spans);
         _collector = new MetricsCollector(MetricsCollectorOptions.OtelGenOnly());
@@ -95,7 +96,7 @@ public class FoldsBenchmarks
         _buffer.Dispose();
     }
 
-    private static SpanRecord Make(TraceId trace, ulong id, ulong parent, string name, SpanKind kind, long start, long end) => new()
+    private static SpanRecord Make(TraceId trace, ulong id, ulong parent, string name, ActivityKind kind, long start, long end) => new()
     {
         TraceId = trace,
         SpanId = new SpanId(id),

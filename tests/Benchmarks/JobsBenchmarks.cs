@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using OtelGen;
 using OtelGen.Jobs;
@@ -13,7 +14,7 @@ namespace OtelGen.Benchmarks;
 [MemoryDiagnoser]
 public class JobsBenchmarks
 {
-    private static readonly SpanDescriptor Plain = new("step.plain", SpanKind.Internal);
+    private static readonly SpanDescriptor Plain = new("step.plain", ActivityKind.Internal);
     private static readonly SpanDescriptor Step = JobNames.Step("bench");
 
     [GlobalSetup]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using OtelGen;
@@ -26,7 +27,7 @@ public class SamplingWork
 [MinColumn, MedianColumn]
 public class SamplingDisabledSiteBenchmarks
 {
-    private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);
+    private static readonly SpanDescriptor s_site = new("Orders.Load", ActivityKind.Internal);
     private int _id = 42;
     private readonly SamplingWork _work = new();
 
@@ -101,7 +102,7 @@ public class SamplingDisabledSiteBenchmarks
 /// </summary>
 internal static class ProposedInterceptor
 {
-    private static readonly SpanDescriptor s_site = new("SamplingWork.Load", SpanKind.Internal);
+    private static readonly SpanDescriptor s_site = new("SamplingWork.Load", ActivityKind.Internal);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Load(SamplingWork work, int id)
@@ -142,7 +143,7 @@ internal static class ProposedInterceptor
 [MinColumn, MedianColumn]
 public class SamplingSpanCostBenchmarks
 {
-    private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);
+    private static readonly SpanDescriptor s_site = new("Orders.Load", ActivityKind.Internal);
     private int _id = 42;
 
     public enum Outcome

@@ -38,8 +38,14 @@ internal static class Harness
     /// <summary>The running framework's System.* assemblies, mscorlib, netstandard and OtelGen.Runtime.</summary>
     public static ImmutableArray<MetadataReference> References => s_references.Value;
 
+    /// <summary>
+    /// A library, nullable enabled, and CS1701/CS1702 off as the .NET SDK has them (NoWarn 1701;1702): OtelGen.Runtime
+    /// is built for net8.0 and names System.Diagnostics.DiagnosticSource 8.0 (ActivityKind), unified here with the running
+    /// framework's, as in a user's build.
+    /// </summary>
     public static readonly CSharpCompilationOptions CompilationOptions =
-        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true)
+            .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress });
 
     public static CSharpCompilation Compile(params (string Path, string Text)[] sources) =>
         CSharpCompilation.Create(

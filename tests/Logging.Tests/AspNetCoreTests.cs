@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System;
 using System.Linq;
 using System.Net.Http;
@@ -114,7 +115,7 @@ public sealed class AspNetCoreTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (true)
         {
-            SpanRecord? server = Tracing.Ring.Snapshot().LastOrDefault(s => s.TraceId == trace && s.Kind == SpanKind.Server);
+            SpanRecord? server = Tracing.Ring.Snapshot().LastOrDefault(s => s.TraceId == trace && s.Kind == ActivityKind.Server);
             if (server is not null)
             {
                 return server;

@@ -12,7 +12,6 @@ using OtelGen.Context;
 using OtelGen.Export;
 using OtelGen.Spans;
 using SpanContext = OtelGen.Context.SpanContext;
-using SpanKind = OtelGen.SpanKind;
 using Xunit;
 
 namespace OtelGen.OpenTelemetry.Tests;
@@ -20,7 +19,7 @@ namespace OtelGen.OpenTelemetry.Tests;
 /// <summary>A [Traced] method in this project: the generator intercepts its call sites here, as in a user's code.</summary>
 public static class TracedWork
 {
-    [Traced("bridge.traced", Kind = SpanKind.Producer)]
+    [Traced("bridge.traced", Kind = ActivityKind.Producer)]
     public static int Square(int x) => x * x;
 }
 
@@ -75,7 +74,7 @@ public sealed class BridgeTests
         var linked = new SpanContext(TraceId.NewRandom(), SpanId.NewRandom(), 1, "vendor=x", isRemote: true);
         var recordingThreads = new HashSet<int>();
         TraceId traceId;
-        using (AsyncSpanScope outer = Tracer.StartAsyncSpan("bridge.outer", SpanKind.Server))
+        using (AsyncSpanScope outer = Tracing.StartAsyncSpan("bridge.outer", ActivityKind.Server))
         {
             traceId = outer.Context.TraceId;
             recordingThreads.Add(Environment.CurrentManagedThreadId);
@@ -90,7 +89,7 @@ public sealed class BridgeTests
             outer.Span.AddEvent("checkpoint", new[] { new KeyValue("step", 7L), new KeyValue("label", "seven") });
             outer.Span.AddLink(linked, new[] { new KeyValue("link.kind", "follows") });
             outer.Span.SetStatus(SpanStatusCode.Error, "it broke");
-            using (SpanScope inner = Tracer.StartSpan("bridge.inner", SpanKind.Client))
+            using (SpanScope inner = Tracing.StartSpan("bridge.inner", ActivityKind.Client))
             {
                 recordingThreads.Add(Environment.CurrentManagedThreadId);
                 inner.SetStatus(SpanStatusCode.Ok);
@@ -113,7 +112,7 @@ public sealed class BridgeTests
             Assert.Equal(span.Name, activity.DisplayName);
             Assert.Equal(Hex.Of(span.ParentSpanId), Hex.ParentOf(activity));
             Assert.Equal(span.ParentIsRemote, activity.HasRemoteParent);
-            Assert.Equal(SpanConversion.KindOf(span.Kind), activity.Kind);
+            Assert.Equal(span.Kind, activity.Kind);
             Assert.True(activity.Recorded);
             Assert.Equal(SpanConversion.UtcOf(span.StartUnixNano), activity.StartTimeUtc);
             Assert.Equal(SpanConversion.UtcOf(span.EndUnixNano), activity.StartTimeUtc + activity.Duration);
@@ -174,7 +173,7 @@ public sealed class BridgeTests
         TraceId traceId = TraceId.NewRandom();
         SpanId remote = SpanId.NewRandom();
         using (TraceContext.Continue("00-" + traceId.ToHexString() + "-" + remote.ToHexString() + "-01", "congo=t61rcWkgMzE"))
-        using (SpanScope span = Tracer.StartSpan("bridge.remote.child"))
+        using (SpanScope span = Tracing.StartSpan("bridge.remote.child"))
         {
         }
         Assert.True(provider.ForceFlush(10_000));
@@ -215,10 +214,10 @@ public sealed class BridgeTests
     /// <summary>A root and <paramref name="count"/> - 1 children, recorded back to back on this thread.</summary>
     private static TraceId RecordTrace(string prefix, int count)
     {
-        using SpanScope root = Tracer.StartSpan(prefix + ".root");
+        using SpanScope root = Tracing.StartSpan(prefix + ".root");
         for (int i = 1; i < count; i++)
         {
-            using SpanScope child = Tracer.StartSpan(prefix + ".child");
+            using SpanScope child = Tracing.StartSpan(prefix + ".child");
             child.SetAttribute("i", i);
         }
         return root.Context.TraceId;
@@ -268,14 +267,14 @@ public sealed class BridgeTests
         TraceId traceId;
         SpanId rootId;
         SpanId keptId;
-        using (SpanScope root = Tracer.StartSpan("sampler.root"))
+        using (SpanScope root = Tracing.StartSpan("sampler.root"))
         {
             traceId = root.Context.TraceId;
             rootId = root.Context.SpanId;
-            using (SpanScope dropped = Tracer.StartSpan("sampler.drop"))
+            using (SpanScope dropped = Tracing.StartSpan("sampler.drop"))
             {
             }
-            using (SpanScope kept = Tracer.StartSpan("sampler.keep"))
+            using (SpanScope kept = Tracing.StartSpan("sampler.keep"))
             {
                 keptId = kept.Context.SpanId;
             }
@@ -306,14 +305,14 @@ public sealed class BridgeTests
         Assert.Contains(EnvironmentExport.Collector.Spans, s => s.SpanId == EnvironmentExport.ControlSpanId);
 
         string before;
-        using (SpanScope span = Tracer.StartSpan("env.before.provider"))
+        using (SpanScope span = Tracing.StartSpan("env.before.provider"))
         {
             before = span.Context.SpanId.ToHexString();
         }
         var exported = new ExportedActivities();
         using TracerProvider provider = Sdk.CreateTracerProviderBuilder().AddOtelGen().AddInMemoryExporter(exported).Build()!;
         string after;
-        using (SpanScope span = Tracer.StartSpan("env.after.provider"))
+        using (SpanScope span = Tracing.StartSpan("env.after.provider"))
         {
             after = span.Context.SpanId.ToHexString();
         }

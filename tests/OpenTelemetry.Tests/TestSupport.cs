@@ -57,7 +57,7 @@ internal static class EnvironmentExport
         {
             return;
         }
-        using (SpanScope span = Tracer.StartSpan("control.before.bridge"))
+        using (SpanScope span = Tracing.StartSpan("control.before.bridge"))
         {
             ControlSpanId = span.Context.SpanId.ToHexString();
         }

@@ -16,14 +16,14 @@ public class ContextTests
     public void Synchronous_spans_nest_by_the_thread_stack()
     {
         TraceId trace;
-        using (var outer = Tracer.StartSpan("outer"))
+        using (var outer = Tracing.StartSpan("outer"))
         {
             trace = outer.Context.TraceId;
-            using (var inner = Tracer.StartSpan("inner"))
+            using (var inner = Tracing.StartSpan("inner"))
             {
-                using var innermost = Tracer.StartSpan("innermost");
+                using var innermost = Tracing.StartSpan("innermost");
             }
-            using var sibling = Tracer.StartSpan("sibling");
+            using var sibling = Tracing.StartSpan("sibling");
         }
         var spans = Trace(trace);
         SpanRecord outerSpan = Single(spans, "outer");
@@ -49,18 +49,18 @@ public class ContextTests
     private static async Task<TraceId> RootWithAwaitsAsync()
     {
         TraceId trace;
-        using (var root = Tracer.StartAsyncSpan("root"))
+        using (var root = Tracing.StartAsyncSpan("root"))
         {
             trace = root.Context.TraceId;
             await Task.Delay(5).ConfigureAwait(false);
-            using (Tracer.StartSpan("after-await")) { }
+            using (Tracing.StartSpan("after-await")) { }
             await Task.Run(() =>
             {
-                using var inRun = Tracer.StartSpan("in-task-run");
+                using var inRun = Tracing.StartSpan("in-task-run");
             }).ConfigureAwait(false);
             Parallel.For(0, 4, i =>
             {
-                using var iteration = Tracer.StartSpan("iteration");
+                using var iteration = Tracing.StartSpan("iteration");
             });
         }
         return trace;
@@ -72,7 +72,7 @@ public class ContextTests
         using var activity = new Activity("aspnet-request").SetIdFormat(ActivityIdFormat.W3C);
         activity.ActivityTraceFlags = ActivityTraceFlags.Recorded;
         activity.Start();
-        using (Tracer.StartSpan("under-activity")) { }
+        using (Tracing.StartSpan("under-activity")) { }
         activity.Stop();
         var spans = Trace(TraceId.FromActivityTraceId(activity.TraceId));
         SpanRecord span = Single(spans, "under-activity");
@@ -86,13 +86,13 @@ public class ContextTests
         // The thread remembers what it looked up for an execution context; a new Activity.Current makes a
         // new context, so the next span must look again (and again once the activity is gone).
         TraceId beforeTrace, underTrace, afterTrace;
-        using (var first = Tracer.StartSpan("before-activity")) { beforeTrace = first.Context.TraceId; }
+        using (var first = Tracing.StartSpan("before-activity")) { beforeTrace = first.Context.TraceId; }
         var activity = new Activity("host-request").SetIdFormat(ActivityIdFormat.W3C);
         activity.ActivityTraceFlags = ActivityTraceFlags.Recorded;
         activity.Start();
-        using (var second = Tracer.StartSpan("under-new-activity")) { underTrace = second.Context.TraceId; }
+        using (var second = Tracing.StartSpan("under-new-activity")) { underTrace = second.Context.TraceId; }
         activity.Stop();
-        using (var third = Tracer.StartSpan("after-activity")) { afterTrace = third.Context.TraceId; }
+        using (var third = Tracing.StartSpan("after-activity")) { afterTrace = third.Context.TraceId; }
 
         Assert.False(Single(Trace(beforeTrace), "before-activity").ParentSpanId.IsValid);
         Assert.Equal(TraceId.FromActivityTraceId(activity.TraceId), underTrace);
@@ -109,12 +109,12 @@ public class ContextTests
         using (ExecutionContext.SuppressFlow())
         {
             TraceId first;
-            using (var span = Tracer.StartSpan("suppressed-root")) { first = span.Context.TraceId; }
+            using (var span = Tracing.StartSpan("suppressed-root")) { first = span.Context.TraceId; }
             var activity = new Activity("suppressed-host").SetIdFormat(ActivityIdFormat.W3C);
             activity.ActivityTraceFlags = ActivityTraceFlags.Recorded;
             activity.Start();
             TraceId second;
-            using (var span = Tracer.StartSpan("suppressed-under-activity")) { second = span.Context.TraceId; }
+            using (var span = Tracing.StartSpan("suppressed-under-activity")) { second = span.Context.TraceId; }
             activity.Stop();
             Assert.False(Single(Trace(first), "suppressed-root").ParentSpanId.IsValid);
             Assert.Equal(TraceId.FromActivityTraceId(activity.TraceId), second);
@@ -132,7 +132,7 @@ public class ContextTests
             var ids = new ulong[count];
             for (int i = 0; i < count; i++)
             {
-                using var span = Tracer.StartSpan("id");
+                using var span = Tracing.StartSpan("id");
                 Assert.True(span.Context.TraceId.IsValid);
                 Assert.True(span.Context.SpanId.IsValid);
                 ids[i] = span.Context.SpanId.Value;
@@ -160,7 +160,7 @@ public class ContextTests
         using (TraceContext.Continue(traceparent, "vendor=value", "user=alice"))
         {
             Assert.Equal("alice", TraceContext.CurrentBaggage.Get("user"));
-            using var span = Tracer.StartSpan("continued");
+            using var span = Tracing.StartSpan("continued");
         }
         SpanRecord continued = Single(Trace(new TraceId(0x0af7651916cd43dd, 0x8448eb211c80319c)), "continued");
         Assert.Equal(new SpanId(0xb7ad6b7169203331), continued.ParentSpanId);
@@ -170,7 +170,7 @@ public class ContextTests
         TraceId fresh;
         using (TraceContext.Continue("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", "vendor=value"))
         {
-            using var span = Tracer.StartSpan("fresh");
+            using var span = Tracing.StartSpan("fresh");
             fresh = span.Context.TraceId;
         }
         SpanRecord freshSpan = Single(Trace(fresh), "fresh");
@@ -184,13 +184,13 @@ public class ContextTests
         const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         using (TraceContext.Continue(traceparent, null, "user=alice,tenant=blue"))
         {
-            using AsyncSpanScope span = Tracer.StartAsyncSpan("outgoing", SpanKind.Client);
+            using AsyncSpanScope span = Tracing.StartAsyncSpan("outgoing", ActivityKind.Client);
             await Task.Yield();
             Assert.Equal("alice", span.Baggage.Get("user"));
             Assert.Equal("blue", span.Baggage.Get("tenant"));
             Assert.Same(TraceContext.CurrentBaggage, span.Baggage);
         }
-        using (AsyncSpanScope outside = Tracer.StartAsyncSpan("no baggage", SpanKind.Client))
+        using (AsyncSpanScope outside = Tracing.StartAsyncSpan("no baggage", ActivityKind.Client))
         {
             Assert.Equal(0, outside.Baggage.Count);
         }
@@ -202,11 +202,11 @@ public class ContextTests
     public void Another_async_local_set_inside_a_span_does_not_hide_the_parent()
     {
         TraceId trace;
-        using (var outer = Tracer.StartSpan("outer-with-scope"))
+        using (var outer = Tracing.StartSpan("outer-with-scope"))
         {
             trace = outer.Context.TraceId;
             s_loggingScope.Value = "request 42";
-            using (Tracer.StartSpan("inside-logging-scope")) { }
+            using (Tracing.StartSpan("inside-logging-scope")) { }
             s_loggingScope.Value = null;
         }
         var spans = Trace(trace);
@@ -219,17 +219,17 @@ public class ContextTests
         TraceId otherTrace;
         Task foreign;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (var other = Tracer.StartAsyncSpan("other-flow"))
+        using (var other = Tracing.StartAsyncSpan("other-flow"))
         {
             otherTrace = other.Context.TraceId;
             // Created in the other flow, not started: it captures that flow's context.
             foreign = new Task(() =>
             {
-                using var child = Tracer.StartSpan("foreign-child");
+                using var child = Tracing.StartSpan("foreign-child");
             });
         }
         TraceId mine;
-        using (var span = Tracer.StartSpan("waiting-span"))
+        using (var span = Tracing.StartSpan("waiting-span"))
         {
             mine = span.Context.TraceId;
             foreign.RunSynchronously();
@@ -244,14 +244,14 @@ public class ContextTests
     public void Current_span_enrichment_reaches_the_innermost_open_span()
     {
         TraceId trace;
-        using (var span = Tracer.StartSpan("enriched"))
+        using (var span = Tracing.StartSpan("enriched"))
         {
             trace = span.Context.TraceId;
-            Tracer.CurrentSpan.SetAttribute("order.id", 42L).SetAttribute("order.express", true)
+            Tracing.CurrentSpan.SetAttribute("order.id", 42L).SetAttribute("order.express", true)
                 .SetAttribute("order.tags", new[] { "a", "b" }).AddEvent("validated", new KeyValue[] { new("rule.count", 3L) });
-            Assert.Equal(span.Context.SpanId.ToHexString(), Tracer.CurrentSpan.SpanId);
+            Assert.Equal(span.Context.SpanId.ToHexString(), Tracing.CurrentSpan.SpanId);
         }
-        Assert.Null(Tracer.CurrentSpan.SpanId);
+        Assert.Null(Tracing.CurrentSpan.SpanId);
         SpanRecord recorded = Single(Trace(trace), "enriched");
         Assert.True(recorded.TryGetAttribute("order.id", out AttributeValue id));
         Assert.Equal(42L, id.AsLong());
@@ -266,10 +266,10 @@ public class ContextTests
     {
         static void Work()
         {
-            using var span = Tracer.StartSpan("alloc-check");
+            using var span = Tracing.StartSpan("alloc-check");
             span.SetAttribute("n", 1L);
             span.SetAttribute("ok", true);
-            using var inner = Tracer.StartSpan("alloc-inner", SpanKind.Client);
+            using var inner = Tracing.StartSpan("alloc-inner", ActivityKind.Client);
             inner.SetAttribute("db.collection.name", "blog_post");
         }
         // Warm up until every ring slot has held these spans many times: a slot's arrays grow once, the
@@ -294,7 +294,7 @@ public class ContextTests
         Tracing.Disable();
         try
         {
-            using var span = Tracer.StartSpan("disabled");
+            using var span = Tracing.StartSpan("disabled");
             span.SetAttribute("x", 1L);
             Assert.False(span.IsRecording);
         }

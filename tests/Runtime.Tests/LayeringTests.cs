@@ -15,7 +15,7 @@ namespace OtelGen.Runtime.Tests;
 /// sources are compiled here with Roslyn and every name in its code (not its doc comments) is bound to the
 /// symbol it means; a type, or a member of a type, declared in a file of a higher layer than the file that
 /// names it is an upward dependency and fails the test. By folder, not namespace: the public namespaces stay
-/// what users and the generated code know (<c>OtelGen</c> holds <c>SpanKind</c>, in Core, and
+/// what users and the generated code know (<c>OtelGen</c> holds <c>SpanStatusCode</c>, in Core, and
 /// <c>Tracing</c>, at the top).
 /// </summary>
 public sealed class LayeringTests

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
 using OtelGen.Context;
@@ -16,13 +17,13 @@ public class ManualSpanTests
         // The next span on this thread reuses the frame and its record: what the ring holds of the first
         // span must not change with it (as it would if the ring kept the record the span goes on using).
         TraceId firstTrace, secondTrace;
-        using (var first = Tracer.StartSpan("reuse.first", SpanKind.Internal))
+        using (var first = Tracing.StartSpan("reuse.first", ActivityKind.Internal))
         {
             firstTrace = first.Context.TraceId;
             first.Span.SetAttribute("app.step", "first").SetAttribute("app.n", 1L);
             first.Span.AddEvent("app.began");
         }
-        using (var second = Tracer.StartSpan("reuse.second", SpanKind.Internal))
+        using (var second = Tracing.StartSpan("reuse.second", ActivityKind.Internal))
         {
             secondTrace = second.Context.TraceId;
             second.Span.SetAttribute("app.step", "second").SetAttribute("app.n", 2L);
@@ -41,7 +42,7 @@ public class ManualSpanTests
     {
         var linked = new SpanContext(new TraceId(7, 8), new SpanId(9), 1, "k=v");
         TraceId trace;
-        using (var span = Tracer.StartSpan("reduce", SpanKind.Internal))
+        using (var span = Tracing.StartSpan("reduce", ActivityKind.Internal))
         {
             trace = span.Context.TraceId;
             span.Span.AddLink(linked, new KeyValue[] { new("app.partition", 3L) })
@@ -73,7 +74,7 @@ public class ManualSpanTests
     {
         ActiveSpan? behind;
         TraceId trace;
-        using (var span = Tracer.StartSpan("holder"))
+        using (var span = Tracing.StartSpan("holder"))
         {
             behind = span.LiveSpan;
             trace = span.Context.TraceId;
@@ -113,9 +114,9 @@ public class ManualSpanTests
 
         static async Task<TraceId> Region()
         {
-            using var region = Tracer.StartAsyncSpan("load_all");
+            using var region = Tracing.StartAsyncSpan("load_all");
             await Task.Yield();
-            using (Tracer.StartSpan("after")) { }
+            using (Tracing.StartSpan("after")) { }
             return region.Context.TraceId;
         }
     }
@@ -124,7 +125,7 @@ public class ManualSpanTests
     public void Outgoing_headers_and_child_environment_carry_context_and_baggage()
     {
         using var scope = TraceContext.Continue("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "congo=t61", "user=alice");
-        using var span = Tracer.StartSpan("outgoing");
+        using var span = Tracing.StartSpan("outgoing");
         var headers = TraceContext.ToHeaders().ToDictionary(h => h.Key, h => h.Value);
         Assert.Equal($"00-0af7651916cd43dd8448eb211c80319c-{span.Context.SpanId}-01", headers["traceparent"]);
         Assert.Equal("congo=t61", headers["tracestate"]);
@@ -137,13 +138,13 @@ public class ManualSpanTests
     [Fact]
     public void Baggage_set_in_code_flows_to_children_and_is_removed_on_dispose()
     {
-        using var span = Tracer.StartSpan("with-baggage");
+        using var span = Tracing.StartSpan("with-baggage");
         using (TraceContext.SetBaggage("tenant", "acme"))
         {
             Assert.Equal("acme", TraceContext.CurrentBaggage.Get("tenant"));
             Assert.Contains(TraceContext.ToHeaders(), h => h.Key == "baggage" && h.Value == "tenant=acme");
             // The span stays current for enrichment while baggage changes.
-            Assert.Equal(span.Context.SpanId.ToHexString(), Tracer.CurrentSpan.SpanId);
+            Assert.Equal(span.Context.SpanId.ToHexString(), Tracing.CurrentSpan.SpanId);
         }
         Assert.Null(TraceContext.CurrentBaggage.Get("tenant"));
     }
@@ -153,12 +154,12 @@ public class ManualSpanTests
     {
         SpanHandle stale;
         TraceId trace;
-        using (var span = Tracer.StartSpan("short-lived"))
+        using (var span = Tracing.StartSpan("short-lived"))
         {
             stale = span.Span;
             trace = span.Context.TraceId;
         }
-        using (var reuse = Tracer.StartSpan("reuses-the-frame"))
+        using (var reuse = Tracing.StartSpan("reuses-the-frame"))
         {
             stale.SetAttribute("late", 1L);
             Assert.False(stale.IsRecording);
@@ -171,7 +172,7 @@ public class ManualSpanTests
     {
         TraceId trace;
         long earlier;
-        using (var span = Tracer.StartSpan("claimed"))
+        using (var span = Tracing.StartSpan("claimed"))
         {
             trace = span.Context.TraceId;
             earlier = SpanClock.NowUnixNanos() - 5_000_000;

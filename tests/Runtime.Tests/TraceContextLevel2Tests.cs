@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Context;
 using OtelGen.Sampling;
@@ -82,8 +83,8 @@ public sealed class TraceContextLevel2Tests : IDisposable
         string sent;
         using (TraceContext.Continue($"00-{Trace}-{Parent}-{incoming}"))
         {
-            using var server = Tracer.StartSpan("server", SpanKind.Server);
-            using var child = Tracer.StartSpan("child");
+            using var server = Tracing.StartSpan("server", ActivityKind.Server);
+            using var child = Tracing.StartSpan("child");
             sent = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
         }
         Assert.StartsWith($"00-{Trace}-", sent);
@@ -102,7 +103,7 @@ public sealed class TraceContextLevel2Tests : IDisposable
         HeadSampler.Configure(kind);
         using (TraceContext.Continue($"00-{Trace}-{Parent}-{incoming}"))
         {
-            using var span = Tracer.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.EndsWith("-" + outgoing, TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value);
         }
     }
@@ -115,8 +116,8 @@ public sealed class TraceContextLevel2Tests : IDisposable
     public void A_trace_OtelGen_starts_has_the_random_flag(HeadSamplerKind kind, int flags)
     {
         HeadSampler.Configure(kind);
-        using var root = Tracer.StartSpan("root");
-        using var child = Tracer.StartSpan("child");
+        using var root = Tracing.StartSpan("root");
+        using var child = Tracing.StartSpan("child");
         Assert.Equal(flags, root.Context.TraceFlags);
         Assert.Equal(flags, child.Context.TraceFlags);
         string sent = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
@@ -131,7 +132,7 @@ public sealed class TraceContextLevel2Tests : IDisposable
         HeadSampler.Configure(HeadSamplerKind.ParentBasedAlwaysOn);
         using (TraceContext.Continue($"ff-{Trace}-{Parent}-00"))
         {
-            using var span = Tracer.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.NotEqual(Trace, span.Context.TraceId.ToHexString());
             Assert.Equal(0x03, span.Context.TraceFlags);
         }

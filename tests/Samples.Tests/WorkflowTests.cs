@@ -19,7 +19,7 @@ namespace OtelGen.Samples.Tests;
 public sealed class WorkflowTests : IClassFixture<PostgresDatabase>, IAsyncLifetime
 {
     private const string TraceState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
-    private static readonly SpanDescriptor s_creator = new("test.creator", SpanKind.Internal);
+    private static readonly SpanDescriptor s_creator = new("test.creator", ActivityKind.Internal);
     private readonly PostgresDatabase _database;
     private readonly ExecutionStore _store;
 
@@ -84,7 +84,7 @@ public sealed class WorkflowTests : IClassFixture<PostgresDatabase>, IAsyncLifet
         Assert.Equal(creator.TraceId.ToHexString(), row["trace_id"]);
         Assert.Equal(create.SpanId.ToHexString(), row["span_id"]);
         Assert.Equal(creator.SpanId, create.ParentSpanId);
-        Assert.Equal(SpanKind.Client, create.Kind);
+        Assert.Equal(ActivityKind.Client, create.Kind);
         Assert.Equal("postgresql", create.Attribute("db.system.name").AsString());
         Assert.Equal("INSERT", create.Attribute("db.operation.name").AsString());
         Assert.Equal("executions", create.Attribute("db.collection.name").AsString());
@@ -112,7 +112,7 @@ public sealed class WorkflowTests : IClassFixture<PostgresDatabase>, IAsyncLifet
         SpanRecord effect = Assert.Single(spans, s => s.Name == "db.create_execution");
         SpanRecord command = Assert.Single(spans, FromNpgsql);
         Assert.Equal(effect.SpanId, command.ParentSpanId);
-        Assert.Equal(SpanKind.Client, command.Kind);
+        Assert.Equal(ActivityKind.Client, command.Kind);
         Assert.Equal("postgresql", command.Attribute("db.system.name").AsString());
         Assert.Contains("INSERT INTO executions", command.Attribute("db.query.text").AsString());
         Assert.True(command.StartUnixNano >= effect.StartUnixNano && command.EndUnixNano <= effect.EndUnixNano, RingSpans.Describe(spans));
@@ -153,9 +153,9 @@ public sealed class WorkflowTests : IClassFixture<PostgresDatabase>, IAsyncLifet
         Assert.Equal(orderCreate.SpanId, claim.ParentSpanId);
         Assert.Equal(orderCreate.SpanId, report.ParentSpanId);
         Assert.True(process.ParentIsRemote, "the row's context is a remote parent");
-        Assert.Equal(SpanKind.Consumer, process.Kind);
-        Assert.Equal(SpanKind.Client, claim.Kind);
-        Assert.Equal(SpanKind.Client, report.Kind);
+        Assert.Equal(ActivityKind.Consumer, process.Kind);
+        Assert.Equal(ActivityKind.Client, claim.Kind);
+        Assert.Equal(ActivityKind.Client, report.Kind);
         Assert.Equal("UPDATE", claim.Attribute("db.operation.name").AsString());
         Assert.True(claim.StartUnixNano <= claim.EndUnixNano && claim.EndUnixNano <= process.StartUnixNano, all);
         Assert.True(process.EndUnixNano <= report.StartUnixNano, all);

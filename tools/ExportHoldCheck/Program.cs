@@ -35,7 +35,7 @@ accepting.Start();
 
 int port = ((IPEndPoint)listener.LocalEndpoint).Port;
 Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + port);
-using (Tracer.StartSpan("export-hold-check"))
+using (Tracing.StartSpan("export-hold-check"))
 {
 }
 var watch = Stopwatch.StartNew();

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -36,7 +37,7 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         string method = HttpServerSpan.NormalizeMethod(request.Method.Method, out bool isOther);
-        using AsyncSpanScope span = Tracer.StartAsyncSpan(isOther ? "HTTP" : method, SpanKind.Client);
+        using AsyncSpanScope span = Tracing.StartAsyncSpan(isOther ? "HTTP" : method, ActivityKind.Client);
         // The span was made current just now, so the baggage it carries is the current baggage.
         Inject(request, span.Context, span.Context.IsValid ? span.Baggage : TraceContext.CurrentBaggage);
         if (span.IsRecording)

@@ -45,13 +45,16 @@ internal static partial class Parser
         return fallback;
     }
 
+    // A Kind argument is a System.Diagnostics.ActivityKind: Internal = 0, Server = 1, Client = 2, Producer = 3, Consumer = 4.
+    internal const int InternalKind = 0, ClientKind = 2;
+
+    /// <summary>The <c>ActivityKind</c> member a <c>Kind</c> argument's value names; Internal for a value outside the enum.</summary>
     private static string KindName(int kind) => kind switch
     {
-        0 => "Unspecified",
-        2 => "Server",
-        3 => "Client",
-        4 => "Producer",
-        5 => "Consumer",
+        1 => "Server",
+        2 => "Client",
+        3 => "Producer",
+        4 => "Consumer",
         _ => "Internal",
     };
 }

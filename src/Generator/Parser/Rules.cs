@@ -15,7 +15,7 @@ internal static partial class Parser
     {
         public AttributeData? Traced;
         public AttributeData? Effect;
-        public int WideKind = 1;
+        public int WideKind = InternalKind;
 
         /// <summary>An attribute instruments the method (its own or its base's), not a rule on its type or assembly.</summary>
         public bool IsExplicit => Traced is not null || Effect is not null;
@@ -71,7 +71,7 @@ internal static partial class Parser
         }
         if (Find(typeAttributes, "TracedAttribute") is { } typeTraced)
         {
-            return new Rule { WideKind = NamedInt(typeTraced, "Kind", 1) };
+            return new Rule { WideKind = NamedInt(typeTraced, "Kind", InternalKind) };
         }
         if (SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly))
         {

@@ -204,14 +204,14 @@ internal static partial class Parser
             attributes.Add(new ConstantAttribute("code.function.name", functionName));
             returnKey = NamedString(effect, "ReturnTag");
             string name = operation.Length == 0 ? defaultName : string.IsNullOrEmpty(target) ? operation : operation + " " + target;
-            return new SpanModel(name, KindName(NamedInt(effect, "Kind", 3)), !NamedBool(effect, "Required", true), new EquatableArray<ConstantAttribute>(attributes));
+            return new SpanModel(name, KindName(NamedInt(effect, "Kind", ClientKind)), !NamedBool(effect, "Required", true), new EquatableArray<ConstantAttribute>(attributes));
         }
         attributes.Add(new ConstantAttribute("code.function.name", functionName));
         if (rule.Traced is { } traced)
         {
             string? given = traced.ConstructorArguments.Length > 0 ? traced.ConstructorArguments[0].Value as string : null;
             returnKey = NamedString(traced, "ReturnTag");
-            return new SpanModel(string.IsNullOrEmpty(given) ? defaultName : given!, KindName(NamedInt(traced, "Kind", 1)), false, new EquatableArray<ConstantAttribute>(attributes));
+            return new SpanModel(string.IsNullOrEmpty(given) ? defaultName : given!, KindName(NamedInt(traced, "Kind", InternalKind)), false, new EquatableArray<ConstantAttribute>(attributes));
         }
         returnKey = null;
         return new SpanModel(defaultName, KindName(rule.WideKind), false, new EquatableArray<ConstantAttribute>(attributes));

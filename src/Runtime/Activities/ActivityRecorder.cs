@@ -272,7 +272,7 @@ internal static class ActivityRecorder
         record.TraceFlags = (byte)activity.ActivityTraceFlags;
         record.TraceState = activity.TraceStateString;
         record.Name = activity.DisplayName;
-        record.Kind = KindOf(activity.Kind);
+        record.Kind = activity.Kind;
         record.StartUnixNano = UnixNanos(activity.StartTimeUtc);
         record.EndUnixNano = record.StartUnixNano + activity.Duration.Ticks * 100;
         record.StatusCode = activity.Status switch
@@ -385,15 +385,6 @@ internal static class ActivityRecorder
             return false;
         }
     }
-
-    internal static SpanKind KindOf(ActivityKind kind) => kind switch
-    {
-        ActivityKind.Server => SpanKind.Server,
-        ActivityKind.Client => SpanKind.Client,
-        ActivityKind.Producer => SpanKind.Producer,
-        ActivityKind.Consumer => SpanKind.Consumer,
-        _ => SpanKind.Internal,
-    };
 
     private static long UnixNanos(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
 

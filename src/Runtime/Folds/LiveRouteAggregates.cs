@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using OtelGen.Spans;
 
@@ -65,7 +66,7 @@ public sealed class LiveRouteAggregates
     /// <summary>Called for every SERVER and CLIENT span that ends (<see cref="Tracing"/>): counts SERVER spans once started.</summary>
     internal static void OnSpanEnd(SpanRecord span)
     {
-        if (span.Kind == SpanKind.Server && Volatile.Read(ref s_current) is { } live)
+        if (span.Kind == ActivityKind.Server && Volatile.Read(ref s_current) is { } live)
         {
             live.Add(span);
         }

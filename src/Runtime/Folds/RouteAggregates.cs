@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using OtelGen.Metrics;
 using OtelGen.Spans;
 
@@ -133,5 +134,5 @@ public sealed class RouteAggregates : ISpanFold
 
     /// <summary>True for a SERVER span or a span whose parent is not in this process.</summary>
     public static bool IsEntry(SpanRecord span) =>
-        span.Kind == SpanKind.Server || !span.ParentSpanId.IsValid || span.ParentIsRemote;
+        span.Kind == ActivityKind.Server || !span.ParentSpanId.IsValid || span.ParentIsRemote;
 }

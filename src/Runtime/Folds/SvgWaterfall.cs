@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -210,24 +211,23 @@ public static class SvgWaterfall
         w.Raw("</title>");
     }
 
-    private static string KindClass(SpanKind kind) => kind switch
+    // A value outside ActivityKind is drawn as INTERNAL, as the exporter sends it.
+    private static string KindClass(ActivityKind kind) => kind switch
     {
-        SpanKind.Server => "server",
-        SpanKind.Client => "client",
-        SpanKind.Producer => "producer",
-        SpanKind.Consumer => "consumer",
-        SpanKind.Internal => "internal",
-        _ => "unspecified",
+        ActivityKind.Server => "server",
+        ActivityKind.Client => "client",
+        ActivityKind.Producer => "producer",
+        ActivityKind.Consumer => "consumer",
+        _ => "internal",
     };
 
-    private static string KindColour(SpanKind kind) => kind switch
+    private static string KindColour(ActivityKind kind) => kind switch
     {
-        SpanKind.Server => "#4e79a7",
-        SpanKind.Client => "#b07aa1",
-        SpanKind.Producer => "#76b7b2",
-        SpanKind.Consumer => "#f28e2b",
-        SpanKind.Internal => "#59a14f",
-        _ => "#bab0ac",
+        ActivityKind.Server => "#4e79a7",
+        ActivityKind.Client => "#b07aa1",
+        ActivityKind.Producer => "#76b7b2",
+        ActivityKind.Consumer => "#f28e2b",
+        _ => "#59a14f",
     };
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "\u2026");

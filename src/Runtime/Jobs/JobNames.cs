@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using OtelGen.Spans;
 
 namespace OtelGen.Jobs;
@@ -17,7 +18,7 @@ public static class JobNames
 
     /// <summary>The descriptor of step <paramref name="name"/>: span <c>step.{name}</c>, INTERNAL, attribute <c>otelgen.step.name</c>.</summary>
     public static SpanDescriptor Step(string name) =>
-        s_steps.GetOrAdd(name ?? "unnamed", static n => new SpanDescriptor("step." + n, SpanKind.Internal, new KeyValue[] { new("otelgen.step.name", n) }));
+        s_steps.GetOrAdd(name ?? "unnamed", static n => new SpanDescriptor("step." + n, ActivityKind.Internal, new KeyValue[] { new("otelgen.step.name", n) }));
 
     /// <summary>
     /// The descriptor of an effect: span <c>{operation} {target}</c> (or just the operation), CLIENT, with
@@ -62,9 +63,9 @@ public static class JobNames
             attributes.Add(new("otelgen.effect.target", target));
         }
         string name = hasTarget ? operation + " " + target : operation;
-        return new SpanDescriptor(name, SpanKind.Client, attributes.ToArray(), optional ? SpanFlags.Optional : SpanFlags.None);
+        return new SpanDescriptor(name, ActivityKind.Client, attributes.ToArray(), optional ? SpanFlags.Optional : SpanFlags.None);
     }
 
     /// <summary>True for a descriptor whose jobs follow the effect status policy (CLIENT or PRODUCER spans).</summary>
-    internal static bool IsEffect(SpanDescriptor descriptor) => descriptor.Kind is SpanKind.Client or SpanKind.Producer;
+    internal static bool IsEffect(SpanDescriptor descriptor) => descriptor.Kind is ActivityKind.Client or ActivityKind.Producer;
 }

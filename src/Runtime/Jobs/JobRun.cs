@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading;
 using OtelGen.Context;
 using OtelGen.Spans;
@@ -65,7 +66,7 @@ internal static class PromotedSpans
         record.TraceFlags = parent.TraceFlags;
         record.TraceState = parent.TraceState;
         record.Name = name;
-        record.Kind = SpanKind.Internal;
+        record.Kind = ActivityKind.Internal;
         record.StartUnixNano = start;
         record.EndUnixNano = end;
         return record;

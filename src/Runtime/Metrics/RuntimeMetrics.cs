@@ -53,14 +53,14 @@ public static class RuntimeMetrics
     {
         try
         {
-            if (span.Kind == SpanKind.Server)
+            if (span.Kind == ActivityKind.Server)
             {
                 if (HttpServerRequestDuration.Enabled && span.TryGetAttribute("http.request.method", out AttributeValue method))
                 {
                     RecordHttp(HttpServerRequestDuration, span, method, server: true);
                 }
             }
-            else if (span.Kind == SpanKind.Client)
+            else if (span.Kind == ActivityKind.Client)
             {
                 if (DbClientOperationDuration.Enabled && (span.TryGetAttribute("db.system.name", out AttributeValue system) || span.TryGetAttribute("db.system", out system)))
                 {

@@ -45,10 +45,10 @@ internal sealed class ActiveSpan
     /// <summary>This span's context, as children and outgoing requests see it.</summary>
     public SpanContext Context => new(Record.TraceId, Record.SpanId, Record.TraceFlags, Record.TraceState);
 
-    internal void Begin(SpanDescriptor? descriptor, string name, SpanKind kind, in SpanContext parent, Baggage baggage) =>
+    internal void Begin(SpanDescriptor? descriptor, string name, ActivityKind kind, in SpanContext parent, Baggage baggage) =>
         Begin(descriptor, name, kind, parent, baggage, SpanStack.Current);
 
-    internal void Begin(SpanDescriptor? descriptor, string name, SpanKind kind, in SpanContext parent, Baggage baggage, SpanStack thread)
+    internal void Begin(SpanDescriptor? descriptor, string name, ActivityKind kind, in SpanContext parent, Baggage baggage, SpanStack thread)
     {
         SpanRecord record = Record;
         record.ResetForStart();

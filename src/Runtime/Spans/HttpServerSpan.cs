@@ -1,6 +1,6 @@
 using System;
-using System.Diagnostics;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using OtelGen.Configuration;
@@ -117,7 +117,7 @@ public readonly struct HttpServerSpan : IDisposable
                 resolved = AmbientContext.ResolveParent(SpanStack.Current, out executionContext, out node, out baggage, out ambient);
             }
             ActiveSpan span = ActiveSpanPool.Rent();
-            span.Begin(null, SpanName(request.Method, request.Route), SpanKind.Server, resolved, baggage);
+            span.Begin(null, SpanName(request.Method, request.Route), ActivityKind.Server, resolved, baggage);
             span.AmbientActivity = ambient;
             if (span.Recording)
             {
@@ -238,7 +238,7 @@ public readonly struct HttpServerSpan : IDisposable
     {
         if (scope.LiveSpan is { Recording: true } span)
         {
-            span.Record.Kind = SpanKind.Server;
+            span.Record.Kind = ActivityKind.Server;
             span.Record.Name = SpanName(request.Method, request.Route);
             ApplyRequest(span.Record, request);
         }
@@ -249,7 +249,7 @@ public readonly struct HttpServerSpan : IDisposable
     {
         if (scope.LiveSpan is { Recording: true } span)
         {
-            span.Record.Kind = SpanKind.Server;
+            span.Record.Kind = ActivityKind.Server;
             span.Record.Name = SpanName(request.Method, request.Route);
             ApplyRequest(span.Record, request);
         }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 
 namespace OtelGen.Spans;
 
@@ -16,7 +17,7 @@ public sealed class SpanDescriptor
     /// <param name="kind">The span kind.</param>
     /// <param name="attributes">Attributes every span of this site carries; the array is kept, not copied.</param>
     /// <param name="flags">How the span treats failures and lifecycles.</param>
-    public SpanDescriptor(string name, SpanKind kind, KeyValue[]? attributes = null, SpanFlags flags = SpanFlags.None)
+    public SpanDescriptor(string name, ActivityKind kind, KeyValue[]? attributes = null, SpanFlags flags = SpanFlags.None)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
         Kind = kind;
@@ -28,7 +29,7 @@ public sealed class SpanDescriptor
     public string Name { get; }
 
     /// <summary>The span kind.</summary>
-    public SpanKind Kind { get; }
+    public ActivityKind Kind { get; }
 
     /// <summary>Attributes every span of this site carries.</summary>
     public KeyValue[] Attributes { get; }

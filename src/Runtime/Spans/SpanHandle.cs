@@ -4,7 +4,7 @@ using OtelGen.Context;
 namespace OtelGen.Spans;
 
 /// <summary>
-/// A reference to an open span (one a generated interceptor opened, or one from <see cref="Tracer"/>):
+/// A reference to an open span (one a generated interceptor opened, or one from <see cref="Tracing.StartSpan"/>):
 /// enrich it with attributes, events, links and status. Does nothing once the span has ended, and never
 /// throws. Attribute setters take each OTLP value type directly, so nothing is boxed.
 /// </summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace OtelGen.Spans;
@@ -68,7 +69,7 @@ public sealed class SpanRecord
     /// <summary>The span name (the descriptor's unless renamed).</summary>
     public string Name = string.Empty;
     /// <summary>The span kind.</summary>
-    public SpanKind Kind;
+    public ActivityKind Kind;
     /// <summary>Start time, Unix nanoseconds.</summary>
     public long StartUnixNano;
     /// <summary>End time, Unix nanoseconds.</summary>
@@ -270,7 +271,7 @@ public sealed class SpanRecord
         TraceState = null;
         Descriptor = null;
         Name = string.Empty;
-        Kind = SpanKind.Internal;
+        Kind = ActivityKind.Internal;
         StartUnixNano = 0;
         EndUnixNano = 0;
         StatusCode = SpanStatusCode.Unset;

@@ -34,7 +34,7 @@ public ref struct SpanScope
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static SpanScope StartFlow(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind, flow: true);
 
-    internal static SpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind, bool flow)
+    internal static SpanScope Start(SpanDescriptor? descriptor, string name, ActivityKind kind, bool flow)
     {
         if (!SpanSink.IsEnabled)
         {
@@ -148,7 +148,7 @@ public readonly struct AsyncSpanScope : IDisposable
     /// <summary>Starts the span and makes it current for the flow of the call that follows.</summary>
     public static AsyncSpanScope Start(SpanDescriptor descriptor) => Start(descriptor, descriptor.Name, descriptor.Kind);
 
-    internal static AsyncSpanScope Start(SpanDescriptor? descriptor, string name, SpanKind kind)
+    internal static AsyncSpanScope Start(SpanDescriptor? descriptor, string name, ActivityKind kind)
     {
         if (!SpanSink.IsEnabled)
         {
@@ -186,7 +186,7 @@ public readonly struct AsyncSpanScope : IDisposable
     public SpanHandle Span => new(Live);
 
     /// <summary>
-    /// Ends a span started from code (<see cref="Tracer.StartAsyncSpan"/>), or one whose call threw instead of
+    /// Ends a span started from code (<see cref="Tracing.StartAsyncSpan"/>), or one whose call threw instead of
     /// returning a task, and makes its parent current again. Not for spans handed to <see cref="Track(Task)"/>,
     /// which end with their task.
     /// </summary>

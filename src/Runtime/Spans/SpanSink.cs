@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using OtelGen.Configuration;
 
 namespace OtelGen.Spans;
@@ -57,7 +58,7 @@ internal static class SpanSink
         Ring.Write(record);
         // Live metrics (request and database durations, the dashboard's route numbers): one branch for
         // every other span.
-        if (record.Kind is SpanKind.Server or SpanKind.Client)
+        if (record.Kind is ActivityKind.Server or ActivityKind.Client)
         {
             Hooks.ServerOrClientEnded?.Invoke(record);
         }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 
 namespace OtelGen.Spans;
 
@@ -41,7 +42,7 @@ public static class SpanStatusPolicy
 
     /// <summary>True for an HTTP SERVER span of a request aborted before it completed (<see cref="RequestAbortedErrorType"/>).</summary>
     internal static bool IsAbortedRequest(SpanRecord span) =>
-        span.Kind == SpanKind.Server && span.TryGetAttribute("error.type", out AttributeValue type) && type.Type == AttributeType.String
+        span.Kind == ActivityKind.Server && span.TryGetAttribute("error.type", out AttributeValue type) && type.Type == AttributeType.String
         && type.AsString() == RequestAbortedErrorType;
 
     /// <summary>The status of an effect: UNSET when it succeeded or was optional, ERROR when a required effect failed.</summary>

@@ -39,7 +39,7 @@ public sealed class ActivityInteropTests : IDisposable
         var linked = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
         SpanContext outer;
         string activitySpanId;
-        using (var span = Tracer.StartSpan("outer"))
+        using (var span = Tracing.StartSpan("outer"))
         {
             outer = span.Context;
             using Activity? activity = source.StartActivity("db.query", ActivityKind.Client, parentContext: default,
@@ -62,7 +62,7 @@ public sealed class ActivityInteropTests : IDisposable
         SpanRecord recorded = Single(trace, "db.query");
         Assert.Equal(activitySpanId, recorded.SpanId.ToHexString());
         Assert.Equal(outer.SpanId, recorded.ParentSpanId);
-        Assert.Equal(SpanKind.Client, recorded.Kind);
+        Assert.Equal(ActivityKind.Client, recorded.Kind);
         Assert.Equal(SpanStatusCode.Error, recorded.StatusCode);
         Assert.Equal("deadlock", recorded.StatusMessage);
         Assert.True(recorded.EndUnixNano >= recorded.StartUnixNano && recorded.StartUnixNano > 0);
@@ -92,7 +92,7 @@ public sealed class ActivityInteropTests : IDisposable
         Assert.True(matched.HasListeners());
         Assert.False(unnamed.HasListeners());
         TraceId traceId;
-        using (var span = Tracer.StartSpan("outer"))
+        using (var span = Tracing.StartSpan("outer"))
         {
             traceId = span.Context.TraceId;
             using (matched.StartActivity("matched")) { }
@@ -107,7 +107,7 @@ public sealed class ActivityInteropTests : IDisposable
         using var http = new ActivitySource(ActivityRecorder.HttpClientSource);
         Assert.True(http.HasListeners());
         Assert.Null(http.StartActivity("System.Net.Http.HttpRequestOut", ActivityKind.Client));
-        using (Tracer.StartSpan("outer"))
+        using (Tracing.StartSpan("outer"))
         {
             using Activity? propagationOnly = http.StartActivity("System.Net.Http.HttpRequestOut", ActivityKind.Client);
             Assert.NotNull(propagationOnly);
@@ -122,7 +122,7 @@ public sealed class ActivityInteropTests : IDisposable
         using var source = new ActivitySource(Recorded);
         var parent = new SpanContext(TraceId.NewRandom(), SpanId.NewRandom(), traceFlags: 0, isRemote: true);
         using (TraceContext.Continue(parent))
-        using (var span = Tracer.StartSpan("unsampled"))
+        using (var span = Tracing.StartSpan("unsampled"))
         {
             using Activity? activity = source.StartActivity("query");
             Assert.NotNull(activity);
@@ -143,7 +143,7 @@ public sealed class ActivityInteropTests : IDisposable
         using var source = new ActivitySource(Recorded);
         SpanContext outer;
         string librarySpan;
-        using (var span = Tracer.StartSpan("outer"))
+        using (var span = Tracing.StartSpan("outer"))
         {
             outer = span.Context;
             using (Activity activity = source.StartActivity("library")!)
@@ -152,9 +152,9 @@ public sealed class ActivityInteropTests : IDisposable
                 Assert.Equal(outer.TraceId, TraceId.FromActivityTraceId(activity.TraceId));
                 Assert.Equal(outer.SpanId, SpanId.FromActivitySpanId(activity.ParentSpanId));
                 Assert.Equal($"00-{outer.TraceId.ToHexString()}-{outer.SpanId.ToHexString()}-{outer.TraceFlags:x2}", activity.ParentId);
-                using (Tracer.StartSpan("inner")) { }
+                using (Tracing.StartSpan("inner")) { }
             }
-            using (Tracer.StartSpan("after")) { }
+            using (Tracing.StartSpan("after")) { }
         }
         List<SpanRecord> trace = Trace(outer.TraceId);
         Assert.Equal(librarySpan, Single(trace, "inner").ParentSpanId.ToHexString());
@@ -168,7 +168,7 @@ public sealed class ActivityInteropTests : IDisposable
         Tracing.RecordActivities(Recorded);
         using var source = new ActivitySource(Recorded);
         SpanContext outer;
-        AsyncSpanScope span = Tracer.StartAsyncSpan("outer");
+        AsyncSpanScope span = Tracing.StartAsyncSpan("outer");
         try
         {
             outer = span.Context;
@@ -177,13 +177,13 @@ public sealed class ActivityInteropTests : IDisposable
             {
                 using Activity activity = source.StartActivity("run.library")!;
                 await Task.Delay(1);
-                using (Tracer.StartSpan("run.inner")) { }
+                using (Tracing.StartSpan("run.inner")) { }
             });
             Parallel.For(0, 8, i =>
             {
                 using Activity activity = source.StartActivity("fan.library")!;
                 activity.SetTag("i", i);
-                using (var inner = Tracer.StartSpan("fan.inner"))
+                using (var inner = Tracing.StartSpan("fan.inner"))
                 {
                     inner.SetAttribute("i", i);
                 }
@@ -194,7 +194,7 @@ public sealed class ActivityInteropTests : IDisposable
 #pragma warning disable xUnit1030
                 await Task.Delay(1).ConfigureAwait(false);
 #pragma warning restore xUnit1030
-                using (Tracer.StartSpan("await.inner")) { }
+                using (Tracing.StartSpan("await.inner")) { }
             }
         }
         finally
@@ -225,7 +225,7 @@ public sealed class ActivityInteropTests : IDisposable
         Tracing.RecordActivities(Recorded);
         using var source = new ActivitySource(Recorded);
         SpanContext outer;
-        using (var span = Tracer.StartSpan("outer"))
+        using (var span = Tracing.StartSpan("outer"))
         {
             outer = span.Context;
             Activity parent = source.StartActivity("parent")!;
@@ -234,7 +234,7 @@ public sealed class ActivityInteropTests : IDisposable
             child.Stop();
             // .NET puts the stopped parent back as Activity.Current.
             Assert.Same(parent, Activity.Current);
-            using (Tracer.StartSpan("after")) { }
+            using (Tracing.StartSpan("after")) { }
             Activity.Current = null;
         }
         Assert.Equal(outer.SpanId, Single(Trace(outer.TraceId), "after").ParentSpanId);
@@ -263,7 +263,7 @@ public sealed class ActivityInteropTests : IDisposable
         Tracing.RecordActivities(Recorded);
         using var source = new ActivitySource(Recorded);
         var remote = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
-        using (Tracer.StartSpan("unrelated"))
+        using (Tracing.StartSpan("unrelated"))
         {
             using Activity activity = source.StartActivity("consumer", ActivityKind.Consumer, remote)!;
             Assert.Equal(remote.TraceId, activity.TraceId);
@@ -271,7 +271,7 @@ public sealed class ActivityInteropTests : IDisposable
         }
         SpanRecord recorded = Single(Trace(TraceId.FromActivityTraceId(remote.TraceId)), "consumer");
         Assert.True(recorded.ParentIsRemote);
-        Assert.Equal(SpanKind.Consumer, recorded.Kind);
+        Assert.Equal(ActivityKind.Consumer, recorded.Kind);
     }
 
     [Fact]
@@ -283,7 +283,7 @@ public sealed class ActivityInteropTests : IDisposable
         using (TraceContext.Continue(remote))
         using (TraceContext.SetBaggage("tenant", "acme"))
         {
-            var span = Tracer.StartAsyncSpan("call.remote");
+            var span = Tracing.StartAsyncSpan("call.remote");
             expected = span.Context;
             using var http = new HttpClient();
             await http.GetStringAsync(server.Url);
@@ -301,7 +301,7 @@ public sealed class ActivityInteropTests : IDisposable
     {
         using var server = new HeaderRecordingServer();
         SpanContext expected;
-        using (var span = Tracer.StartSpan("call.sync"))
+        using (var span = Tracing.StartSpan("call.sync"))
         {
             expected = span.Context;
             using var plain = new HttpClient();
@@ -325,7 +325,7 @@ public sealed class ActivityInteropTests : IDisposable
         Tracing.RecordActivities("System.Net.Http");
         using var server = new HeaderRecordingServer();
         SpanContext outer;
-        var span = Tracer.StartAsyncSpan("call.recorded");
+        var span = Tracing.StartAsyncSpan("call.recorded");
         outer = span.Context;
         using (var http = new HttpClient())
         {
@@ -335,7 +335,7 @@ public sealed class ActivityInteropTests : IDisposable
         string traceparent = server.Requests.Single()["traceparent"];
         List<SpanRecord> trace = Trace(outer.TraceId);
         SpanRecord client = Single(trace, "GET");
-        Assert.Equal(SpanKind.Client, client.Kind);
+        Assert.Equal(ActivityKind.Client, client.Kind);
         Assert.Equal(outer.SpanId, client.ParentSpanId);
         Assert.Equal(200, Attribute(client, "http.response.status_code").AsLong());
         Assert.Equal(new SpanContext(outer.TraceId, client.SpanId, outer.TraceFlags).ToTraceParent(), traceparent);
@@ -346,7 +346,7 @@ public sealed class ActivityInteropTests : IDisposable
     {
         using var server = new HeaderRecordingServer();
         using var host = new Activity("host.request").SetIdFormat(ActivityIdFormat.W3C).Start();
-        var span = Tracer.StartAsyncSpan("in.host");
+        var span = Tracing.StartAsyncSpan("in.host");
         SpanContext expected = span.Context;
         using (var http = new HttpClient())
         {
@@ -363,7 +363,7 @@ public sealed class ActivityInteropTests : IDisposable
     {
         var headers = new Dictionary<string, string>();
         SpanContext expected;
-        using (var span = Tracer.StartSpan("inject"))
+        using (var span = Tracing.StartSpan("inject"))
         {
             expected = span.Context;
             DistributedContextPropagator.Current.Inject(null, headers, static (carrier, name, value) => ((Dictionary<string, string>)carrier!)[name] = value!);
@@ -407,7 +407,7 @@ public sealed class ActivityInteropTests : IDisposable
         using var source = new ActivitySource(Recorded);
         string errors = CaptureStderr(() =>
         {
-            using (Tracer.StartSpan("outer"))
+            using (Tracing.StartSpan("outer"))
             {
                 using Activity? byParentId = source.StartActivity("legacy", ActivityKind.Internal, parentId: "|legacy-root.1.");
                 Assert.Null(byParentId);

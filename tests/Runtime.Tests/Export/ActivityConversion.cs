@@ -21,7 +21,7 @@ internal static class ActivityConversion
             TraceFlags = (byte)activity.ActivityTraceFlags,
             TraceState = activity.TraceStateString,
             Name = activity.DisplayName,
-            Kind = (SpanKind)((int)activity.Kind + 1),
+            Kind = activity.Kind,
             StartUnixNano = UnixNanos(activity.StartTimeUtc),
             StatusCode = activity.Status switch { ActivityStatusCode.Ok => SpanStatusCode.Ok, ActivityStatusCode.Error => SpanStatusCode.Error, _ => SpanStatusCode.Unset },
             StatusMessage = activity.StatusDescription,

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -12,7 +13,7 @@ namespace OtelGen.Runtime.Tests.Export;
 
 internal static class ExportTestKit
 {
-    private static readonly SpanDescriptor s_descriptor = new("op", SpanKind.Client, new KeyValue[] { new("code.function.name", "Op"), new("db.system.name", "postgresql") });
+    private static readonly SpanDescriptor s_descriptor = new("op", ActivityKind.Client, new KeyValue[] { new("code.function.name", "Op"), new("db.system.name", "postgresql") });
 
     public static SpanRecord Span(long n)
     {
@@ -24,7 +25,7 @@ internal static class ExportTestKit
             TraceFlags = 1,
             Descriptor = s_descriptor,
             Name = "span-" + n,
-            Kind = SpanKind.Client,
+            Kind = ActivityKind.Client,
             StartUnixNano = 1_700_000_000_000_000_000 + n * 1000,
             EndUnixNano = 1_700_000_000_000_000_000 + n * 1000 + 500,
         };

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Export.Otlp;
 using OtelGen.Spans;
@@ -14,9 +15,9 @@ namespace OtelGen.Runtime.Tests.Export;
 /// </summary>
 public class OtlpFastEncodingTests
 {
-    private static readonly SpanDescriptor s_site = new("SELECT blog_post", SpanKind.Client, new KeyValue[] { new("db.system.name", "postgresql"), new("db.operation.name", "SELECT") });
-    private static readonly SpanDescriptor s_unicodeSite = new("café ✓", SpanKind.Unspecified, new KeyValue[] { new("code.function.name", "Ünïcode"), new("a.l", AttributeValue.Of(new long[] { 1, -1 })) });
-    private static readonly SpanDescriptor s_bareSite = new("bare", SpanKind.Internal);
+    private static readonly SpanDescriptor s_site = new("SELECT blog_post", ActivityKind.Client, new KeyValue[] { new("db.system.name", "postgresql"), new("db.operation.name", "SELECT") });
+    private static readonly SpanDescriptor s_unicodeSite = new("café ✓", (ActivityKind)7, new KeyValue[] { new("code.function.name", "Ünïcode"), new("a.l", AttributeValue.Of(new long[] { 1, -1 })) });
+    private static readonly SpanDescriptor s_bareSite = new("bare", ActivityKind.Internal);
 
     private static SpanRecord Base(int n, SpanDescriptor? descriptor)
     {
@@ -29,7 +30,7 @@ public class OtlpFastEncodingTests
             TraceFlags = (byte)(n % 2),
             Descriptor = descriptor,
             Name = descriptor?.Name ?? "made-in-code",
-            Kind = descriptor?.Kind ?? SpanKind.Server,
+            Kind = descriptor?.Kind ?? ActivityKind.Server,
             StartUnixNano = 1_700_000_000_000_000_000 + n,
             EndUnixNano = 1_700_000_000_000_000_000 + n * 1000L,
         };
@@ -108,7 +109,7 @@ public class OtlpFastEncodingTests
             spans.Add(s);
         }
 
-        // No descriptor; renamed; kind changed; descriptor with non-ASCII name, unspecified kind, an array constant.
+        // No descriptor; renamed; kind changed; descriptor with non-ASCII name, a kind outside ActivityKind (sent as INTERNAL), an array constant.
         SpanRecord code = Base(n++, null);
         code.SetAttribute("http.request.method", "GET");
         spans.Add(code);
@@ -116,17 +117,17 @@ public class OtlpFastEncodingTests
         renamed.Name = "SELECT other";
         spans.Add(renamed);
         SpanRecord rekinded = Base(n++, s_site);
-        rekinded.Kind = SpanKind.Internal;
+        rekinded.Kind = ActivityKind.Internal;
         spans.Add(rekinded);
         SpanRecord unicodeSite = Base(n++, s_unicodeSite);
-        unicodeSite.Kind = SpanKind.Unspecified;
+        unicodeSite.Kind = (ActivityKind)7;
         spans.Add(unicodeSite);
 
         // Tiny spans: a body under 128 bytes takes one length byte.
         spans.Add(Base(n++, s_bareSite));
         SpanRecord tiny = Base(n++, null);
         tiny.Name = "";
-        tiny.Kind = SpanKind.Unspecified;
+        tiny.Kind = (ActivityKind)(-1);
         spans.Add(tiny);
 
         // Trace state, events, links, drop counts, statuses.
@@ -213,6 +214,9 @@ public class OtlpFastEncodingTests
             Assert.Equal((ulong)expected.StartUnixNano, span.One(7)!.Number);
             Assert.Equal((ulong)expected.EndUnixNano, span.One(8)!.Number);
             Assert.Equal(OtlpTraceEncoder.SpanFlags(expected), (uint)span.One(16)!.Number);
+            // OTLP's kinds are ActivityKind's plus one; a value outside the enum goes as INTERNAL.
+            ulong kind = expected.Kind switch { ActivityKind.Internal => 1, ActivityKind.Server => 2, ActivityKind.Client => 3, ActivityKind.Producer => 4, ActivityKind.Consumer => 5, _ => 1 };
+            Assert.Equal(kind, span.One(6)!.Number);
             List<string> keys = span.All(9).Select(kv => kv.One(1)!.Text).ToList();
             Assert.Equal(Enumerable.Range(0, expected.TotalAttributeCount).Select(a => expected.AttributeAt(a).Key), keys);
             for (int a = 0; a < expected.TotalAttributeCount; a++)
@@ -274,7 +278,7 @@ public class OtlpFastEncodingTests
         var spans = new SpanRecord[5000];
         for (int i = 0; i < spans.Length; i++)
         {
-            var site = new SpanDescriptor("site-" + i, SpanKind.Internal, new KeyValue[] { new("c." + i, i) });
+            var site = new SpanDescriptor("site-" + i, ActivityKind.Internal, new KeyValue[] { new("c." + i, i) });
             spans[i] = Base(i, site);
             spans[i].SetAttribute("key-" + i, "v" + i);
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Text.Json;
 using OtelGen.Export.Otlp;
@@ -61,6 +62,28 @@ public class OtlpWriterTests
         Assert.Equal(new byte[] { 0x2A, 0x02, 0xC3, 0xA9 }, bytes[24..28]);
         Assert.Equal(new byte[] { 0x32, 0xC8, 0x01 }, bytes[28..31]);
         Assert.Equal(31 + 200, bytes.Length);
+    }
+
+    [Theory]
+    [InlineData(ActivityKind.Internal, 1)]
+    [InlineData(ActivityKind.Server, 2)]
+    [InlineData(ActivityKind.Client, 3)]
+    [InlineData(ActivityKind.Producer, 4)]
+    [InlineData(ActivityKind.Consumer, 5)]
+    [InlineData((ActivityKind)9, 1)]
+    public void The_OTLP_kind_is_the_ActivityKind_plus_one_and_INTERNAL_outside_the_enum(ActivityKind kind, int otlp)
+    {
+        // The test kit's span has a CLIENT site: CLIENT takes the site's cached bytes, the others the span's own.
+        SpanRecord span = ExportTestKit.Span(7);
+        span.Kind = kind;
+        var encoder = new OtlpTraceEncoder(OtlpResource.Create("kinds"));
+        using var buffer = new PooledBuffer();
+        encoder.EncodeProtobuf(new[] { span }, buffer);
+        Assert.Equal((ulong)otlp, ProtoTree.Decode(buffer.WrittenSpan.ToArray()).One(1)!.One(2)!.One(2)!.One(6)!.Number);
+        buffer.Clear();
+        encoder.EncodeJson(new[] { span }, buffer);
+        using JsonDocument document = JsonDocument.Parse(buffer.WrittenMemory);
+        Assert.Equal(otlp, document.RootElement.GetProperty("resourceSpans")[0].GetProperty("scopeSpans")[0].GetProperty("spans")[0].GetProperty("kind").GetInt32());
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Folds;
 using OtelGen.Metrics;
@@ -118,11 +119,11 @@ public class HistogramTests
         for (int i = 1; i <= 200; i++)
         {
             var trace = new TraceId(7, (ulong)i);
-            var s = Span(trace, id++, 0, "GET /posts/{id}", 0, i, SpanKind.Server, i % 10 == 0 ? SpanStatusCode.Error : SpanStatusCode.Unset);
+            var s = Span(trace, id++, 0, "GET /posts/{id}", 0, i, ActivityKind.Server, i % 10 == 0 ? SpanStatusCode.Error : SpanStatusCode.Unset);
             s.SetAttribute("http.route", "/posts/{id}");
             s.SetAttribute("http.request.method", "GET");
             spans.Add(s);
-            spans.Add(Span(trace, id++, s.SpanId.Value, "db", 0, 1, SpanKind.Client)); // not an entry span
+            spans.Add(Span(trace, id++, s.SpanId.Value, "db", 0, 1, ActivityKind.Client)); // not an entry span
         }
         spans.Add(Span(new TraceId(8, 1), id++, 0, "nightly-cleanup", 0, 5000));
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Folds;
 using OtelGen.Spans;
@@ -9,7 +10,7 @@ namespace OtelGen.Runtime.Tests.Folds;
 
 public sealed class LiveRouteAggregatesTests
 {
-    private static readonly SpanDescriptor Child = new("live.child", SpanKind.Internal);
+    private static readonly SpanDescriptor Child = new("live.child", ActivityKind.Internal);
 
     public LiveRouteAggregatesTests() => Tracing.Enable();
 
@@ -65,10 +66,10 @@ public sealed class LiveRouteAggregatesTests
         // Only requests: a synchronous root span never reaches the aggregate.
         LiveRouteAggregates live = LiveRouteAggregates.Start();
         string name = "live.root." + Guid.NewGuid().ToString("N");
-        using (SpanScope root = SpanScope.Start(new SpanDescriptor(name, SpanKind.Internal)))
+        using (SpanScope root = SpanScope.Start(new SpanDescriptor(name, ActivityKind.Internal)))
         {
         }
-        using (SpanScope consumer = SpanScope.Start(new SpanDescriptor(name, SpanKind.Consumer)))
+        using (SpanScope consumer = SpanScope.Start(new SpanDescriptor(name, ActivityKind.Consumer)))
         {
         }
         Assert.DoesNotContain(live.Summaries(), s => s.Route == name);
@@ -76,7 +77,7 @@ public sealed class LiveRouteAggregatesTests
 
     private static SpanRecord ServerSpan(string route, long durationNanos, bool error)
     {
-        var span = new SpanRecord { Name = "GET " + route, Kind = SpanKind.Server, StartUnixNano = 1_000, EndUnixNano = 1_000 + durationNanos };
+        var span = new SpanRecord { Name = "GET " + route, Kind = ActivityKind.Server, StartUnixNano = 1_000, EndUnixNano = 1_000 + durationNanos };
         span.SetAttribute("http.request.method", AttributeValue.Of("GET"));
         span.SetAttribute("http.route", AttributeValue.Of(route));
         span.StatusCode = error ? SpanStatusCode.Error : SpanStatusCode.Unset;
@@ -195,10 +196,10 @@ public sealed class RouteAggregatesBoundTests
         var aggregates = new RouteAggregates { MaxRoutes = 3 };
         for (int i = 0; i < 10; i++)
         {
-            var span = new SpanRecord { Name = "order " + i, Kind = SpanKind.Internal, StartUnixNano = 0, EndUnixNano = 1_000_000 };
+            var span = new SpanRecord { Name = "order " + i, Kind = ActivityKind.Internal, StartUnixNano = 0, EndUnixNano = 1_000_000 };
             aggregates.Add(span);
         }
-        aggregates.Add(new SpanRecord { Name = "order 1", Kind = SpanKind.Internal, EndUnixNano = 1_000_000 });
+        aggregates.Add(new SpanRecord { Name = "order 1", Kind = ActivityKind.Internal, EndUnixNano = 1_000_000 });
 
         Assert.Equal(new[] { "(other)", "order 0", "order 1", "order 2" }, aggregates.Routes.Select(r => r.Route).ToArray());
         // A known route keeps counting as itself; the seven unknown ones share one entry.
@@ -215,7 +216,7 @@ public sealed class RouteAggregatesBoundTests
         var live = new LiveRouteAggregates();
         for (int i = 0; i <= LiveRouteAggregates.MaxRoutes; i++)
         {
-            var server = new SpanRecord { Name = "GET /orders/" + i, Kind = SpanKind.Server, EndUnixNano = 1_000 };
+            var server = new SpanRecord { Name = "GET /orders/" + i, Kind = ActivityKind.Server, EndUnixNano = 1_000 };
             server.SetAttribute("http.route", AttributeValue.Of("/orders/" + i));
             live.Add(server);
         }

@@ -17,7 +17,7 @@ public class MetricsTests
 
     private static SpanRecord ServerSpan(ulong id, double ms, long status, string route = "/posts/{id}")
     {
-        var span = Span(new TraceId(0xabc, id), id, 0, "GET " + route, 0, ms, SpanKind.Server, status >= 500 ? SpanStatusCode.Error : SpanStatusCode.Unset);
+        var span = Span(new TraceId(0xabc, id), id, 0, "GET " + route, 0, ms, ActivityKind.Server, status >= 500 ? SpanStatusCode.Error : SpanStatusCode.Unset);
         span.SetAttribute("http.request.method", "GET");
         span.SetAttribute("http.route", route);
         span.SetAttribute("http.response.status_code", status);
@@ -97,7 +97,7 @@ public class MetricsTests
         using var collector = new MetricsCollector(MetricsCollectorOptions.OtelGenOnly());
         SpanRecord ok = ServerSpan(1, 12.5, 200);
         SpanRecord failed = ServerSpan(2, 250, 503);
-        var db = Span(Trace1, 0x44, 0x1, "SELECT blog_post", 0, 3, SpanKind.Client);
+        var db = Span(Trace1, 0x44, 0x1, "SELECT blog_post", 0, 3, ActivityKind.Client);
         db.SetAttribute("db.system.name", "postgresql");
         db.SetAttribute("db.operation.name", "SELECT");
         db.SetAttribute("db.collection.name", "blog_post");
@@ -137,7 +137,7 @@ public class MetricsTests
         using MetricsCollector collector = CollectorFor(meter);
         Histogram<double> h = meter.CreateHistogram<double>("app.work.duration", "s");
         Counter<long> c = meter.CreateCounter<long>("app.work.items");
-        var descriptor = new SpanDescriptor("Work", SpanKind.Internal);
+        var descriptor = new SpanDescriptor("Work", ActivityKind.Internal);
         (TraceId TraceId, SpanId SpanId) expected;
         using (SpanScope scope = SpanScope.Start(descriptor))
         {

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OtelGen.Metrics;
@@ -44,10 +45,10 @@ public class OpenTelemetrySdkTests
             .AddReader(new BaseExportingMetricReader(capture))
             .Build())
         {
-            var server = Span(Trace1, 0x901, 0, "GET /a", 0, 30, SpanKind.Server);
+            var server = Span(Trace1, 0x901, 0, "GET /a", 0, 30, ActivityKind.Server);
             server.SetAttribute("http.request.method", "GET");
             server.SetAttribute("http.route", "/a");
-            var db = Span(Trace1, 0x902, 0x901, "SELECT a", 1, 5, SpanKind.Client);
+            var db = Span(Trace1, 0x902, 0x901, "SELECT a", 1, 5, ActivityKind.Client);
             db.SetAttribute("db.system.name", "postgresql");
             Tracing.OnEnd(server);
             Tracing.OnEnd(db);

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Text;
@@ -34,7 +35,7 @@ public class OtlpMetricsTests
         {
             h.Record(v);
         }
-        var server = Span(Trace1, 0x5151, 0, "GET /a", 0, 42, SpanKind.Server);
+        var server = Span(Trace1, 0x5151, 0, "GET /a", 0, 42, ActivityKind.Server);
         server.SetAttribute("http.request.method", "GET");
         server.SetAttribute("http.route", "/a");
         server.SetAttribute("http.response.status_code", 200L);

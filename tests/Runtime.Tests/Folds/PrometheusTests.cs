@@ -140,11 +140,11 @@ app_requests_total{http_route="/posts/{id}",note="say \"hi\"\\now\nthen"} 7
     internal static string SamplePage()
     {
         using var collector = new MetricsCollector(MetricsCollectorOptions.OtelGenOnly());
-        var server = Span(Trace1, 0x71, 0, "GET /posts/{id}", 0, 18, SpanKind.Server);
+        var server = Span(Trace1, 0x71, 0, "GET /posts/{id}", 0, 18, ActivityKind.Server);
         server.SetAttribute("http.request.method", "GET");
         server.SetAttribute("http.route", "/posts/{id}");
         server.SetAttribute("http.response.status_code", 200L);
-        var db = Span(Trace1, 0x72, 0x71, "SELECT blog_post", 1, 4, SpanKind.Client);
+        var db = Span(Trace1, 0x72, 0x71, "SELECT blog_post", 1, 4, ActivityKind.Client);
         db.SetAttribute("db.system.name", "postgresql");
         db.SetAttribute("db.operation.name", "SELECT");
         Tracing.OnEnd(server);

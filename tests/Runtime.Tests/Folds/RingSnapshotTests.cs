@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Folds;
 using OtelGen.Spans;
@@ -8,8 +9,8 @@ namespace OtelGen.Runtime.Tests.Folds;
 
 public class RingSnapshotTests
 {
-    private static readonly SpanDescriptor Request = new("GET /items/{id}", SpanKind.Server, new KeyValue[] { new("http.route", "/items/{id}"), new("http.request.method", "GET") });
-    private static readonly SpanDescriptor Load = new("ItemStore.Load", SpanKind.Client, new KeyValue[] { new("db.system.name", "sqlite") });
+    private static readonly SpanDescriptor Request = new("GET /items/{id}", ActivityKind.Server, new KeyValue[] { new("http.route", "/items/{id}"), new("http.request.method", "GET") });
+    private static readonly SpanDescriptor Load = new("ItemStore.Load", ActivityKind.Client, new KeyValue[] { new("db.system.name", "sqlite") });
 
     [Fact]
     public void Spans_recorded_by_the_runtime_fold_from_a_ring_snapshot()

@@ -87,8 +87,8 @@ public class SvgWaterfallTests
     [Fact]
     public void Tooltip_lists_attributes_descriptor_ones_first()
     {
-        var descriptor = new SpanDescriptor("PostRepository.Get", SpanKind.Client, new KeyValue[] { new("code.function.name", "Get") });
-        var span = Span(Trace1, 1, 0, "PostRepository.Get", 0, 3, SpanKind.Client);
+        var descriptor = new SpanDescriptor("PostRepository.Get", ActivityKind.Client, new KeyValue[] { new("code.function.name", "Get") });
+        var span = Span(Trace1, 1, 0, "PostRepository.Get", 0, 3, ActivityKind.Client);
         span.Descriptor = descriptor;
         span.SetAttribute("db.collection.name", "blog_post");
         XDocument doc = XDocument.Parse(SvgWaterfall.Render(TraceForest.BuildTrace(new[] { span })));

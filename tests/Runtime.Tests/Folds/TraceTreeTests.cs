@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Folds;
 using OtelGen.Spans;
@@ -56,7 +57,7 @@ public class TraceTreeTests
     [Fact]
     public void A_remote_parent_that_is_absent_makes_a_root_not_an_orphan()
     {
-        var server = Span(Trace1, 0x20, 0x77, "GET /", 0, 10, SpanKind.Server, remoteParent: true);
+        var server = Span(Trace1, 0x20, 0x77, "GET /", 0, 10, ActivityKind.Server, remoteParent: true);
         var child = Span(Trace1, 0x21, 0x20, "work", 1, 2);
         TraceTree trace = TraceForest.Build(new List<SpanRecord> { child, server }).Traces.Single();
         Assert.Same(server, trace.Root.Span);
@@ -91,8 +92,8 @@ public class TraceTreeTests
     public void A_child_from_a_process_with_a_skewed_clock_is_moved_inside_its_parent_with_its_own_children()
     {
         // The callee's clock runs 100 ms ahead: its server span "starts" long after the client span ended.
-        var client = Span(Trace1, 0x1, 0, "GET downstream", 0, 20, SpanKind.Client);
-        var server = Span(Trace1, 0x2, 0x1, "GET /downstream", 104, 114, SpanKind.Server, remoteParent: true);
+        var client = Span(Trace1, 0x1, 0, "GET downstream", 0, 20, ActivityKind.Client);
+        var server = Span(Trace1, 0x2, 0x1, "GET /downstream", 104, 114, ActivityKind.Server, remoteParent: true);
         var inner = Span(Trace1, 0x3, 0x2, "inner", 105, 106);
         TraceTree trace = TraceForest.Build(new List<SpanRecord> { client, server, inner }).Traces.Single();
 

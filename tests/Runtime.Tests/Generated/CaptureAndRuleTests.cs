@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading.Tasks;
 using OtelGen.Runtime.Tests.Generated.Wide;
 using OtelGen.Spans;
@@ -92,7 +93,7 @@ namespace OtelGen.Runtime.Tests.Generated
             long before = Tracing.Ring.Written;
             Assert.True(await new CaptureSample().ExistsAsync(9));
             SpanRecord span = Recorded.Eventually("db.get orders", before);
-            Assert.Equal(SpanKind.Client, span.Kind);
+            Assert.Equal(ActivityKind.Client, span.Kind);
             Assert.Equal("get", Recorded.Attribute(span, "db.operation.name").AsString());
             Assert.Equal("orders", Recorded.Attribute(span, "db.collection.name").AsString());
             Assert.Equal("db", Recorded.Attribute(span, "otelgen.effect.system").AsString());

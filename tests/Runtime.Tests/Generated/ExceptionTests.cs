@@ -127,7 +127,7 @@ public class ExceptionTests
 
         bool Remember(Exception e)
         {
-            currentInFilter = Tracer.CurrentSpan.SpanId;
+            currentInFilter = Tracing.CurrentSpan.SpanId;
             inspected = ThrowingSample.Inspect(e);
             return true;
         }
@@ -140,7 +140,7 @@ public class ExceptionTests
         Assert.Equal(SpanStatusCode.Error, thrown.StatusCode);
         Assert.Equal("System.InvalidOperationException", Recorded.Attribute(thrown, "error.type").AsString());
         // Once caught, the span has ended: nothing is current any more.
-        Assert.Null(Tracer.CurrentSpan.SpanId);
+        Assert.Null(Tracing.CurrentSpan.SpanId);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using OtelGen.Spans;
 using Xunit;
 
@@ -14,7 +15,7 @@ public class SyncSample
     [Traced]
     public int Outer(int x) => Step(x) + Step(x + 1);
 
-    [Traced("sync.custom", Kind = SpanKind.Server)]
+    [Traced("sync.custom", Kind = ActivityKind.Server)]
     public void Custom() { }
 
     [Traced]
@@ -32,7 +33,7 @@ public class SyncTests
         long before = Tracing.Ring.Written;
         Assert.Equal(14, SyncSample.Twice(7));
         SpanRecord span = Recorded.Single("SyncSample.Twice", before);
-        Assert.Equal(SpanKind.Internal, span.Kind);
+        Assert.Equal(ActivityKind.Internal, span.Kind);
         Assert.Equal("OtelGen.Runtime.Tests.Generated.SyncSample.Twice", Recorded.Attribute(span, "code.function.name").AsString());
         Assert.Equal(SpanStatusCode.Unset, span.StatusCode);
     }
@@ -59,7 +60,7 @@ public class SyncTests
     {
         long before = Tracing.Ring.Written;
         new SyncSample().Custom();
-        Assert.Equal(SpanKind.Server, Recorded.Single("sync.custom", before).Kind);
+        Assert.Equal(ActivityKind.Server, Recorded.Single("sync.custom", before).Kind);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Jobs;
 using OtelGen.Spans;
@@ -138,7 +139,7 @@ public sealed class GoldenTraceTests : IDisposable
         tree.AssertDerivedDurationsConsistent();
         Assert.Equal(SpanStatusCode.Unset, tree.Root.Span.StatusCode);
         Assert.False(tree.Root.HasAttr("error.type"));
-        Assert.DoesNotContain(tree.All, n => n.Span.Kind == SpanKind.Client);
+        Assert.DoesNotContain(tree.All, n => n.Span.Kind == ActivityKind.Client);
     }
 
     [Fact]
@@ -223,7 +224,7 @@ public sealed class GoldenTraceTests : IDisposable
         Assert.Equal(Golden.QueueHeavy, tree.Render().TrimEnd('\n'));
         tree.AssertDerivedDurationsConsistent();
         TraceTree.Node wait = tree.Root.Child("step.load_post").Child("job.queue_wait");
-        Assert.Equal(SpanKind.Internal, wait.Span.Kind);
+        Assert.Equal(ActivityKind.Internal, wait.Span.Kind);
         Assert.Equal(12.0, wait.Span.DurationNanos / 1e6, 9);
         Assert.Equal(40, wait.Attr("job.queue_depth.start").AsLong());
         Assert.Equal(25, wait.Attr("job.queue_depth.end").AsLong());
@@ -335,7 +336,7 @@ public sealed class GoldenTraceTests : IDisposable
         Assert.Equal(Golden.ParallelJoinAll, tree.Render().TrimEnd('\n'));
         tree.AssertDerivedDurationsConsistent();
         TraceTree.Node step = tree.Root.Child("step.load_post");
-        var effects = step.Children.Where(c => c.Span.Kind == SpanKind.Client).ToList();
+        var effects = step.Children.Where(c => c.Span.Kind == ActivityKind.Client).ToList();
         Assert.Equal(new[] { "cache.get author", "db.get blog_post", "http.get comments" }, effects.Select(e => e.Name));
         // Effects overlap: all started before the first one finished.
         Assert.True(effects.Max(e => e.EventTime("job.started")) < effects.Min(e => e.EventTime("job.completed")));

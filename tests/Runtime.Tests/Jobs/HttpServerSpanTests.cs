@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
 using OtelGen.Context;
@@ -9,7 +10,7 @@ namespace OtelGen.Runtime.Tests.Jobs;
 
 public sealed class HttpServerSpanTests : IDisposable
 {
-    private static readonly SpanDescriptor Child = new("child", SpanKind.Internal);
+    private static readonly SpanDescriptor Child = new("child", ActivityKind.Internal);
 
     private static readonly HttpServerRequest Request = new()
     {
@@ -52,7 +53,7 @@ public sealed class HttpServerSpanTests : IDisposable
     {
         SpanRecord span = Finish(HttpServerSpan.Start(Request), 201);
         Assert.Equal("POST /posts/{id}/comments", span.Name);
-        Assert.Equal(SpanKind.Server, span.Kind);
+        Assert.Equal(ActivityKind.Server, span.Kind);
         Assert.Equal(SpanStatusCode.Unset, span.StatusCode);
         Assert.Equal(
             new[]
@@ -266,7 +267,7 @@ public sealed class HttpServerSpanTests : IDisposable
         }
         SpanRecord span = Tracing.Ring.Snapshot().Single(s => s.TraceId == traceId);
         Assert.Equal("POST /posts/{id}/comments", span.Name);
-        Assert.Equal(SpanKind.Server, span.Kind);
+        Assert.Equal(ActivityKind.Server, span.Kind);
         Assert.Equal(SpanStatusCode.Error, span.StatusCode);
         Assert.Equal("502", Attr(span, "error.type"));
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using OtelGen.Context;
@@ -11,8 +12,8 @@ namespace OtelGen.Runtime.Tests.Jobs;
 
 public sealed class JobLifecycleTests : IDisposable
 {
-    private static readonly SpanDescriptor Outer = new("outer", SpanKind.Internal);
-    private static readonly SpanDescriptor Inner = new("inner", SpanKind.Internal);
+    private static readonly SpanDescriptor Outer = new("outer", ActivityKind.Internal);
+    private static readonly SpanDescriptor Inner = new("inner", ActivityKind.Internal);
     private readonly ManualClock _clock = new();
 
     public JobLifecycleTests()
@@ -315,7 +316,7 @@ public sealed class JobLifecycleTests : IDisposable
 
 public sealed class JobFlowTests
 {
-    private static readonly SpanDescriptor Inner = new("inner", SpanKind.Internal);
+    private static readonly SpanDescriptor Inner = new("inner", ActivityKind.Internal);
 
     public JobFlowTests() => Tracing.Enable();
 

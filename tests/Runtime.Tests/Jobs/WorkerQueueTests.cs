@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using OtelGen.Jobs;
@@ -139,7 +140,7 @@ public sealed class WorkerQueueTests : IDisposable
             Assert.Equal(
                 new[] { "db.get blog_post", "http.get comments", "job.park", "job.queue_wait", "step.load_post.resume" },
                 step.Children.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
-            Assert.All(step.Children.Where(c => c.Span.Kind == SpanKind.Client), e => Assert.Equal("job.queue_wait", e.Children.Single().Name));
+            Assert.All(step.Children.Where(c => c.Span.Kind == ActivityKind.Client), e => Assert.Equal("job.queue_wait", e.Children.Single().Name));
             Assert.Equal(1, step.Attr("job.park_count").AsLong());
             Assert.Contains(step.Child("step.load_post.resume").Events(), e => e.Name == "need.join");
             tree.AssertDerivedDurationsConsistent();

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using OtelGen.Context;
 using OtelGen.Spans;
 using Xunit;
@@ -7,7 +8,7 @@ namespace OtelGen.Runtime.Tests.Sampling;
 
 public sealed class DisabledTracingTests : IDisposable
 {
-    private static readonly SpanDescriptor s_site = new("Orders.Load", SpanKind.Internal);
+    private static readonly SpanDescriptor s_site = new("Orders.Load", ActivityKind.Internal);
 
     public void Dispose() => Tracing.Enable();
 
@@ -39,7 +40,7 @@ public sealed class DisabledTracingTests : IDisposable
         for (int i = 0; i < 10_000; i++)
         {
             sum += LoadTraced(i);
-            using SpanScope fromCode = Tracer.StartSpan("from-code");
+            using SpanScope fromCode = Tracing.StartSpan("from-code");
             Assert.False(fromCode.IsRecording);
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Context;
 using OtelGen.Sampling;
@@ -148,7 +149,7 @@ public sealed class HeadSamplerTests : IDisposable
         long written = Tracing.Ring.Written;
         TraceId trace;
         string? outgoing;
-        using (var span = Tracer.StartSpan("dropped-at-head"))
+        using (var span = Tracing.StartSpan("dropped-at-head"))
         {
             trace = span.Context.TraceId;
             Assert.False(span.IsRecording);
@@ -170,7 +171,7 @@ public sealed class HeadSamplerTests : IDisposable
         string outgoing;
         using (TraceContext.Continue(incoming))
         {
-            using var span = Tracer.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.True(span.IsRecording);
             outgoing = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
         }
@@ -192,9 +193,9 @@ public sealed class HeadSamplerTests : IDisposable
         string outgoing;
         using (TraceContext.Continue(incoming))
         {
-            using var span = Tracer.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.False(span.IsRecording);
-            using var child = Tracer.StartSpan("child");
+            using var child = Tracing.StartSpan("child");
             Assert.False(child.IsRecording);
             outgoing = TraceContext.ToHeaders().Single(h => h.Key == "traceparent").Value;
         }
@@ -209,7 +210,7 @@ public sealed class HeadSamplerTests : IDisposable
         HeadSampler.Configure(HeadSamplerKind.AlwaysOn);
         using (TraceContext.Continue("00-5a3c1e0f9d7b42a6a3ce929d0e0e5a33-00f067aa0ba902b7-00"))
         {
-            using var span = Tracer.StartSpan("server", SpanKind.Server);
+            using var span = Tracing.StartSpan("server", ActivityKind.Server);
             Assert.True(span.IsRecording);
             Assert.Equal(1, span.Context.TraceFlags);
         }
@@ -222,8 +223,8 @@ public sealed class HeadSamplerTests : IDisposable
         int sampled = 0;
         for (int i = 0; i < 64; i++)
         {
-            using var root = Tracer.StartSpan("root");
-            using var child = Tracer.StartSpan("child");
+            using var root = Tracing.StartSpan("root");
+            using var child = Tracing.StartSpan("child");
             TraceId trace = root.Context.TraceId;
             bool expected = HeadSampler.IsInRatio(trace, 0.5);
             Assert.Equal(expected, root.Context.IsSampled);
@@ -242,7 +243,7 @@ public sealed class HeadSamplerTests : IDisposable
         Assert.True(HeadSampler.RecordsUnsampled);
         TraceId trace;
         string outgoing;
-        using (var span = Tracer.StartSpan("recorded-not-sampled"))
+        using (var span = Tracing.StartSpan("recorded-not-sampled"))
         {
             trace = span.Context.TraceId;
             Assert.True(span.IsRecording);
@@ -261,7 +262,7 @@ public sealed class HeadSamplerTests : IDisposable
         var parent = new SpanContext(new TraceId(1, 2), new SpanId(3), 1, isRemote: true);
         for (int i = 0; i < 100; i++)
         {
-            using var warm = Tracer.StartSpan("warm");
+            using var warm = Tracing.StartSpan("warm");
         }
         long before = GC.GetAllocatedBytesForCurrentThread();
         int sampled = 0;
@@ -269,7 +270,7 @@ public sealed class HeadSamplerTests : IDisposable
         {
             sampled += HeadSampler.ShouldSample(parent, parent.TraceId) ? 1 : 0;
             sampled += HeadSampler.ShouldSample(default, new TraceId((ulong)i, 1)) ? 1 : 0;
-            using var span = Tracer.StartSpan("sampled-out");
+            using var span = Tracing.StartSpan("sampled-out");
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(1000, sampled);

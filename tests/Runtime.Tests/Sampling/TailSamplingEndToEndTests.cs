@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Sampling;
 using OtelGen.Spans;
@@ -28,19 +29,19 @@ public sealed class TailSamplingEndToEndTests : IDisposable
 
         TraceId failing;
         TraceId fine;
-        using (var root = Tracer.StartSpan("POST /orders", SpanKind.Server))
+        using (var root = Tracing.StartSpan("POST /orders", ActivityKind.Server))
         {
             failing = root.Context.TraceId;
-            using (Tracer.StartSpan("validate")) { }
-            using (var db = Tracer.StartSpan("db.insert", SpanKind.Client))
+            using (Tracing.StartSpan("validate")) { }
+            using (var db = Tracing.StartSpan("db.insert", ActivityKind.Client))
             {
                 db.RecordException(new InvalidOperationException("duplicate key"));
             }
         }
-        using (var root = Tracer.StartSpan("POST /orders", SpanKind.Server))
+        using (var root = Tracing.StartSpan("POST /orders", ActivityKind.Server))
         {
             fine = root.Context.TraceId;
-            using (Tracer.StartSpan("validate")) { }
+            using (Tracing.StartSpan("validate")) { }
         }
 
         var exported = new List<SpanRecord>();
@@ -62,10 +63,10 @@ public sealed class TailSamplingEndToEndTests : IDisposable
     {
         SamplingSettings.Configure(new SamplingOptions { Spec = "head:0" });
         long written = Tracing.Ring.Written;
-        using (var root = Tracer.StartSpan("GET /x", SpanKind.Server))
+        using (var root = Tracing.StartSpan("GET /x", ActivityKind.Server))
         {
             Assert.False(root.IsRecording);
-            using var child = Tracer.StartSpan("child");
+            using var child = Tracing.StartSpan("child");
             child.SetStatus(SpanStatusCode.Error, "lost: no tail stage asked to keep errors");
         }
         Assert.Equal(written, Tracing.Ring.Written);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using OtelGen.Export;
 using OtelGen.Runtime.Tests.Export;
@@ -17,7 +18,7 @@ public class TailSamplingExportTests
         ParentSpanId = new SpanId(parent),
         TraceFlags = sampled ? (byte)1 : (byte)0,
         Name = name,
-        Kind = SpanKind.Internal,
+        Kind = ActivityKind.Internal,
         StartUnixNano = 1_700_000_000_000_000_000,
         EndUnixNano = 1_700_000_000_001_000_000,
         StatusCode = error ? SpanStatusCode.Error : SpanStatusCode.Unset,

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OtelGen.Spans;
@@ -42,6 +43,13 @@ internal sealed class OtlpTraceEncoder
     /// <summary>SpanFlags: the parent (for a span) or the linked context (for a link) is remote.</summary>
     public const uint ContextIsRemoteMask = 0x200;
 
+    /// <summary>
+    /// The OTLP <c>Span.ActivityKind</c> number of an <see cref="ActivityKind"/>: one more (INTERNAL = 1 ... CONSUMER = 5).
+    /// A value outside the enum is sent as INTERNAL, what OTLP lets a receiver assume for UNSPECIFIED (0), which
+    /// ActivityKind cannot express and OtelGen therefore never sends.
+    /// </summary>
+    internal static int OtlpKind(ActivityKind kind) => (uint)kind <= (uint)ActivityKind.Consumer ? (int)kind + 1 : 1;
+
     private readonly OtlpResource _resource;
     private readonly string _scopeName;
     private readonly string? _scopeVersion;
@@ -79,10 +87,7 @@ internal sealed class OtlpTraceEncoder
             using var scratch = new PooledBuffer(256);
             var writer = new ProtobufWriter(scratch);
             writer.WriteString(SpanName, descriptor.Name);
-            if (descriptor.Kind != SpanKind.Unspecified)
-            {
-                writer.WriteEnum(SpanKindField, (int)descriptor.Kind);
-            }
+            writer.WriteEnum(SpanKindField, OtlpKind(descriptor.Kind));
             NameAndKind = scratch.WrittenSpan.ToArray();
             Attributes = OtlpProtobuf.EncodeKeyValues(SpanAttributes, descriptor.Attributes);
 
@@ -100,7 +105,7 @@ internal sealed class OtlpTraceEncoder
         }
 
         public readonly string Name;
-        public readonly SpanKind Kind;
+        public readonly ActivityKind Kind;
         // Span fields 5 and 6, adjacent on the wire.
         public readonly byte[] NameAndKind;
         public readonly byte[] Attributes;
@@ -317,11 +322,8 @@ internal sealed class OtlpTraceEncoder
                 p = RawProtobuf.Varint(ref b, p + 1, (ulong)System.Text.Encoding.UTF8.GetByteCount(name));
                 p += RawProtobuf.Utf8(name, output, p);
             }
-            if (span.Kind != SpanKind.Unspecified)
-            {
-                Unsafe.Add(ref b, p) = SpanKindField << 3;
-                p = RawProtobuf.Varint(ref b, p + 1, (ulong)(long)(int)span.Kind);
-            }
+            Unsafe.Add(ref b, p) = SpanKindField << 3;
+            p = RawProtobuf.Varint(ref b, p + 1, (ulong)OtlpKind(span.Kind));
             Unsafe.Add(ref b, p) = (SpanStart << 3) | 1;
             RawProtobuf.LittleEndian64(ref Unsafe.Add(ref b, p + 1), (ulong)span.StartUnixNano);
             Unsafe.Add(ref b, p + 9) = (SpanEnd << 3) | 1;
@@ -481,10 +483,7 @@ internal sealed class OtlpTraceEncoder
             writer.WriteBigEndianId(SpanParentSpanId, 0, span.ParentSpanId.Value, sixteenBytes: false);
         }
         writer.WriteString(SpanName, span.Name ?? string.Empty);
-        if (span.Kind != SpanKind.Unspecified)
-        {
-            writer.WriteEnum(SpanKindField, (int)span.Kind);
-        }
+        writer.WriteEnum(SpanKindField, OtlpKind(span.Kind));
         writer.WriteFixed64(SpanStart, (ulong)span.StartUnixNano);
         writer.WriteFixed64(SpanEnd, (ulong)span.EndUnixNano);
         int total = span.TotalAttributeCount;
@@ -664,10 +663,7 @@ internal sealed class OtlpTraceEncoder
         {
             json.WriteString(OtlpJsonFields.Name, span.Name ?? string.Empty);
         }
-        if (span.Kind != SpanKind.Unspecified)
-        {
-            json.WriteNumber(OtlpJsonFields.Kind, (int)span.Kind);
-        }
+        json.WriteNumber(OtlpJsonFields.Kind, OtlpKind(span.Kind));
         OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.StartTimeUnixNano, span.StartUnixNano);
         OtlpJsonWriter.WriteInt64String(json, OtlpJsonFields.EndTimeUnixNano, span.EndUnixNano);
         int total = span.TotalAttributeCount;

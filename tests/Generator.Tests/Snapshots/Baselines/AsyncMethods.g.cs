@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_CountAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Jobs.CountAsync",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Jobs.CountAsync"),
@@ -68,7 +68,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_ForwardAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Jobs.ForwardAsync",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Jobs.ForwardAsync"),
@@ -113,7 +113,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_NameAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Jobs.NameAsync",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Jobs.NameAsync"),
@@ -158,7 +158,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_PingAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Jobs.PingAsync",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Jobs.PingAsync"),
@@ -203,7 +203,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_RunAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Jobs.RunAsync",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Jobs.RunAsync"),

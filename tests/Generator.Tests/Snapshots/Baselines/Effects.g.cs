@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor BlogStore_Cached_Span = new global::OtelGen.Spans.SpanDescriptor(
             "cache.get posts",
-            global::OtelGen.SpanKind.Client,
+            global::System.Diagnostics.ActivityKind.Client,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("otelgen.effect.system", "cache"),
@@ -31,8 +31,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.Optional);
 
-        // Intercepts: Effects.cs(28,19): store.Cached(1)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmdYCAABFZmZlY3RzLmNz")]
+        // Intercepts: Effects.cs(29,19): store.Cached(1)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "uqLkKgYho4lqsa4YVT2mA/QCAABFZmZlY3RzLmNz")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string? BlogStore_Cached(this global::MyApp.Data.BlogStore @this, int id)
         {
@@ -64,7 +64,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor BlogStore_FetchAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "http.get feeds",
-            global::OtelGen.SpanKind.Client,
+            global::System.Diagnostics.ActivityKind.Client,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("http.request.method", "GET"),
@@ -75,8 +75,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Effects.cs(30,25): store.FetchAsync("http://example.test/feed")
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmTMDAABFZmZlY3RzLmNz")]
+        // Intercepts: Effects.cs(31,25): store.FetchAsync("http://example.test/feed")
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "uqLkKgYho4lqsa4YVT2mA1EDAABFZmZlY3RzLmNz")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task<string> BlogStore_FetchAsync(this global::MyApp.Data.BlogStore @this, string url)
         {
@@ -113,7 +113,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor BlogStore_Get_Span = new global::OtelGen.Spans.SpanDescriptor(
             "db.get blog_post",
-            global::OtelGen.SpanKind.Client,
+            global::System.Diagnostics.ActivityKind.Client,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("db.operation.name", "get"),
@@ -125,8 +125,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Effects.cs(28,38): store.Get(1)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmekCAABFZmZlY3RzLmNz")]
+        // Intercepts: Effects.cs(29,38): store.Get(1)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "uqLkKgYho4lqsa4YVT2mAwcDAABFZmZlY3RzLmNz")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string BlogStore_Get(this global::MyApp.Data.BlogStore @this, int id)
         {
@@ -158,7 +158,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor BlogStore_InsertAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "db.insert",
-            global::OtelGen.SpanKind.Client,
+            global::System.Diagnostics.ActivityKind.Client,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("db.operation.name", "insert"),
@@ -168,8 +168,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Effects.cs(29,21): store.InsertAsync("hello")
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmQUDAABFZmZlY3RzLmNz")]
+        // Intercepts: Effects.cs(30,21): store.InsertAsync("hello")
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "uqLkKgYho4lqsa4YVT2mAyMDAABFZmZlY3RzLmNz")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task BlogStore_InsertAsync(this global::MyApp.Data.BlogStore @this, string title)
         {
@@ -206,7 +206,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor BlogStore_Publish_Span = new global::OtelGen.Spans.SpanDescriptor(
             "queue.publish events",
-            global::OtelGen.SpanKind.Producer,
+            global::System.Diagnostics.ActivityKind.Producer,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("otelgen.effect.system", "queue"),
@@ -216,8 +216,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: Effects.cs(31,15): store.Publish("created")
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "EupmDcmT9Xa3LsUqy2qRmWkDAABFZmZlY3RzLmNz")]
+        // Intercepts: Effects.cs(32,15): store.Publish("created")
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "uqLkKgYho4lqsa4YVT2mA4cDAABFZmZlY3RzLmNz")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void BlogStore_Publish(this global::MyApp.Data.BlogStore @this, string message)
         {

@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Converter_Convert_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Converter.Convert",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Converter.Convert"),
@@ -65,7 +65,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Registry_Find_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Registry.Find",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Registry.Find"),
@@ -111,7 +111,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Registry_Map_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Registry.Map",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Registry.Map"),
@@ -155,7 +155,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor TextExtensions_FirstOr_Span = new global::OtelGen.Spans.SpanDescriptor(
             "TextExtensions.FirstOr",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.TextExtensions.FirstOr"),
@@ -197,7 +197,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor TextExtensions_Shout_Span = new global::OtelGen.Spans.SpanDescriptor(
             "TextExtensions.Shout",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.TextExtensions.Shout"),

@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Blocks_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Blocks",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Blocks"),
@@ -61,7 +61,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Continues_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Continues",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Continues"),
@@ -106,7 +106,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_NotAFork_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.NotAFork",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.NotAFork"),
@@ -146,7 +146,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_ParallelLoop_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.ParallelLoop",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.ParallelLoop"),
@@ -188,7 +188,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Plain_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Plain",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Plain"),
@@ -238,7 +238,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Plinq_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Plinq",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Plinq"),
@@ -278,7 +278,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Queues_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Queues",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Queues"),
@@ -320,7 +320,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_ReadsResult_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.ReadsResult",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.ReadsResult"),
@@ -360,7 +360,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_RunsTask_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.RunsTask",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.RunsTask"),
@@ -400,7 +400,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_StartsThread_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.StartsThread",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.StartsThread"),
@@ -442,7 +442,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Waits_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Waits",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Waits"),

@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Store_Find_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Store.Find",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "Legacy.Store.Find"),

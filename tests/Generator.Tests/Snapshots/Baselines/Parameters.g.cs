@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Fill_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Fill",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Fill"),
@@ -61,7 +61,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Keywords_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Keywords",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Keywords"),
@@ -101,7 +101,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Measure_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Measure",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Measure"),
@@ -141,7 +141,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Range_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Range",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Range"),
@@ -181,7 +181,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Readonly_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Readonly",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Readonly"),
@@ -223,7 +223,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Slice_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Slice",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Slice"),
@@ -263,7 +263,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Sum_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Sum",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Sum"),
@@ -303,7 +303,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_Swap_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.Swap",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.Swap"),
@@ -345,7 +345,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Buffers_TryGet_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Buffers.TryGet",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Buffers.TryGet"),

@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Ledger_Apply_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Ledger.Apply",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Ledger.Apply"),
@@ -64,7 +64,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Ledger_Audit_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Ledger.Audit",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Ledger.Audit"),
@@ -107,7 +107,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Ledger_Reset_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Ledger.Reset",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Ledger.Reset"),
@@ -152,7 +152,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Pricing_WithTax_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Pricing.WithTax",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Pricing.WithTax"),

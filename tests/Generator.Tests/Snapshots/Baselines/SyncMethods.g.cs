@@ -21,15 +21,15 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Describe_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Describe",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Describe"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: SyncMethods.cs(29,18): Work.Describe(null, work.Untraced())
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1ykCAABTeW5jTWV0aG9kcy5jcw==")]
+        // Intercepts: SyncMethods.cs(30,18): Work.Describe(null, work.Untraced())
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "AurbklbQKKCV++ASFtNvzEcCAABTeW5jTWV0aG9kcy5jcw==")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string Work_Describe(string? label, int count)
         {
@@ -61,15 +61,15 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Reset_Span = new global::OtelGen.Spans.SpanDescriptor(
             "work.reset",
-            global::OtelGen.SpanKind.Server,
+            global::System.Diagnostics.ActivityKind.Server,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Reset"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: SyncMethods.cs(28,14): work.Reset()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1w8CAABTeW5jTWV0aG9kcy5jcw==")]
+        // Intercepts: SyncMethods.cs(29,14): work.Reset()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "AurbklbQKKCV++ASFtNvzC0CAABTeW5jTWV0aG9kcy5jcw==")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Work_Reset(this global::MyApp.Work @this)
         {
@@ -103,17 +103,17 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Work_Step_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Work.Step",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Work.Step"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: SyncMethods.cs(26,14): work.Step(3)
-        // Intercepts: SyncMethods.cs(27,14): work.Step(x: 4)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1+ABAABTeW5jTWV0aG9kcy5jcw==")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "oImkxv2+xixQ4brJsRiJ1/YBAABTeW5jTWV0aG9kcy5jcw==")]
+        // Intercepts: SyncMethods.cs(27,14): work.Step(3)
+        // Intercepts: SyncMethods.cs(28,14): work.Step(x: 4)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "AurbklbQKKCV++ASFtNvzP4BAABTeW5jTWV0aG9kcy5jcw==")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "AurbklbQKKCV++ASFtNvzBQCAABTeW5jTWV0aG9kcy5jcw==")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int Work_Step(this global::MyApp.Work @this, int x)
         {

@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Checkout_CountAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Checkout.CountAsync",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Checkout.CountAsync"),
@@ -77,7 +77,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Checkout_ExistsAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "db.get orders",
-            global::OtelGen.SpanKind.Client,
+            global::System.Diagnostics.ActivityKind.Client,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("db.operation.name", "get"),
@@ -135,7 +135,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Checkout_Length_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Checkout.Length",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Checkout.Length"),
@@ -182,7 +182,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Checkout_Total_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Checkout.Total",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Checkout.Total"),
@@ -274,7 +274,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Checkout_TryParse_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Checkout.TryParse",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Checkout.TryParse"),

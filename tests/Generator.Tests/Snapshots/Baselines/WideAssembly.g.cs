@@ -21,7 +21,7 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor CacheWarmer_Warm_Span = new global::OtelGen.Spans.SpanDescriptor(
             "CacheWarmer.Warm",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Data.CacheWarmer.Warm"),
@@ -63,7 +63,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor UserRepository_Load_Span = new global::OtelGen.Spans.SpanDescriptor(
             "UserRepository.Load",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Data.UserRepository.Load"),
@@ -103,7 +103,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Invoices_Count_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Invoices.Count",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Services.Billing.Invoices.Count"),
@@ -143,7 +143,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Mailer_Preview_Span = new global::OtelGen.Spans.SpanDescriptor(
             "mail.preview",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Services.Mailer.Preview"),
@@ -183,7 +183,7 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Mailer_Send_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Mailer.Send",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Services.Mailer.Send"),

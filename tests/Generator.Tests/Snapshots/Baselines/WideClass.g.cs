@@ -21,15 +21,15 @@ namespace OtelGen.Generated
     {
         private static readonly global::OtelGen.Spans.SpanDescriptor Listener_Handle_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Listener.Handle",
-            global::OtelGen.SpanKind.Consumer,
+            global::System.Diagnostics.ActivityKind.Consumer,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Listener.Handle"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: WideClass.cs(50,24): new Listener().Handle()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtGkDAABXaWRlQ2xhc3MuY3M=")]
+        // Intercepts: WideClass.cs(51,24): new Listener().Handle()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LAw9OlI/U6jFQ2wml2eIg4cDAABXaWRlQ2xhc3MuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Listener_Handle(this global::MyApp.Listener @this)
         {
@@ -63,15 +63,15 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor OrderService_Cancel_Span = new global::OtelGen.Spans.SpanDescriptor(
             "orders.cancel",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.OrderService.Cancel"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: WideClass.cs(46,17): service.Cancel()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtPECAABXaWRlQ2xhc3MuY3M=")]
+        // Intercepts: WideClass.cs(47,17): service.Cancel()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LAw9OlI/U6jFQ2wml2eIgw8DAABXaWRlQ2xhc3MuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void OrderService_Cancel(this global::MyApp.OrderService @this)
         {
@@ -105,15 +105,15 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor OrderService_Place_Span = new global::OtelGen.Spans.SpanDescriptor(
             "OrderService.Place",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.OrderService.Place"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: WideClass.cs(44,17): service.Place(2)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtLMCAABXaWRlQ2xhc3MuY3M=")]
+        // Intercepts: WideClass.cs(45,17): service.Place(2)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LAw9OlI/U6jFQ2wml2eIg9ECAABXaWRlQ2xhc3MuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static int OrderService_Place(this global::MyApp.OrderService @this, int quantity)
         {
@@ -145,15 +145,15 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor OrderService_Version_Span = new global::OtelGen.Spans.SpanDescriptor(
             "OrderService.Version",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.OrderService.Version"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: WideClass.cs(45,26): OrderService.Version()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtNYCAABXaWRlQ2xhc3MuY3M=")]
+        // Intercepts: WideClass.cs(46,26): OrderService.Version()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LAw9OlI/U6jFQ2wml2eIg/QCAABXaWRlQ2xhc3MuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static string OrderService_Version()
         {
@@ -185,15 +185,15 @@ namespace OtelGen.Generated
 
         private static readonly global::OtelGen.Spans.SpanDescriptor Quiet_Explicit_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Quiet.Explicit",
-            global::OtelGen.SpanKind.Internal,
+            global::System.Diagnostics.ActivityKind.Internal,
             new global::OtelGen.Spans.KeyValue[]
             {
                 new("code.function.name", "MyApp.Quiet.Explicit"),
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: WideClass.cs(52,21): new Quiet().Explicit()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "n2xZSb5VsWv2NnnAVBDvtKYDAABXaWRlQ2xhc3MuY3M=")]
+        // Intercepts: WideClass.cs(53,21): new Quiet().Explicit()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "LAw9OlI/U6jFQ2wml2eIg8QDAABXaWRlQ2xhc3MuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void Quiet_Explicit(this global::MyApp.Quiet @this)
         {

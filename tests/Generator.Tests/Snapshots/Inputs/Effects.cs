@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Tasks;
 using OtelGen;
 
@@ -17,7 +18,7 @@ public class BlogStore
     [Effect("cache.get", Target = "posts", Required = false)]
     public string? Cached(int id) => null;
 
-    [Effect("queue.publish", Target = "events", Kind = SpanKind.Producer)]
+    [Effect("queue.publish", Target = "events", Kind = ActivityKind.Producer)]
     public void Publish(string message) { }
 }
 

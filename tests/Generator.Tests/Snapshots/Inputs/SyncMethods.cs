@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OtelGen;
 
 namespace MyApp;
@@ -9,7 +10,7 @@ public class Work
     [Traced]
     public int Step(int x) => _total += x;
 
-    [Traced("work.reset", Kind = SpanKind.Server)]
+    [Traced("work.reset", Kind = ActivityKind.Server)]
     public void Reset() => _total = 0;
 
     [Traced]

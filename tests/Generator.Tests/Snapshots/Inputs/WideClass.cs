@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OtelGen;
 
 namespace MyApp;
@@ -20,7 +21,7 @@ public class OrderService
     public override string ToString() => "orders";
 }
 
-[Traced(Kind = SpanKind.Consumer)]
+[Traced(Kind = ActivityKind.Consumer)]
 public class Listener
 {
     public void Handle() { }
