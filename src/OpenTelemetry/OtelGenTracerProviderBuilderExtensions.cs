@@ -1,4 +1,5 @@
 using System;
+using OpenTelemetry;
 using OpenTelemetry.Trace;
 using OtelGen.Activities;
 
@@ -31,6 +32,9 @@ public static class OtelGenTracerProviderBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddSource(ActivityRecorder.BridgeSource);
+        // An SDK exporter that sends with HttpClient suppresses instrumentation around its requests: OtelGen must not
+        // record them (System.Net.Http named) or stand in for them, or each batch would start a trace of its own.
+        ActivityRecorder.IsSuppressed = static () => Sdk.SuppressInstrumentation;
         // ForceFlush: hands everything recorded so far to the SDK before the exporters flush (see the processor).
         builder.AddProcessor(_ => new BridgeFlushProcessor());
         // Made as the provider is built (that starts the bridge), and disposed before the provider's processors shut

@@ -59,7 +59,7 @@ internal sealed class ServerSpanMiddleware
     /// is the listeners' decision (AllData or AllDataAndRecorded; a sampled-out one is propagation-only).
     /// </summary>
     internal static bool HostActivityIsRecorded(HttpContext context) =>
-        HostActivity(context) is { IsAllDataRequested: true } activity && activity.Source.Name.Length > 0;
+        HostActivity(context) is { } activity && OtelGen.Activities.ActivityRecorder.IsExported(activity);
 
     private async Task TraceAsync(HttpContext context)
     {

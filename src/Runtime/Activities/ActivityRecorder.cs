@@ -43,6 +43,21 @@ internal static class ActivityRecorder
     [ThreadStatic]
     private static KeyValue[]? t_attributes;
 
+    /// <summary>
+    /// Set by the OpenTelemetry bridge to the SDK's <c>Sdk.SuppressInstrumentation</c>: an exporter that sends with
+    /// HttpClient suppresses instrumentation around its own requests, and those must not become spans (each batch
+    /// would make a trace of its own, for ever). Null when no bridge is loaded.
+    /// </summary>
+    internal static Func<bool>? IsSuppressed;
+
+    /// <summary>
+    /// Whether someone exports <paramref name="activity"/>: a listener of its source asked for all data (an exporter
+    /// needs the tags). Not the sampled flag, which an Activity can carry for its children without being recorded
+    /// (a propagation-only one on older runtimes, a stand-in, any Activity made with <c>new Activity()</c>, which
+    /// copies its parent's flags and says IsAllDataRequested until told otherwise though no source asked).
+    /// </summary>
+    internal static bool IsExported(Activity activity) => activity.IsAllDataRequested && activity.Source.Name.Length > 0;
+
     /// <summary>The selection in force.</summary>
     internal static ActivitySourceSelection Selection => s_selection;
 
@@ -77,6 +92,14 @@ internal static class ActivityRecorder
             {
                 return false;
             }
+            if (source.Name.Length == 0)
+            {
+                // Activities made with new Activity() (older libraries, HttpClient's fallback, a host's request
+                // Activity when nothing listens to its source): never recorded, but reparented or made stand-ins
+                // when they start inside an OtelGen span, as a source's are. Heard only as they start and stop.
+                recorded[source] = false;
+                return true;
+            }
             bool record = source.Name.Length > 0 && selection.Matches(source.Name);
             if (record || source.Name == HttpClientSource)
             {
@@ -97,7 +120,7 @@ internal static class ActivityRecorder
     {
         try
         {
-            if (!SpanSink.IsEnabled)
+            if (!SpanSink.IsEnabled || IsSuppressed?.Invoke() == true)
             {
                 return ActivitySamplingResult.None;
             }
@@ -169,7 +192,7 @@ internal static class ActivityRecorder
     {
         current = AmbientContext.Live(current);
         if (AmbientContext.TryGetOurs(out SpanContext context, out _, out Activity? startedUnder)
-            && (ReferenceEquals(current, startedUnder) || !AmbientContext.IsInside(current, startedUnder)))
+            && (ReferenceEquals(current, startedUnder) || !AmbientContext.IsInside(current, startedUnder) || IsStandIn(current!, context)))
         {
             ours = true;
             return context;
@@ -179,11 +202,18 @@ internal static class ActivityRecorder
         return fromActivity.IsValid ? fromActivity : TraceContext.ProcessParent;
     }
 
+    /// <summary>
+    /// An Activity standing in for our span (given the span's ids when it started): the span itself, not a child.
+    /// Its span id is our span's, which no other Activity has (ids are random; one that reuses a span id is warned about).
+    /// </summary>
+    internal static bool IsStandIn(Activity activity, in SpanContext ours) =>
+        activity.IdFormat == ActivityIdFormat.W3C && SpanId.FromActivitySpanId(activity.SpanId) == ours.SpanId;
+
     private static void OnStarted(Activity activity)
     {
         try
         {
-            if (!SpanSink.IsEnabled)
+            if (!SpanSink.IsEnabled || IsSuppressed?.Invoke() == true)
             {
                 return;
             }
@@ -205,7 +235,7 @@ internal static class ActivityRecorder
             {
                 return;
             }
-            if (!activity.IsAllDataRequested && !activity.Recorded)
+            if (!IsExported(activity))
             {
                 // Nobody records it (HttpClient's propagation-only Activity): it stands in for our span, with our
                 // span's own ids, so that whatever sends it (the default propagator captured by a handler made

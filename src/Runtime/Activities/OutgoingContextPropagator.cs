@@ -98,7 +98,12 @@ internal sealed class OutgoingContextPropagator : DistributedContextPropagator
             context = ours;
             return true;
         }
-        if (activity.Recorded || activity.IsAllDataRequested)
+        if (ActivityRecorder.IsStandIn(activity, ours))
+        {
+            context = ours;
+            return true;
+        }
+        if (ActivityRecorder.IsExported(activity))
         {
             // Someone exports it: it is the parent downstream.
             context = AmbientContext.FromActivity(activity);
@@ -113,12 +118,14 @@ internal sealed class OutgoingContextPropagator : DistributedContextPropagator
         Activity? parent = AmbientContext.Live(activity.Parent);
         for (int i = 0; i < 64; i++)
         {
-            if (ReferenceEquals(parent, startedUnder) || !AmbientContext.IsInside(parent, startedUnder))
+            // Ours is inner (or the parent stands in for it, with its ids): ours is the parent that is exported.
+            if (parent is null || ReferenceEquals(parent, startedUnder) || !AmbientContext.IsInside(parent, startedUnder)
+                || SpanId.FromActivitySpanId(parent.SpanId) == ours.SpanId)
             {
                 context = ours;
                 return true;
             }
-            if (parent!.Recorded || parent.IsAllDataRequested)
+            if (ActivityRecorder.IsExported(parent))
             {
                 context = AmbientContext.FromActivity(parent);
                 return context.IsValid;

@@ -82,7 +82,7 @@ public readonly struct SpanHandle
         {
             if (linked.IsValid)
             {
-                Live?.Record.AddLink(linked.TraceId, linked.SpanId, linked.TraceFlags, linked.TraceState, attributes);
+                Live?.Record.AddLink(linked.TraceId, linked.SpanId, linked.TraceFlags, linked.TraceState, attributes, linked.IsRemote);
             }
         }
         catch

@@ -359,6 +359,61 @@ public sealed class ActivityInteropTests : IDisposable
     }
 
     [Fact]
+    public async Task A_legacy_Activity_started_inside_an_OtelGen_span_joins_its_trace_and_HttpClient_still_sends_the_span()
+    {
+        // new Activity().Start() inside a span (an older library): nobody records it, it says IsAllDataRequested by
+        // default; it stands in for the span, and the request made under it names the span.
+        using var server = new HeaderRecordingServer();
+        AsyncSpanScope span = Tracing.StartAsyncSpan("outer");
+        SpanContext expected = span.Context;
+        Activity legacy = new Activity("legacy.op").Start();
+        Assert.Equal(expected.TraceId, TraceId.FromActivityTraceId(legacy.TraceId));
+        using (var http = new HttpClient())
+        {
+            await http.GetStringAsync(server.Url);
+        }
+        legacy.Stop();
+        span.Dispose();
+        Assert.Equal(expected.ToTraceParent(), server.Requests.Single()["traceparent"]);
+    }
+
+    [Fact]
+    public void Suppressed_instrumentation_records_nothing_and_stands_in_for_nothing()
+    {
+        Tracing.RecordActivities(Recorded);
+        using var source = new ActivitySource(Recorded);
+        bool suppressed = true;
+        ActivityRecorder.IsSuppressed = () => suppressed;
+        try
+        {
+            using (Tracing.StartSpan("outer"))
+            {
+                Assert.Null(source.StartActivity("suppressed"));
+                suppressed = false;
+                Assert.NotNull(source.StartActivity("heard"));
+            }
+        }
+        finally
+        {
+            ActivityRecorder.IsSuppressed = null;
+        }
+    }
+
+    [Fact]
+    public void A_link_added_from_code_keeps_whether_its_context_is_remote()
+    {
+        var remote = new SpanContext(TraceId.NewRandom(), SpanId.NewRandom(), 1, isRemote: true);
+        TraceId traceId;
+        using (var span = Tracing.StartSpan("linking"))
+        {
+            traceId = span.Context.TraceId;
+            span.Span.AddLink(remote);
+        }
+        SpanRecord recorded = Single(Trace(traceId), "linking");
+        Assert.True(recorded.Links[0].IsRemote);
+    }
+
+    [Fact]
     public void Libraries_injecting_through_DistributedContextPropagator_get_the_OtelGen_context()
     {
         var headers = new Dictionary<string, string>();
