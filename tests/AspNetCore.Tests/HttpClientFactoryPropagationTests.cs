@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using OtelGen.Activities;
 using OtelGen.Context;
 using OtelGen.Spans;
 using OtelGen.Tests.Shared;
@@ -56,5 +57,35 @@ public sealed class HttpClientFactoryPropagationTests
         Assert.Equal(
             clients.Select(c => new SpanContext(c.TraceId, c.SpanId, expected.TraceFlags).ToTraceParent()).OrderBy(x => x),
             server.Requests.Select(h => h["traceparent"]).OrderBy(x => x));
+    }
+
+    [Fact]
+    public async Task With_System_Net_Http_recorded_OtelGen_AspNetCores_handler_records_no_second_client_span()
+    {
+        ActivitySourceSelection previous = ActivityRecorder.Selection;
+        try
+        {
+            Tracing.RecordActivities("System.Net.Http");
+            using var server = new HeaderRecordingServer();
+            var services = new ServiceCollection();
+            services.AddOtelGen();
+            services.AddHttpClient("named");
+            await using ServiceProvider provider = services.BuildServiceProvider();
+
+            var span = Tracing.StartAsyncSpan("calls");
+            SpanContext expected = span.Context;
+            await provider.GetRequiredService<IHttpClientFactory>().CreateClient("named").GetStringAsync(server.Url);
+            span.Dispose();
+
+            // One CLIENT span, HttpClient's own Activity, under the OtelGen span; the header names it.
+            SpanRecord client = Assert.Single(Tracing.Ring.Snapshot(), s => s.TraceId == expected.TraceId && s.Kind == ActivityKind.Client);
+            Assert.Null(client.Descriptor);
+            Assert.Equal(expected.SpanId, client.ParentSpanId);
+            Assert.Equal(new SpanContext(client.TraceId, client.SpanId, expected.TraceFlags).ToTraceParent(), server.Requests.Single()["traceparent"]);
+        }
+        finally
+        {
+            ActivityRecorder.Listen(previous);
+        }
     }
 }

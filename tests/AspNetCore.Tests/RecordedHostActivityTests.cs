@@ -3,13 +3,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Linq;
 using System.Net.Http;
-using System.Reflection;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using OtelGen.Spans;
+using OtelGen.Activities;
 using Xunit;
 
 namespace OtelGen.AspNetCore.Tests;
@@ -139,11 +139,8 @@ public sealed class RecordedHostActivityTests
     {
         // OTELGEN_ACTIVITY_SOURCES=Microsoft.AspNetCore, from code. Recording a source cannot be undone through the
         // public API, and every other test here expects OtelGen's own SERVER span: the selection in force before is
-        // put back through the runtime's internal listener (by reflection: the runtime shows its internals to no test
-        // project of this package).
-        Type recorder = typeof(Tracing).Assembly.GetType("OtelGen.Activities.ActivityRecorder", throwOnError: true)!;
-        object previous = recorder.GetProperty("Selection", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
-        MethodInfo listen = recorder.GetMethod("Listen", BindingFlags.NonPublic | BindingFlags.Static)!;
+        // put back through the runtime's internal listener.
+        ActivitySourceSelection previous = ActivityRecorder.Selection;
         try
         {
             Tracing.RecordActivities("Microsoft.AspNetCore");
@@ -161,7 +158,7 @@ public sealed class RecordedHostActivityTests
         }
         finally
         {
-            listen.Invoke(null, new[] { previous });
+            ActivityRecorder.Listen(previous);
         }
     }
 }

@@ -32,8 +32,10 @@ public sealed class PropagatingHttpHandler : DelegatingHandler
     /// <inheritdoc/>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!Tracing.IsEnabled)
+        if (!Tracing.IsEnabled || OtelGen.Activities.ActivityRecorder.RecordsHttpClient)
         {
+            // Off, or HttpClient's own Activity is recorded (System.Net.Http in OTELGEN_ACTIVITY_SOURCES): that is
+            // the CLIENT span, and HttpClient sends it as the parent; a span here would be the request twice.
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         string method = HttpServerSpan.NormalizeMethod(request.Method.Method, out bool isOther);

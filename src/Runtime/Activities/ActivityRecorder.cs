@@ -61,12 +61,19 @@ internal static class ActivityRecorder
     /// <summary>The selection in force.</summary>
     internal static ActivitySourceSelection Selection => s_selection;
 
+    /// <summary>
+    /// Whether HttpClient's own Activities are recorded (System.Net.Http named): OtelGen.AspNetCore's client handler
+    /// then records no CLIENT span of its own, which would be the same request twice.
+    /// </summary>
+    internal static bool RecordsHttpClient { get; private set; }
+
     /// <summary>Listens with <paramref name="selection"/> (replacing the listener, so every source is asked again).</summary>
     internal static void Listen(ActivitySourceSelection selection)
     {
         lock (s_gate)
         {
             s_selection = selection;
+            RecordsHttpClient = selection.Matches(HttpClientSource);
             var recorded = new ConcurrentDictionary<ActivitySource, bool>();
             var listener = new ActivityListener
             {
