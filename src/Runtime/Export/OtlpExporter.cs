@@ -85,7 +85,7 @@ public sealed class OtlpExporter : IDisposable
         _cursor = cursor ?? new SpanRingCursor(ring, holdsBack: true);
         _encoder = new OtlpTraceEncoder(OtlpResource.Create(_options.ServiceName, _options.ResourceAttributes));
         _stage = _options.Stage;
-        if (!string.IsNullOrEmpty(_options.SpoolDirectory) && _sender is OtlpHttpTransport)
+        if (!string.IsNullOrEmpty(_options.SpoolDirectory) && _sender is OtlpHttpTransport or OtlpGrpcTransport)
         {
             _spool = new ExportSpool(_options.SpoolDirectory, _options.SpoolMaxBytes, _sender.Protocol);
             _spoolMayHaveBatches = true;
@@ -96,7 +96,7 @@ public sealed class OtlpExporter : IDisposable
             _batch[i] = new SpanRecord();
         }
         _body = new PooledBuffer(64 * 1024);
-        TargetName = _sender is OtlpFileSender ? "file" : "http";
+        TargetName = _sender switch { OtlpFileSender => "file", OtlpGrpcTransport => "grpc", _ => "http" };
         ExporterMetrics.Register(this);
         _thread = new Thread(Run) { IsBackground = true, Name = "OtelGen OTLP exporter (" + TargetName + ")" };
         _thread.Start();
@@ -111,7 +111,7 @@ public sealed class OtlpExporter : IDisposable
     /// <summary>The resource this exporter reports.</summary>
     internal OtlpResource Resource => _encoder.Resource;
 
-    /// <summary><c>http</c> or <c>file</c>: the tag value on this exporter's metrics.</summary>
+    /// <summary><c>http</c>, <c>grpc</c> or <c>file</c>: the tag value on this exporter's metrics.</summary>
     public string TargetName { get; }
 
     /// <summary>True once the exporter's thread has ended (after <see cref="Shutdown"/>).</summary>
@@ -132,7 +132,7 @@ public sealed class OtlpExporter : IDisposable
         Held = Interlocked.Read(ref _held),
         Exports = Interlocked.Read(ref _exports),
         Failures = Interlocked.Read(ref _failures),
-        Retries = _sender is OtlpHttpTransport transport ? transport.Retries : 0,
+        Retries = _sender.Retries,
         Pending = _cursor.Pending,
     };
 
@@ -388,7 +388,9 @@ public sealed class OtlpExporter : IDisposable
         {
             throw new ArgumentException("The options name neither an endpoint nor a file.", nameof(options));
         }
-        return new OtlpHttpTransport(options.Endpoint, options.Protocol, options.Headers, options.Gzip, options.Retry);
+        return options.UseGrpc
+            ? new OtlpGrpcTransport(options.Endpoint, OtlpGrpcTransport.TracesPath, options.Headers, options.Gzip, options.Retry)
+            : new OtlpHttpTransport(options.Endpoint, options.Protocol, options.Headers, options.Gzip, options.Retry);
     }
 
     private static DateTime DeadlineAfter(TimeSpan timeout)

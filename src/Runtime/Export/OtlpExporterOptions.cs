@@ -68,6 +68,7 @@ public sealed class OtlpExporterOptions : OtlpOptions
     {
         Endpoint = Endpoint,
         Protocol = Protocol,
+        UseGrpc = UseGrpc,
         Headers = new List<KeyValuePair<string, string>>(Headers),
         Gzip = Gzip,
         Timeout = Timeout,

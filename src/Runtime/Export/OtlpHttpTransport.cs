@@ -400,7 +400,7 @@ internal sealed class OtlpHttpTransport : IOtlpSender
     internal static string Describe(Uri endpoint) => endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     /// <summary>A write-only stream appending to a <see cref="PooledBuffer"/> (for GZipStream).</summary>
-    private sealed class BufferStream : Stream
+    internal sealed class BufferStream : Stream
     {
         private readonly PooledBuffer _buffer;
         public BufferStream(PooledBuffer buffer) => _buffer = buffer;

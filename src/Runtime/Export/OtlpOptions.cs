@@ -25,6 +25,12 @@ public abstract class OtlpOptions
     /// <summary><c>http/protobuf</c> (default) or <c>http/json</c>.</summary>
     public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpProtobuf;
 
+    /// <summary>
+    /// OTLP/gRPC instead of OTLP/HTTP (<c>OTEL_EXPORTER_OTLP_PROTOCOL=grpc</c>): <see cref="Endpoint"/> is then the
+    /// collector's base URL (e.g. <c>http://localhost:4317</c>) and bodies are protobuf. Set from the environment only.
+    /// </summary>
+    internal bool UseGrpc { get; set; }
+
     /// <summary>Extra request headers (for example an auth token). Values are never printed.</summary>
     public IList<KeyValuePair<string, string>> Headers { get; set; } = new List<KeyValuePair<string, string>>();
 
@@ -51,8 +57,10 @@ public abstract class OtlpOptions
     /// </summary>
     private protected void ReadSharedEnvironment(string signal, string signalPath)
     {
-        Endpoint = OtlpSignalSettings.Endpoint(signal, signalPath);
-        Protocol = OtlpSignalSettings.Protocol(signal, Protocol);
+        Protocol = OtlpSignalSettings.Protocol(signal, Protocol, out bool grpc);
+        UseGrpc = grpc;
+        // OTLP/gRPC names a service method, not a URL path: the generic endpoint is used as is.
+        Endpoint = OtlpSignalSettings.Endpoint(signal, grpc ? null : signalPath);
         OtlpSignalSettings.Headers(signal, Headers);
         Gzip = OtlpSignalSettings.Gzip(signal);
         Timeout = OtlpSignalSettings.Timeout(signal, Timeout);

@@ -14,9 +14,9 @@ internal static class OtlpSignalSettings
 {
     /// <summary>
     /// <c>OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT</c> used as is, else <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> with
-    /// <paramref name="signalPath"/> (e.g. <c>v1/traces</c>) appended; null when neither is set or valid.
+    /// <paramref name="signalPath"/> (e.g. <c>v1/traces</c>; null for OTLP/gRPC: as is) appended; null when neither is set or valid.
     /// </summary>
-    public static Uri? Endpoint(string signal, string signalPath)
+    public static Uri? Endpoint(string signal, string? signalPath)
     {
         string variable = "OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT";
         string? specific = EnvironmentSettings.Get(variable);
@@ -28,9 +28,13 @@ internal static class OtlpSignalSettings
         return generic is null ? null : OtlpExporterOptions.ParseEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", generic, signalPath);
     }
 
-    /// <summary><c>http/protobuf</c> or <c>http/json</c>; anything else warns once and keeps <paramref name="fallback"/>.</summary>
-    public static OtlpProtocol Protocol(string signal, OtlpProtocol fallback)
+    /// <summary>
+    /// <c>http/protobuf</c>, <c>http/json</c> or <c>grpc</c> (<paramref name="grpc"/> true, bodies protobuf); anything
+    /// else warns once and keeps <paramref name="fallback"/>.
+    /// </summary>
+    public static OtlpProtocol Protocol(string signal, OtlpProtocol fallback, out bool grpc)
     {
+        grpc = false;
         string name = Specific(signal, "PROTOCOL");
         string? protocol = EnvironmentSettings.Get(name);
         if (protocol is null)
@@ -44,10 +48,10 @@ internal static class OtlpSignalSettings
             case "http/json":
                 return OtlpProtocol.HttpJson;
             case "grpc":
-                Diagnostics.Warn($"{name}=grpc is not supported by OtelGen; using http/protobuf (collectors listen for it on port 4318).");
-                return fallback;
+                grpc = true;
+                return OtlpProtocol.HttpProtobuf;
             default:
-                EnvironmentSettings.Warn(name, protocol, "http/protobuf or http/json", "http/protobuf");
+                EnvironmentSettings.Warn(name, protocol, "grpc, http/protobuf or http/json", "http/protobuf");
                 return fallback;
         }
     }
