@@ -104,8 +104,9 @@ public static class Tracing
     /// through these hooks: the span sink (Core) starts the exporters the environment asks for (Export) once
     /// its ring exists, and hands ended SERVER and CLIENT spans to the runtime metrics (Metrics) and the live
     /// route aggregates (Folds); a starting span's head decision (Core) takes its first settings from the
-    /// sampling configuration (Sampling). Only assigns delegates: nothing is read or started here, so the
-    /// environment is still read, and exporters still start, at the first span.
+    /// sampling configuration (Sampling); a reader of the ring (Core) first has the stopped library Activities
+    /// waiting to be copied written (Activities). Only assigns delegates, and puts OtelGen among Activities (see
+    /// below): the environment's exporters still start at the first span.
     /// </summary>
 #pragma warning disable CA2255 // A library's module initializer: it only sets the hooks above, and must run before any span.
     [ModuleInitializer]
@@ -115,6 +116,7 @@ public static class Tracing
         SpanSink.Hooks.RingReady = ExportStartup.StartFromEnvironment;
         SpanSink.Hooks.ServerOrClientEnded = OnServerOrClientEnd;
         HeadDecision.Hooks.Initial = HeadSampler.InitialDecision;
+        SpanSink.Hooks.BeforeRead = ActivityRecorder.DrainPending;
         // Not a hook: HttpClient handlers take the context propagator when they are made, so it must be in
         // place before the first span; the listener reads OTELGEN_ACTIVITY_SOURCES now for the same reason.
         ActivityInterop.Install();

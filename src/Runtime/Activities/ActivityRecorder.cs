@@ -1,8 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using OtelGen.Configuration;
 using OtelGen.Context;
 using OtelGen.Spans;
@@ -30,13 +30,21 @@ internal static class ActivityRecorder
     internal const string BridgeSource = "OtelGen";
 
     private static readonly object s_gate = new();
+    // Taken inside ShouldListenTo, which .NET calls under its own lock (also from Listen, under s_gate): never
+    // held while taking another.
+    private static readonly object s_recordedGate = new();
     private static ActivityListener? s_listener;
     private static ActivitySourceSelection s_selection = ActivitySourceSelection.Empty;
-    // Per source: recorded (true) or listened to for propagation only (false). Filled by ShouldListenTo,
-    // once per source and listener, so that sampling an Activity costs one lookup, not a name match.
-    private static ConcurrentDictionary<ActivitySource, bool> s_recorded = new();
+    // The sources recorded, filled by ShouldListenTo (once per source and listener), so that sampling an Activity
+    // costs a scan of a few references, not a name match. Copied on write: a process has a handful of sources.
+    private static ActivitySource[] s_recorded = Array.Empty<ActivitySource>();
     // Parents chosen for Activities whose ids could not be rewritten (ActivityIds.CanRewrite false).
     private static readonly ConditionalWeakTable<Activity, StrongBox<SpanId>> s_parentOverrides = new();
+
+    // Stopped Activities not yet copied into the ring, and how often the thread pool is asked to copy them.
+    private const int DrainEvery = 512;
+    private static readonly PendingActivities s_pending = new(8192);
+    private static int s_drainQueued;
 
     [ThreadStatic]
     private static SpanRecord? t_scratch;
@@ -74,24 +82,23 @@ internal static class ActivityRecorder
         {
             s_selection = selection;
             RecordsHttpClient = selection.Matches(HttpClientSource);
-            var recorded = new ConcurrentDictionary<ActivitySource, bool>();
             var listener = new ActivityListener
             {
-                ShouldListenTo = source => ShouldListenTo(source, selection, recorded),
+                ShouldListenTo = source => ShouldListenTo(source, selection),
                 Sample = Sample,
                 SampleUsingParentId = SampleUsingParentId,
                 ActivityStarted = OnStarted,
                 ActivityStopped = OnStopped,
             };
-            ActivityListener? previous = s_listener;
-            s_recorded = recorded;
+            // The old listener goes first: two at once would record an Activity twice.
+            s_listener?.Dispose();
+            s_recorded = Array.Empty<ActivitySource>();
             s_listener = listener;
             ActivitySource.AddActivityListener(listener);
-            previous?.Dispose();
         }
     }
 
-    private static bool ShouldListenTo(ActivitySource source, ActivitySourceSelection selection, ConcurrentDictionary<ActivitySource, bool> recorded)
+    private static bool ShouldListenTo(ActivitySource source, ActivitySourceSelection selection)
     {
         try
         {
@@ -104,16 +111,21 @@ internal static class ActivityRecorder
                 // Activities made with new Activity() (older libraries, HttpClient's fallback, a host's request
                 // Activity when nothing listens to its source): never recorded, but reparented or made stand-ins
                 // when they start inside an OtelGen span, as a source's are. Heard only as they start and stop.
-                recorded[source] = false;
                 return true;
             }
-            bool record = source.Name.Length > 0 && selection.Matches(source.Name);
-            if (record || source.Name == HttpClientSource)
+            bool record = selection.Matches(source.Name);
+            if (record)
             {
-                recorded[source] = record;
-                return true;
+                lock (s_recordedGate)
+                {
+                    ActivitySource[] before = s_recorded;
+                    var after = new ActivitySource[before.Length + 1];
+                    before.CopyTo(after, 0);
+                    after[^1] = source;
+                    s_recorded = after;
+                }
             }
-            return false;
+            return record || source.Name == HttpClientSource;
         }
         catch
         {
@@ -121,7 +133,17 @@ internal static class ActivityRecorder
         }
     }
 
-    private static bool IsRecorded(ActivitySource source) => s_recorded.TryGetValue(source, out bool record) && record;
+    private static bool IsRecorded(ActivitySource source)
+    {
+        foreach (ActivitySource recorded in s_recorded)
+        {
+            if (ReferenceEquals(recorded, source))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
     {
@@ -134,7 +156,8 @@ internal static class ActivityRecorder
             bool record = IsRecorded(options.Source);
             SpanContext parent;
             bool ours;
-            if (options.Parent != default && !IsCurrent(options.Parent))
+            Activity? current = Activity.Current;
+            if (options.Parent != default && !IsCurrent(current, options.Parent))
             {
                 // A parent the library named (an incoming request's traceparent, a message's context): kept.
                 parent = FromActivityContext(options.Parent);
@@ -142,7 +165,7 @@ internal static class ActivityRecorder
             }
             else
             {
-                parent = ParentWhereStarting(Activity.Current, out ours);
+                parent = ParentWhereStarting(current, out ours);
             }
             if (!record)
             {
@@ -187,8 +210,8 @@ internal static class ActivityRecorder
         }
     }
 
-    private static bool IsCurrent(in ActivityContext parent) =>
-        Activity.Current is { } current && current.TraceId == parent.TraceId && current.SpanId == parent.SpanId;
+    private static bool IsCurrent(Activity? current, in ActivityContext parent) =>
+        current is not null && current.SpanId == parent.SpanId && current.TraceId == parent.TraceId;
 
     /// <summary>
     /// The parent an Activity starting now, under <paramref name="current"/> (Activity.Current before it), should
@@ -237,6 +260,11 @@ internal static class ActivityRecorder
             {
                 return;
             }
+            // Most Activities start outside any OtelGen span: one look at our own context and done.
+            if (!AmbientContext.TryGetOurs(out _, out _, out _))
+            {
+                return;
+            }
             SpanContext ours = ParentWhereStarting(parent, out bool isOurs);
             if (!isOurs || !ours.IsValid)
             {
@@ -280,6 +308,56 @@ internal static class ActivityRecorder
             {
                 return;
             }
+            // The copy into the ring (ids, tags, events, links) happens off this thread, as the OpenTelemetry SDK's
+            // batch processor defers its work: before anyone reads the ring (exporters, the dashboard, folds), or on
+            // the thread pool every DrainEvery Activities. Only when nobody has drained a whole queue's worth is
+            // one copied here, so that nothing is lost.
+            if (s_pending.TryAdd(activity, out long position))
+            {
+                if (((position + 1) & (DrainEvery - 1)) == 0)
+                {
+                    ScheduleDrain();
+                }
+                return;
+            }
+            CopyToRing(activity);
+        }
+        catch
+        {
+            // Telemetry never throws into the application.
+        }
+    }
+
+    /// <summary>Copies every stopped Activity waiting into the ring (at most a queue's worth, so that a drain ends).</summary>
+    internal static void DrainPending()
+    {
+        PendingActivities pending = s_pending;
+        if (pending.Count <= 0)
+        {
+            return;
+        }
+        for (int i = 0; i < pending.Capacity && pending.TryTake(out Activity? activity); i++)
+        {
+            CopyToRing(activity!);
+        }
+    }
+
+    private static void ScheduleDrain()
+    {
+        if (Interlocked.Exchange(ref s_drainQueued, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static _ =>
+            {
+                Volatile.Write(ref s_drainQueued, 0);
+                DrainPending();
+            }, null);
+        }
+    }
+
+    private static void CopyToRing(Activity activity)
+    {
+        try
+        {
             SpanRecord record = t_scratch ??= new SpanRecord();
             Copy(activity, record);
             SpanSink.OnEnd(record);
@@ -287,7 +365,7 @@ internal static class ActivityRecorder
         }
         catch
         {
-            // Telemetry never throws into the application.
+            // A library's Activity that cannot be read is dropped, never thrown.
         }
     }
 
@@ -297,7 +375,7 @@ internal static class ActivityRecorder
         record.Clear();
         record.TraceId = TraceId.FromActivityTraceId(activity.TraceId);
         record.SpanId = SpanId.FromActivitySpanId(activity.SpanId);
-        record.ParentSpanId = s_parentOverrides.TryGetValue(activity, out StrongBox<SpanId>? box) ? box.Value : SpanId.FromActivitySpanId(activity.ParentSpanId);
+        record.ParentSpanId = !ActivityIds.CanRewrite && s_parentOverrides.TryGetValue(activity, out StrongBox<SpanId>? box) ? box.Value : SpanId.FromActivitySpanId(activity.ParentSpanId);
         if (record.ParentSpanId == record.SpanId)
         {
             // A library that reused a span id made the Activity its own parent: exported as a root of its trace

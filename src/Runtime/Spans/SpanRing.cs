@@ -529,6 +529,7 @@ public sealed class SpanRing
     /// </summary>
     public List<SpanRecord> Snapshot()
     {
+        SpanSink.Hooks.BeforeRead?.Invoke();
         long end = Written;
         long seq = FirstHeld(0, end);
         var spans = new List<SpanRecord>((int)Math.Min(end - seq, 2L * _maxCapacity));
@@ -624,6 +625,7 @@ public sealed class SpanRingCursor : IDisposable
     /// </summary>
     public int Read(Span<SpanRecord> into, long nowNanos, Func<SpanRecord, bool>? wanted, long pendingGiveUpNanos = 100_000_000)
     {
+        SpanSink.Hooks.BeforeRead?.Invoke();
         int count = 0;
         long end = _ring.Written;
         long position = _position;

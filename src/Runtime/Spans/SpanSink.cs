@@ -75,5 +75,11 @@ internal static class SpanSink
 
         /// <summary>A SERVER or CLIENT span ended (runtime metrics, live route aggregates).</summary>
         internal static Action<SpanRecord>? ServerOrClientEnded;
+
+        /// <summary>
+        /// Someone is about to read a ring (a snapshot, or a cursor: exporters, folds, the dashboard): spans that were
+        /// recorded but not yet written (stopped library Activities, copied off their own thread) are written first.
+        /// </summary>
+        internal static Action? BeforeRead;
     }
 }

@@ -81,6 +81,14 @@ public readonly struct TraceId : IEquatable<TraceId>
     /// <summary>Converts from the framework's trace id.</summary>
     public static TraceId FromActivityTraceId(ActivityTraceId id)
     {
+        // The id keeps its hex text; parsing it here is several times cheaper than CopyTo, which validates and
+        // converts through the framework's general hex decoder (recording a library Activity does this for
+        // every Activity).
+        string hex = id.ToHexString();
+        if (hex.Length == 32 && Ids.TryParseHex(hex.AsSpan(0, 16), out ulong high) && Ids.TryParseHex(hex.AsSpan(16), out ulong low))
+        {
+            return new TraceId(high, low);
+        }
         Span<byte> bytes = stackalloc byte[16];
         id.CopyTo(bytes);
         return FromBytes(bytes);
@@ -158,6 +166,11 @@ public readonly struct SpanId : IEquatable<SpanId>
     /// <summary>Converts from the framework's span id.</summary>
     public static SpanId FromActivitySpanId(ActivitySpanId id)
     {
+        string hex = id.ToHexString();
+        if (hex.Length == 16 && Ids.TryParseHex(hex, out ulong value))
+        {
+            return new SpanId(value);
+        }
         Span<byte> bytes = stackalloc byte[8];
         id.CopyTo(bytes);
         return FromBytes(bytes);
@@ -191,23 +204,30 @@ internal static class Ids
     public static bool TryParseHex(ReadOnlySpan<char> hex, out ulong value)
     {
         value = 0;
+        ReadOnlySpan<byte> table = HexDigits;
+        int bad = 0;
         foreach (char c in hex)
         {
-            int digit = c switch
-            {
-                >= '0' and <= '9' => c - '0',
-                >= 'a' and <= 'f' => c - 'a' + 10,
-                >= 'A' and <= 'F' => c - 'A' + 10,
-                _ => -1,
-            };
-            if (digit < 0)
-            {
-                return false;
-            }
-            value = (value << 4) | (uint)digit;
+            int digit = c < 128 ? table[c] : 0xFF;
+            bad |= digit;
+            value = (value << 4) | (uint)(digit & 0xF);
         }
-        return true;
+        // 0xFF marks a character that is not a hex digit; one bad character shows in the high bits of 'bad'.
+        return (bad & 0xF0) == 0;
     }
+
+    // The value of each ASCII hex digit, 0xFF for every other character.
+    private static ReadOnlySpan<byte> HexDigits =>
+    [
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 10, 11, 12, 13, 14, 15, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 10, 11, 12, 13, 14, 15, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
 }
 
 /// <summary>
