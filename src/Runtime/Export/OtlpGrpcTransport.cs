@@ -64,7 +64,6 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             AutomaticDecompression = DecompressionMethods.None,
             ActivityHeadersPropagator = null,
-            UseProxy = false,
         })
         {
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,

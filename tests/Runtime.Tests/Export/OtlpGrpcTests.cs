@@ -244,10 +244,22 @@ public class OtlpGrpcTests
     {
         using var collector = new GrpcCollector();
         using var transport = new OtlpGrpcTransport(collector.Endpoint, OtlpGrpcTransport.TracesPath);
+        var ours = new List<Activity>();
+        string port = ":" + collector.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/";
         using var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name == "System.Net.Http",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = a =>
+            {
+                if (a.GetTagItem("url.full") is string url && url.Contains(port, StringComparison.Ordinal))
+                {
+                    lock (ours)
+                    {
+                        ours.Add(a);
+                    }
+                }
+            },
         };
         ActivitySource.AddActivityListener(listener);
         var outer = new Activity("app").Start();
@@ -263,6 +275,11 @@ public class OtlpGrpcTests
         GrpcCall call = Assert.Single(collector.Received);
         Assert.False(call.Metadata.ContainsKey("traceparent"));
         Assert.False(call.Metadata.ContainsKey("tracestate"));
+        // No propagator: HttpClient's diagnostics handler is not in the chain, so no System.Net.Http Activity either.
+        lock (ours)
+        {
+            Assert.Empty(ours);
+        }
     }
 
     [Fact]
