@@ -58,6 +58,18 @@ internal static class ActivityRecorder
     /// </summary>
     internal static Func<bool>? IsSuppressed;
 
+    // Set around OtelGen's own HttpClient calls (the OTLP/gRPC exporter): nothing it does is recorded or stood in for.
+    [ThreadStatic]
+    private static bool t_suppressed;
+
+    /// <summary>Suppresses (or restores) recording on this thread; returns what it was.</summary>
+    internal static bool SuppressOnThisThread(bool suppress)
+    {
+        bool was = t_suppressed;
+        t_suppressed = suppress;
+        return was;
+    }
+
     /// <summary>
     /// Whether someone exports <paramref name="activity"/>: a listener of its source asked for all data (an exporter
     /// needs the tags). Not the sampled flag, which an Activity can carry for its children without being recorded
@@ -149,7 +161,7 @@ internal static class ActivityRecorder
     {
         try
         {
-            if (!SpanSink.IsEnabled || IsSuppressed?.Invoke() == true)
+            if (!SpanSink.IsEnabled || t_suppressed || IsSuppressed?.Invoke() == true)
             {
                 return ActivitySamplingResult.None;
             }
@@ -243,7 +255,7 @@ internal static class ActivityRecorder
     {
         try
         {
-            if (!SpanSink.IsEnabled || IsSuppressed?.Invoke() == true)
+            if (!SpanSink.IsEnabled || t_suppressed || IsSuppressed?.Invoke() == true)
             {
                 return;
             }

@@ -326,6 +326,10 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
     {
         Activity? outer = Activity.Current;
         Activity.Current = null;
+        // HttpClient asks System.Net.Http's listeners before its first await, on this thread: OtelGen's own listener
+        // then records nothing (even with System.Net.Http named) and stands in for nothing, or every export would
+        // make spans to export.
+        bool wasSuppressed = OtelGen.Activities.ActivityRecorder.SuppressOnThisThread(true);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -383,6 +387,7 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
         }
         finally
         {
+            OtelGen.Activities.ActivityRecorder.SuppressOnThisThread(wasSuppressed);
             Activity.Current = outer;
         }
     }
