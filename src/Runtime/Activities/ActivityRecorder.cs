@@ -168,23 +168,28 @@ internal static class ActivityRecorder
             bool record = IsRecorded(options.Source);
             SpanContext parent;
             bool ours;
-            Activity? current = Activity.Current;
-            if (options.Parent != default && !IsCurrent(current, options.Parent))
+            if (options.Parent == default)
+            {
+                // No parent given and none current (.NET puts Activity.Current's context here when there is one).
+                parent = ParentWhereStarting(null, out ours);
+            }
+            else if (Activity.Current is { } current && IsCurrent(current, options.Parent))
+            {
+                parent = ParentWhereStarting(current, out ours);
+            }
+            else
             {
                 // A parent the library named (an incoming request's traceparent, a message's context): kept.
                 parent = FromActivityContext(options.Parent);
                 ours = false;
-            }
-            else
-            {
-                parent = ParentWhereStarting(current, out ours);
             }
             if (!record)
             {
                 // Propagation only (System.Net.Http not named): an Activity only to carry our context out.
                 return ours ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.None;
             }
-            TraceId traceId = parent.TraceId.IsValid ? parent.TraceId : TraceId.FromActivityTraceId(options.TraceId);
+            TraceId traceId = parent.TraceId.IsValid ? parent.TraceId
+                : HeadDecision.NeedsTraceId(parent) ? TraceId.FromActivityTraceId(options.TraceId) : default;
             byte flags = HeadDecision.Decide(parent, traceId, out bool recording);
             if (!recording)
             {
@@ -222,8 +227,8 @@ internal static class ActivityRecorder
         }
     }
 
-    private static bool IsCurrent(Activity? current, in ActivityContext parent) =>
-        current is not null && current.SpanId == parent.SpanId && current.TraceId == parent.TraceId;
+    private static bool IsCurrent(Activity current, in ActivityContext parent) =>
+        current.SpanId == parent.SpanId && current.TraceId == parent.TraceId;
 
     /// <summary>
     /// The parent an Activity starting now, under <paramref name="current"/> (Activity.Current before it), should

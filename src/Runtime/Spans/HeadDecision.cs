@@ -56,6 +56,16 @@ internal class HeadDecision
     /// <summary>The first 8 bytes of a trace id with the sign bit cleared, as the OpenTelemetry .NET SDK reads them (IL: ldc.i8 0x7fffffffffffffff; and), not Math.Abs.</summary>
     internal static ulong Magnitude(ulong high) => high & 0x7FFF_FFFF_FFFF_FFFFUL;
 
+    /// <summary>
+    /// Whether <see cref="Decide"/> looks at the trace id for a span under <paramref name="parent"/> (a ratio applies):
+    /// a caller that would have to compute one (an Activity's, from its hex text) can skip it otherwise.
+    /// </summary>
+    internal static bool NeedsTraceId(in SpanContext parent)
+    {
+        HeadDecision state = s_current;
+        return !(state.ParentBased && parent.IsValid) && state.Bound <= 0x7FFF_FFFF_FFFF_FFFFUL;
+    }
+
     /// <summary>Set once by <c>Tracing</c>'s module initializer, before any span. A class of its own, so that setting it does not run the decision's static initializer.</summary>
     internal static class Hooks
     {

@@ -137,6 +137,39 @@ public sealed class ActivityInteropTests : IDisposable
     }
 
     [Fact]
+    public void A_root_library_Activity_takes_OtelGens_ratio_decision_on_its_own_trace_id()
+    {
+        Tracing.RecordActivities(Recorded);
+        using var source = new ActivitySource(Recorded);
+        HeadDecision before = HeadDecision.Current;
+        try
+        {
+            // traceidratio 0: nothing sampled; the Activity exists for propagation only.
+            HeadDecision.Current = new HeadDecision(parentBased: true, bound: 0, recordsUnsampled: false);
+            using (Activity? dropped = source.StartActivity("root.dropped"))
+            {
+                Assert.NotNull(dropped);
+                Assert.False(dropped!.IsAllDataRequested);
+            }
+            // A ratio that keeps trace ids whose top bits are below the bound: decided on the Activity's own id.
+            HeadDecision.Current = new HeadDecision(parentBased: true, bound: 0x4000_0000_0000_0000UL, recordsUnsampled: false);
+            int kept = 0, total = 400;
+            for (int i = 0; i < total; i++)
+            {
+                using Activity activity = source.StartActivity("root.ratio")!;
+                bool expected = HeadDecision.Magnitude(TraceId.FromActivityTraceId(activity.TraceId).High) < 0x4000_0000_0000_0000UL;
+                Assert.Equal(expected, activity.IsAllDataRequested);
+                kept += activity.IsAllDataRequested ? 1 : 0;
+            }
+            Assert.InRange(kept, 1, total - 1);
+        }
+        finally
+        {
+            HeadDecision.Current = before;
+        }
+    }
+
+    [Fact]
     public void A_sandwich_OtelGen_Activity_OtelGen_is_one_nested_tree_and_the_outer_span_is_current_again_after()
     {
         Tracing.RecordActivities(Recorded);
