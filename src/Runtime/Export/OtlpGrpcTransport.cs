@@ -31,6 +31,8 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
     public const string TracesPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
     /// <summary>The metrics service method.</summary>
     public const string MetricsPath = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+    /// <summary>The logs service method.</summary>
+    public const string LogsPath = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 
     // The OTLP specification's client-side limit for a response (gRPC's usual default).
     private const int MaxResponseBytes = 4 * 1024 * 1024;

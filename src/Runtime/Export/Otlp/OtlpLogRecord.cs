@@ -1,0 +1,61 @@
+using System;
+using System.Buffers;
+using OtelGen.Spans;
+
+namespace OtelGen.Export.Otlp;
+
+/// <summary>
+/// One log record waiting for OTLP export (<c>LogRecord</c> of opentelemetry/proto/logs/v1): times, severity, body,
+/// attributes, the trace context it was written in, its category (the instrumentation scope) and event id.
+/// A value in the exporter's queue; <see cref="Attributes"/> is rented from <see cref="ArrayPool{T}.Shared"/> by
+/// whoever makes the record (<see cref="RentAttributes"/>) and returned by the exporter once it is sent or dropped.
+/// </summary>
+internal struct OtlpLogRecord
+{
+    /// <summary>When the event happened (Unix nanoseconds).</summary>
+    public long TimeUnixNano;
+    /// <summary>When the record was observed (Unix nanoseconds); the same as <see cref="TimeUnixNano"/> for in-process logs.</summary>
+    public long ObservedTimeUnixNano;
+    /// <summary>OTLP SeverityNumber (1 TRACE … 21 FATAL; 0 unspecified).</summary>
+    public int SeverityNumber;
+    /// <summary>The severity as the source names it (e.g. <c>Information</c>).</summary>
+    public string? SeverityText;
+    /// <summary>The formatted message.</summary>
+    public string? Body;
+    /// <summary>The attributes (rented; only the first <see cref="AttributeCount"/> are set).</summary>
+    public KeyValue[]? Attributes;
+    /// <summary>How many of <see cref="Attributes"/> are set.</summary>
+    public int AttributeCount;
+    /// <summary>The trace the record was written in (invalid: none).</summary>
+    public TraceId TraceId;
+    /// <summary>The span the record was written in (invalid: none).</summary>
+    public SpanId SpanId;
+    /// <summary>W3C trace flags of that span.</summary>
+    public byte TraceFlags;
+    /// <summary>The logger's category: the instrumentation scope name.</summary>
+    public string? Category;
+    /// <summary>The event id (0: none), sent as <c>event.id</c>.</summary>
+    public int EventId;
+    /// <summary>The event name (null: none), sent as <c>event.name</c>.</summary>
+    public string? EventName;
+
+    /// <summary>Unix nanoseconds of <paramref name="utc"/>.</summary>
+    public static long UnixNanos(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    /// <summary>An attribute array of at least <paramref name="count"/> entries from the shared pool.</summary>
+    public static KeyValue[] RentAttributes(int count) => ArrayPool<KeyValue>.Shared.Rent(Math.Max(4, count));
+
+    /// <summary>Returns the attributes to the pool (cleared, so values are not kept alive).</summary>
+    public void ReturnAttributes()
+    {
+        if (Attributes is { } attributes)
+        {
+            Attributes = null;
+            ArrayPool<KeyValue>.Shared.Return(attributes, clearArray: true);
+        }
+        AttributeCount = 0;
+    }
+
+    /// <summary>The set attributes.</summary>
+    public readonly ReadOnlySpan<KeyValue> AttributeSpan => Attributes is null ? default : Attributes.AsSpan(0, AttributeCount);
+}
