@@ -38,6 +38,40 @@ public static class OtelGenLoggingBuilderExtensions
     public static ILoggingBuilder AddOtelGen(this ILoggingBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        if (OtelGen.Export.OtlpLogsExporterOptions.EnabledByEnvironment())
+        {
+            AddLogExport(builder.Services);
+        }
+        return AddCorrelation(builder);
+    }
+
+    /// <summary>
+    /// What <see cref="AddOtelGen(ILoggingBuilder)"/> does, and with <see cref="OtelGenLoggingOptions.ExportLogs"/> (true
+    /// when <c>OTEL_LOGS_EXPORTER=otlp</c>) a logger provider that exports every log record over OTLP to <c>/v1/logs</c>
+    /// (protobuf, JSON or gRPC, from the <c>OTEL_EXPORTER_OTLP_LOGS_*</c> or <c>OTEL_EXPORTER_OTLP_*</c> settings;
+    /// default <c>http://localhost:4318</c>) with the trace id, span id and flags of OtelGen's current span.
+    /// Records wait in a bounded queue (<c>OTEL_BLRP_MAX_QUEUE_SIZE</c>, default 2048; more are dropped and counted)
+    /// and are sent from a background thread; disposing the logger factory, or the process exiting, sends what waits.
+    /// </summary>
+    public static ILoggingBuilder AddOtelGen(this ILoggingBuilder builder, Action<OtelGenLoggingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new OtelGenLoggingOptions { ExportLogs = OtelGen.Export.OtlpLogsExporterOptions.EnabledByEnvironment() };
+        configure(options);
+        if (options.ExportLogs)
+        {
+            AddLogExport(builder.Services);
+        }
+        return AddCorrelation(builder);
+    }
+
+    /// <summary>Registers the OTLP logger provider once (it makes its exporter from the environment when first asked for).</summary>
+    internal static void AddLogExport(IServiceCollection services) =>
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, OtelGenLoggerProvider>(static _ => OtelGenLoggerProvider.FromEnvironment()));
+
+    private static ILoggingBuilder AddCorrelation(ILoggingBuilder builder)
+    {
         if (!AddScopeProvider(builder.Services))
         {
             return builder;
@@ -72,7 +106,7 @@ public static class OtelGenLoggingBuilderExtensions
         return true;
     }
 
-    /// <summary>Marks a service collection that <see cref="AddOtelGen"/> has already set up.</summary>
+    /// <summary>Marks a service collection that <see cref="AddOtelGen(ILoggingBuilder)"/> has already set up.</summary>
     private sealed class Registered
     {
     }

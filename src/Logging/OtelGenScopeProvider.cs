@@ -11,7 +11,7 @@ namespace OtelGen.Logging;
 /// The logger factory's scope provider with OtelGen's trace context: what .NET's own provider does with
 /// <c>Activity.Current</c> for <see cref="LoggerFactoryOptions.ActivityTrackingOptions"/>, done with the innermost of
 /// OtelGen's current span and <c>Activity.Current</c>; then the scopes pushed with <c>BeginScope</c>.
-/// <see cref="OtelGenLoggingBuilderExtensions.AddOtelGen"/> registers it; a factory made by hand takes it as its
+/// <see cref="OtelGenLoggingBuilderExtensions.AddOtelGen(ILoggingBuilder)"/> registers it; a factory made by hand takes it as its
 /// <c>scopeProvider</c>. It never throws into logging: a scope whose reading throws (a <c>BeginScope</c> state
 /// whose <c>ToString</c> throws) is skipped, the rest are still given.
 /// </summary>
