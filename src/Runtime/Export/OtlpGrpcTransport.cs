@@ -178,23 +178,7 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
             {
                 return new ExportResult(ExportOutcome.RetryableFailure, attempts, status, 0);
             }
-            TimeSpan wait;
-            if (serverDelay is { } delay)
-            {
-                wait = delay;
-            }
-            else
-            {
-                // Equal jitter, as OtlpHttpTransport.
-                double ms = backoff.TotalMilliseconds;
-                wait = TimeSpan.FromMilliseconds(ms / 2 + Random.Shared.NextDouble() * ms / 2);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(_retry.MaxBackoff.TotalMilliseconds, ms * _retry.Multiplier));
-            }
-            if (DateTime.UtcNow + wait >= deadline)
-            {
-                return new ExportResult(ExportOutcome.RetryableFailure, attempts, status, 0);
-            }
-            if (cancel.WaitHandle.WaitOne(wait))
+            if (!_retry.WaitForRetry(ref backoff, serverDelay, deadline, cancel))
             {
                 return new ExportResult(ExportOutcome.RetryableFailure, attempts, status, 0);
             }

@@ -57,6 +57,28 @@ public sealed class RetryPolicy
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How much the backoff grows per attempt (default 1.5).</summary>
     public double Multiplier { get; init; } = 1.5;
+
+    /// <summary>
+    /// Waits before the next attempt: the server's delay when it gave one (Retry-After, gRPC's RetryInfo), else
+    /// <paramref name="backoff"/> with equal jitter (half fixed, half random, so that retries from many processes
+    /// spread out), which then grows. False, without waiting, when the wait would pass <paramref name="deadline"/>
+    /// (give up now rather than hold the batch for nothing) or <paramref name="cancel"/> fires.
+    /// </summary>
+    internal bool WaitForRetry(ref TimeSpan backoff, TimeSpan? serverDelay, DateTime deadline, CancellationToken cancel)
+    {
+        TimeSpan wait;
+        if (serverDelay is { } delay)
+        {
+            wait = delay;
+        }
+        else
+        {
+            double ms = backoff.TotalMilliseconds;
+            wait = TimeSpan.FromMilliseconds(ms / 2 + Random.Shared.NextDouble() * ms / 2);
+            backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, ms * Multiplier));
+        }
+        return DateTime.UtcNow + wait < deadline && !cancel.WaitHandle.WaitOne(wait);
+    }
 }
 
 /// <summary>
@@ -197,24 +219,7 @@ internal sealed class OtlpHttpTransport : IOtlpSender
             {
                 return new ExportResult(ExportOutcome.RetryableFailure, attempts, status, 0);
             }
-            TimeSpan wait;
-            if (retryAfter is { } after)
-            {
-                wait = after;
-            }
-            else
-            {
-                // Equal jitter: half the backoff fixed, half random, so retries from many processes spread out.
-                double ms = backoff.TotalMilliseconds;
-                wait = TimeSpan.FromMilliseconds(ms / 2 + Random.Shared.NextDouble() * ms / 2);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(_retry.MaxBackoff.TotalMilliseconds, ms * _retry.Multiplier));
-            }
-            if (DateTime.UtcNow + wait >= deadline)
-            {
-                // Waiting would pass the deadline: give up now rather than hold the batch for nothing.
-                return new ExportResult(ExportOutcome.RetryableFailure, attempts, status, 0);
-            }
-            if (cancel.WaitHandle.WaitOne(wait))
+            if (!_retry.WaitForRetry(ref backoff, retryAfter, deadline, cancel))
             {
                 return new ExportResult(ExportOutcome.RetryableFailure, attempts, status, 0);
             }
