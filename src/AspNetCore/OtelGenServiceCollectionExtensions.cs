@@ -15,7 +15,7 @@ namespace OtelGen.AspNetCore;
 /// One call wires OtelGen into an ASP.NET Core app:
 /// <code>
 /// builder.Services.AddOtelGen();      // SERVER span per request, HttpClient propagation, log correlation, dashboard feed
-/// app.MapOtelGenDashboard();          // GET /otel, /otel/stream, /metrics
+/// app.MapOtelGenDashboard();          // GET /otel, /otel/stream, /otel/api/traces/{id}, /metrics
 /// </code>
 /// </summary>
 public static class OtelGenServiceCollectionExtensions
@@ -80,7 +80,8 @@ public static class OtelGenEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>GET /otel</c> (the live dashboard), <c>GET /otel/stream</c> (Server-Sent Events),
-    /// <c>GET /otel/trace/{traceId}</c> (one trace's waterfall) and <c>GET /metrics</c> (Prometheus text),
+    /// <c>GET /otel/trace/{traceId}</c> (one trace's waterfall), <c>GET /otel/api/traces/{traceId}</c> (one trace's
+    /// spans with their attributes, events and links, as JSON) and <c>GET /metrics</c> (Prometheus text).
     /// The dashboard answers loopback clients only unless <see cref="OtelGenAspNetCoreOptions.DashboardAllowRemote"/> is set.
     /// </summary>
     public static Microsoft.AspNetCore.Routing.IEndpointRouteBuilder MapOtelGenDashboard(this Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints)
@@ -92,6 +93,7 @@ public static class OtelGenEndpointRouteBuilderExtensions
         endpoints.MapGet(path + "/stream", DashboardEndpoints.StreamAsync);
         // Request delegates, not lambdas with parameters to bind: no request-delegate generation at run time (NativeAOT).
         endpoints.MapGet(path + "/trace/{traceId}", context => DashboardEndpoints.TraceAsync(context, context.Request.RouteValues["traceId"] as string ?? ""));
+        endpoints.MapGet(path + "/api/traces/{traceId}", context => DashboardEndpoints.TraceJsonAsync(context, context.Request.RouteValues["traceId"] as string ?? ""));
         endpoints.MapGet(options.MetricsPath, DashboardEndpoints.MetricsAsync);
         return endpoints;
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text.Json;
@@ -233,6 +234,166 @@ public sealed class DashboardTests
         }
         Assert.False(new OtelGenAspNetCoreOptions().DashboardAllowRemote);
     }
+
+    [Fact]
+    public async Task Trace_json_has_every_spans_details_with_hostile_values_escaped()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces traces = await DebugApp.RequestAllAsync(app);
+        string hex = traces.Checkout.ToHexString();
+
+        using HttpResponseMessage response = await app.Client.GetAsync("/otel/api/traces/" + hex);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        string text = await response.Content.ReadAsStringAsync();
+        // Markup characters never appear raw in the JSON: the encoder writes \u003C, \u0022, \u0027, \u0026.
+        Assert.DoesNotContain("<", text);
+        Assert.DoesNotContain(">", text);
+        Assert.DoesNotContain("'", text);
+        Assert.Contains("\\u003Cscript\\u003E", text);
+
+        using JsonDocument json = JsonDocument.Parse(text);
+        JsonElement root = json.RootElement;
+        Assert.Equal(hex, root.GetProperty("traceId").GetString());
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("logs").ValueKind);
+        Assert.Contains(root.GetProperty("resource").EnumerateArray(), a => a.GetProperty("key").GetString() == "service.name" && a.GetProperty("value").GetString()!.Length > 0);
+        Assert.Contains(root.GetProperty("resource").EnumerateArray(), a => a.GetProperty("key").GetString() == "telemetry.sdk.name" && a.GetProperty("value").GetString() == "otelgen");
+
+        JsonElement[] spans = [.. root.GetProperty("spans").EnumerateArray()];
+        JsonElement server = Assert.Single(spans, s => s.GetProperty("kind").GetString() == "SERVER");
+        JsonElement child = Assert.Single(spans, s => s.GetProperty("name").GetString() == DebugApp.ChildName);
+        Assert.Equal("GET /checkout/{id:int}", server.GetProperty("name").GetString());
+        Assert.True(server.GetProperty("parentIsRemote").GetBoolean());
+        Assert.Equal(server.GetProperty("spanId").GetString(), child.GetProperty("parentSpanId").GetString());
+        Assert.Equal("INTERNAL", child.GetProperty("kind").GetString());
+        Assert.True(child.GetProperty("durationNanos").GetInt64() >= 0);
+        Assert.True(child.GetProperty("offsetNanos").GetInt64() >= 0);
+        Assert.Equal("ERROR", child.GetProperty("status").GetProperty("code").GetString());
+        Assert.Equal("card declined: <insufficient funds>", child.GetProperty("status").GetProperty("message").GetString());
+
+        JsonElement Attr(JsonElement list, string key) => Assert.Single(list.EnumerateArray(), a => a.GetProperty("key").GetString() == key);
+        JsonElement attributes = child.GetProperty("attributes");
+        Assert.Equal(DebugApp.Hostile, Attr(attributes, "payment.note").GetProperty("value").GetString()); // exact text back, escaped only on the wire
+        Assert.Equal("int", Attr(attributes, "retry.count").GetProperty("type").GetString());
+        Assert.Equal(3, Attr(attributes, "retry.count").GetProperty("value").GetInt64());
+        Assert.Equal(12.5, Attr(attributes, "payment.amount").GetProperty("value").GetDouble());
+        Assert.False(Attr(attributes, "payment.captured").GetProperty("value").GetBoolean());
+        Assert.Equal("string[]", Attr(attributes, "payment.tags").GetProperty("type").GetString());
+        Assert.Equal(new[] { "card", "<b>" }, Attr(attributes, "payment.tags").GetProperty("value").EnumerateArray().Select(v => v.GetString()).ToArray());
+        Assert.Equal(new long[] { 1, 2 }, Attr(attributes, "payment.attempts").GetProperty("value").EnumerateArray().Select(v => v.GetInt64()).ToArray());
+
+        JsonElement[] events = [.. child.GetProperty("events").EnumerateArray()];
+        JsonElement miss = Assert.Single(events, e => e.GetProperty("name").GetString() == "cache.miss");
+        Assert.Equal(DebugApp.CacheKey, Attr(miss.GetProperty("attributes"), "cache.key").GetProperty("value").GetString());
+        JsonElement exception = Assert.Single(events, e => e.GetProperty("name").GetString() == "exception");
+        Assert.Equal("System.InvalidOperationException", Attr(exception.GetProperty("attributes"), "exception.type").GetProperty("value").GetString());
+        Assert.Contains("ThrowDeclined", Attr(exception.GetProperty("attributes"), "exception.stacktrace").GetProperty("value").GetString());
+
+        JsonElement link = Assert.Single(child.GetProperty("links").EnumerateArray());
+        Assert.Equal(traces.Fast.ToHexString(), link.GetProperty("traceId").GetString());
+        Assert.True(link.GetProperty("inDashboard").GetBoolean());
+        Assert.Equal("retry of <previous>", Attr(link.GetProperty("attributes"), "link.reason").GetProperty("value").GetString());
+
+        // The waterfall's rows carry the span ids the page looks up in this JSON.
+        string svg = await app.Client.GetStringAsync("/otel/trace/" + hex);
+        Assert.Contains("<g class=\"row\" data-span=\"" + child.GetProperty("spanId").GetString() + "\">", svg);
+        Assert.Contains("<g class=\"row\" data-span=\"" + server.GetProperty("spanId").GetString() + "\">", svg);
+    }
+
+    [Fact]
+    public async Task Trace_json_answers_404_for_a_trace_not_kept_or_not_an_id()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        using HttpResponseMessage missing = await app.Client.GetAsync("/otel/api/traces/" + Spans.NewTraceId().ToHexString());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using (JsonDocument error = JsonDocument.Parse(await missing.Content.ReadAsStringAsync()))
+        {
+            Assert.StartsWith("trace not found", error.RootElement.GetProperty("error").GetString());
+        }
+        using HttpResponseMessage bad = await app.Client.GetAsync("/otel/api/traces/%3Cscript%3E");
+        Assert.Equal(HttpStatusCode.NotFound, bad.StatusCode);
+        string text = await bad.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("<script>", text);
+        using (JsonDocument error = JsonDocument.Parse(text))
+        {
+            Assert.StartsWith("not a trace id", error.RootElement.GetProperty("error").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Page_filters_traces_by_errors_route_and_duration_from_the_query_string()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string fast = Row(t.Fast), checkout = Row(t.Checkout), slow = Row(t.Slow);
+
+        string all = await app.Client.GetStringAsync("/otel");
+        Assert.Contains(fast, all);
+        Assert.Contains(checkout, all);
+        Assert.Contains(slow, all);
+
+        // Errors only: the checkout's SERVER span is not ERROR (200), its child is: the trace counts.
+        string errors = await app.Client.GetStringAsync("/otel?errors=1");
+        Assert.Contains(checkout, errors);
+        Assert.DoesNotContain(fast, errors);
+        Assert.DoesNotContain(slow, errors);
+        Assert.Contains("name=\"errors\" value=\"1\" checked", errors); // the form shows the filter (a link reproduces the view)
+        Assert.Contains("<div id=\"waterfall\" data-trace=\"" + t.Checkout.ToHexString() + "\">", errors);
+
+        // Route: the SERVER span's http.route (substring, any case).
+        string routed = await app.Client.GetStringAsync("/otel?route=%2FSLOW");
+        Assert.Contains(slow, routed);
+        Assert.DoesNotContain(fast, routed);
+        Assert.DoesNotContain(checkout, routed);
+        Assert.Contains("name=\"route\" list=\"route-list\" value=\"/SLOW\"", routed);
+
+        // Minimum duration: /slow waited 80 ms. Whether /fast is listed depends only on its recorded duration.
+        string longer = await app.Client.GetStringAsync("/otel?min_ms=50");
+        Assert.Contains(slow, longer);
+        long fastNanos = (await Spans.WaitForAsync(s => s.TraceId == t.Fast && s.Kind == ActivityKind.Server)).DurationNanos;
+        Assert.Equal(fastNanos >= 50_000_000, longer.Contains(fast, StringComparison.Ordinal));
+
+        // Combined.
+        string none = await app.Client.GetStringAsync("/otel?errors=1&route=slow");
+        Assert.DoesNotContain(slow, none);
+        Assert.DoesNotContain(checkout, none);
+        Assert.Contains("No kept trace matches the filters.", none);
+    }
+
+    [Fact]
+    public async Task Page_finds_a_trace_by_id_and_says_clearly_when_it_is_not_kept()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+
+        // The newest trace is /slow; finding the checkout shows (and pins) its waterfall instead.
+        string found = await app.Client.GetStringAsync("/otel?trace=" + t.Checkout.ToHexString().ToUpperInvariant());
+        Assert.Contains("<div id=\"waterfall\" data-trace=\"" + t.Checkout.ToHexString() + "\">", found);
+        Assert.Contains("let pinned=\"" + t.Checkout.ToHexString() + "\";", found);
+        Assert.DoesNotContain("id=\"notice\"", found);
+
+        string gone = Spans.NewTraceId().ToHexString();
+        string missing = await app.Client.GetStringAsync("/otel?trace=" + gone);
+        Assert.Contains("<p id=\"notice\" class=\"notice\">Trace " + gone + " is not in the dashboard", missing);
+
+        string hostile = await app.Client.GetStringAsync("/otel?trace=" + Uri.EscapeDataString("\"><script>alert(1)</script>"));
+        Assert.Contains("is not a trace id", hostile);
+        Assert.DoesNotContain("<script>alert(1)", hostile);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", hostile);
+    }
+
+    [Fact]
+    public async Task Filter_values_are_escaped_in_the_form_and_the_script()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        string route = "\"></script><script>alert('r')</script>";
+        string page = await app.Client.GetStringAsync("/otel?route=" + Uri.EscapeDataString(route) + "&min_ms=abc&errors=maybe");
+        Assert.DoesNotContain("<script>alert", page);
+        Assert.Contains("value=\"&quot;&gt;&lt;/script&gt;&lt;script&gt;alert(&#39;r&#39;)&lt;/script&gt;\"", page);
+        Assert.Contains("const filter={route:" + JsonSerializer.Serialize(route.ToLowerInvariant()) + ",errors:false,minNanos:0};", page);
+    }
+
+    private static string Row(TraceId id) => "<tr data-trace=\"" + id.ToHexString() + "\">";
 
     private static int CountOf(string text, string part)
     {

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OtelGen.Folds;
 using OtelGen.Metrics;
+using OtelGen.Spans;
 
 namespace OtelGen.AspNetCore.Dashboard;
 
@@ -36,10 +37,32 @@ internal static class DashboardEndpoints
         TraceFeed feed = context.RequestServices.GetRequiredService<TraceFeed>();
         OtelGenAspNetCoreOptions options = context.RequestServices.GetRequiredService<IOptions<OtelGenAspNetCoreOptions>>().Value;
         feed.Drain();
-        List<TraceView> traces = feed.Recent();
-        string waterfall = traces.Count > 0 ? Waterfall(feed, traces[0]) : DashboardHtml.EmptyWaterfall;
+        TraceFilter filter = TraceFilter.From(context.Request.Query);
+        List<TraceView> recent = feed.Recent();
+        List<TraceView> traces = filter.IsEmpty ? recent : recent.FindAll(t => filter.Matches(feed.Summarize(t)));
+        TraceView? shown = traces.Count > 0 ? traces[0] : null;
+        string? notice = null;
+        bool pinned = false;
+        if (filter.TraceId.Length > 0)
+        {
+            if (!TraceId.TryParse(filter.TraceId, out _) || filter.TraceId.Length != 32)
+            {
+                notice = "\u201C" + filter.TraceId + "\u201D is not a trace id: a trace id is 32 hexadecimal digits.";
+            }
+            else if (feed.Find(filter.TraceId) is { } found)
+            {
+                shown = found;
+                pinned = true;
+            }
+            else
+            {
+                notice = "Trace " + filter.TraceId + " is not in the dashboard: it keeps the last " + TraceFeed.MaxTraces.ToString(CultureInfo.InvariantCulture)
+                    + " finished traces of this process (it may have been dropped, not finished yet, or recorded by another service).";
+            }
+        }
+        string waterfall = shown is not null ? Waterfall(feed, shown) : filter.IsEmpty ? DashboardHtml.EmptyWaterfall : DashboardHtml.NoMatchWaterfall;
         string service = options.ServiceName ?? context.RequestServices.GetService<IHostEnvironment>()?.ApplicationName ?? "service";
-        string html = DashboardHtml.Page(options.DashboardPath, service, traces, waterfall, traces.Count > 0 ? traces[0].TraceIdHex : "", feed.Routes());
+        string html = DashboardHtml.Page(options.DashboardPath, service, traces, waterfall, shown?.TraceIdHex ?? "", feed.Routes(), filter, notice, pinned, recent.Count);
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'";
@@ -63,6 +86,34 @@ internal static class DashboardEndpoints
         }
         context.Response.ContentType = "image/svg+xml; charset=utf-8";
         await context.Response.WriteAsync(Waterfall(feed, view), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// One trace as JSON: every span's ids, kind, times, status, attributes, events and links, and the
+    /// resource (see <see cref="DashboardJson"/>). 404 with a JSON <c>error</c> when the trace is not kept.
+    /// </summary>
+    public static async Task TraceJsonAsync(HttpContext context, string traceId)
+    {
+        if (!await AllowedAsync(context))
+        {
+            return;
+        }
+        TraceFeed feed = context.RequestServices.GetRequiredService<TraceFeed>();
+        OtelGenAspNetCoreOptions options = context.RequestServices.GetRequiredService<IOptions<OtelGenAspNetCoreOptions>>().Value;
+        feed.Drain();
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        TraceView? view = feed.Find(traceId);
+        if (view is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            string error = TraceId.TryParse(traceId, out _) ? "trace not found: the dashboard keeps the last " + TraceFeed.MaxTraces.ToString(CultureInfo.InvariantCulture) + " finished traces" : "not a trace id (32 hexadecimal digits)";
+            await context.Response.WriteAsync("{\"error\":\"" + JsonEncodedText.Encode(error).ToString() + "\"}", context.RequestAborted);
+            return;
+        }
+        byte[] json = DashboardJson.Trace(view, feed.SpansOf(view), DashboardJson.Resource(options.ServiceName), feed.Contains);
+        await context.Response.Body.WriteAsync(json, context.RequestAborted);
     }
 
     /// <summary>
@@ -164,6 +215,9 @@ internal static class DashboardEndpoints
             json.WriteString("name", trace.Root.Name);
             json.WriteNumber("durationNanos", trace.Root.DurationNanos);
             json.WriteString("status", trace.Root.StatusCode.ToString());
+            TraceSummary summary = feed.Summarize(trace);
+            json.WriteString("route", summary.Route);
+            json.WriteBoolean("error", summary.HasError);
             json.WriteString("row", DashboardHtml.Row(trace));
             json.WriteString("waterfall", Waterfall(feed, trace));
             json.WriteString("metrics", metrics);

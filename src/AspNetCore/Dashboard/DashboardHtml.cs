@@ -13,21 +13,66 @@ internal static class DashboardHtml
 {
     public static string Escape(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 
-    public static string Page(string basePath, string serviceName, List<TraceView> traces, string waterfall, string waterfallTraceId, List<RouteSummary> routes)
+    public static string Page(string basePath, string serviceName, List<TraceView> traces, string waterfall, string waterfallTraceId, List<RouteSummary> routes,
+        TraceFilter? filter = null, string? notice = null, bool pinned = false, int total = -1)
     {
+        filter ??= new TraceFilter();
         var html = new StringBuilder(16 * 1024);
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">");
         html.Append("<title>OtelGen · ").Append(Escape(serviceName)).Append("</title>");
         html.Append("<style>")
             .Append("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.5rem}")
-            .Append("table{border-collapse:collapse;font-size:.9rem}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}")
+            .Append("table{border-collapse:collapse;font-size:.9rem}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}")
             .Append("tbody#traces tr{cursor:pointer}tbody#traces tr:hover{background:#f3f6fb}tr.selected{background:#e6eefa}")
             .Append(".ERROR{color:#c9302c;font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums}#live{color:#888;font-size:.8rem}")
+            .Append("#filters{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;font-size:.9rem}#filters input[name=trace]{width:22rem;font-family:monospace}")
+            .Append(".notice{background:#fff4e5;border:1px solid #f0c27b;padding:.4rem .6rem;display:inline-block}.muted{color:#888}")
+            .Append("#waterfall g.row[data-span]{cursor:pointer}#waterfall g.row[data-span]:focus{outline:none}#waterfall g.row[data-span]:focus rect.span,#waterfall g.row.chosen rect.span{stroke:#1a4fd6;stroke-width:3}")
+            .Append("#details{position:fixed;top:0;right:0;bottom:0;width:min(560px,46vw);overflow:auto;background:#fff;border-left:1px solid #ccc;box-shadow:-4px 0 12px rgba(0,0,0,.12);padding:0 1rem 1rem;font-size:.9rem}")
+            .Append("#details h3{margin:.8rem 0 .4rem;word-break:break-all}#details h4{margin:1rem 0 .3rem}#details dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:0}")
+            .Append("#details dt{color:#666}#details dd{margin:0;font-family:monospace;word-break:break-all}#details td{font-family:monospace;word-break:break-all}#details td:first-child{word-break:normal;white-space:nowrap}#details td.type{color:#999;font-size:.75rem}")
+            .Append("#details .event,#details .link{border-left:3px solid #bbb;padding-left:.5rem;margin:.5rem 0}#details .event.exception{border-color:#c9302c}")
+            .Append("pre.stack{background:#fbeaea;padding:.5rem;overflow:auto;font-size:.78rem;white-space:pre-wrap}#details-close{float:right;margin-top:.8rem}")
+            .Append("#log-lines{font-family:monospace;font-size:.85rem}")
             .Append("</style></head><body>");
         html.Append("<h1>OtelGen · ").Append(Escape(serviceName)).Append(" <span id=\"live\">connecting…</span></h1>");
         html.Append("<h2>Routes</h2><div id=\"metrics\">").Append(MetricsStrip(routes)).Append("</div>");
+
+        // The filters are a plain GET form: a filtered view is a link.
+        html.Append("<h2>Find and filter</h2><form id=\"filters\" method=\"get\">")
+            .Append("<label>route <input name=\"route\" list=\"route-list\" value=\"").Append(Escape(filter.Route)).Append("\" placeholder=\"/blogs/posts\"></label><datalist id=\"route-list\">");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (RouteSummary r in routes)
+        {
+            if (seen.Add(r.Route))
+            {
+                html.Append("<option value=\"").Append(Escape(r.Route)).Append("\">");
+            }
+        }
+        html.Append("</datalist>")
+            .Append("<label><input type=\"checkbox\" name=\"errors\" value=\"1\"").Append(filter.ErrorsOnly ? " checked" : "").Append("> errors only</label>")
+            .Append("<label>min duration <input name=\"min_ms\" type=\"number\" min=\"0\" step=\"any\" style=\"width:6rem\" value=\"")
+            .Append(filter.MinMilliseconds > 0 ? filter.MinMilliseconds.ToString(CultureInfo.InvariantCulture) : "").Append("\"> ms</label>")
+            .Append("<label>trace id <input name=\"trace\" maxlength=\"64\" placeholder=\"32 hex digits\" value=\"").Append(Escape(filter.TraceId)).Append("\"></label>")
+            .Append("<button type=\"submit\">apply</button><a href=\"").Append(Escape(basePath)).Append("\">clear</a></form>");
+        if (!string.IsNullOrEmpty(notice))
+        {
+            html.Append("<p id=\"notice\" class=\"notice\">").Append(Escape(notice)).Append("</p>");
+        }
+
         html.Append("<h2>Waterfall</h2><div id=\"waterfall\" data-trace=\"").Append(Escape(waterfallTraceId)).Append("\">").Append(waterfall).Append("</div>");
-        html.Append("<h2>Recent traces</h2><table><thead><tr><th>time (UTC)</th><th>name</th><th class=\"num\">duration</th><th>status</th><th>spans</th><th>trace id</th></tr></thead><tbody id=\"traces\">");
+        html.Append("<p class=\"muted\" style=\"font-size:.8rem\">Click a span (or focus it and press Enter) for its details.</p>");
+        // Log lines of the shown trace, each linked to its span: filled by the logging integration; hidden while there are none.
+        html.Append("<section id=\"logs\" hidden><h2>Log lines</h2><table><thead><tr><th>time</th><th>level</th><th>message</th><th>span</th></tr></thead><tbody id=\"log-lines\"></tbody></table></section>");
+        html.Append("<aside id=\"details\" hidden aria-label=\"span details\"><button id=\"details-close\" type=\"button\" aria-label=\"close\">close ✕</button><div id=\"details-body\"></div></aside>");
+
+        html.Append("<h2>Recent traces</h2>");
+        if (!filter.IsEmpty && total >= 0)
+        {
+            html.Append("<p id=\"list-note\" class=\"muted\">").Append(traces.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ")
+                .Append(total.ToString(CultureInfo.InvariantCulture)).Append(" kept traces match the filters.</p>");
+        }
+        html.Append("<table><thead><tr><th>time (UTC)</th><th>name</th><th class=\"num\">duration</th><th>status</th><th>spans</th><th>trace id</th></tr></thead><tbody id=\"traces\">");
         foreach (TraceView trace in traces)
         {
             html.Append(Row(trace));
@@ -35,21 +80,73 @@ internal static class DashboardHtml
         html.Append("</tbody></table>");
         html.Append("<script>(function(){")
             .Append("const base=").Append(JsString(basePath)).Append(';')
+            .Append("const filter={route:").Append(JsString(filter.Route.ToLowerInvariant())).Append(",errors:").Append(filter.ErrorsOnly ? "true" : "false")
+            .Append(",minNanos:").Append((filter.MinMilliseconds * 1_000_000).ToString("R", CultureInfo.InvariantCulture)).Append("};")
             .Append("const rows=document.getElementById('traces'),wf=document.getElementById('waterfall'),metrics=document.getElementById('metrics'),live=document.getElementById('live');")
-            .Append("let pinned=null;")
-            .Append("rows.addEventListener('click',e=>{const tr=e.target.closest('tr');if(!tr)return;pinned=tr.dataset.trace;")
-            .Append("for(const r of rows.querySelectorAll('tr.selected'))r.classList.remove('selected');tr.classList.add('selected');")
-            .Append("const id=pinned;fetch(base+'/trace/'+id).then(r=>r.ok?r.text():'').then(svg=>{if(svg){wf.innerHTML=svg;wf.dataset.trace=id;}});});")
-            .Append("const es=new EventSource(base+'/stream');")
-            .Append("es.onopen=()=>{live.textContent='live';};es.onerror=()=>{live.textContent='reconnecting…';};")
-            .Append("es.addEventListener('trace',e=>{const t=JSON.parse(e.data);")
-            .Append("const old=rows.querySelector('tr[data-trace=\"'+t.id+'\"]');if(old)old.remove();")
-            .Append("rows.insertAdjacentHTML('afterbegin',t.row);while(rows.rows.length>").Append(TraceFeed.MaxTraces).Append(")rows.deleteRow(-1);")
-            .Append("if(!pinned||pinned===t.id){wf.innerHTML=t.waterfall;wf.dataset.trace=t.id;}metrics.innerHTML=t.metrics;});")
+            .Append("const details=document.getElementById('details'),body=document.getElementById('details-body'),logs=document.getElementById('logs'),logLines=document.getElementById('log-lines');")
+            .Append("let pinned=").Append(pinned ? JsString(waterfallTraceId) : "null").Append(";")
+            .Append(Script.Replace("MAXROWS", TraceFeed.MaxTraces.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
             .Append("})();</script></body></html>");
         return html.ToString();
     }
 
+    // The page's behaviour. Data from spans reaches the DOM only through textContent, setAttribute on fixed
+    // names, and element.href built from hex ids: never innerHTML (the server-built row, SVG and metrics
+    // fragments are the only HTML inserted, and they are escaped on the server).
+    private const string Script = """
+const cache=new Map();
+function load(id){if(!cache.has(id)){cache.set(id,fetch(base+'/api/traces/'+id).then(r=>r.ok?r.json():null).catch(()=>null));while(cache.size>50)cache.delete(cache.keys().next().value);}return cache.get(id);}
+function el(tag,text,cls){const e=document.createElement(tag);if(text!==undefined&&text!==null)e.textContent=text;if(cls)e.className=cls;return e;}
+function dur(ns){if(ns<1e3)return ns+' ns';if(ns<1e6)return (ns/1e3).toFixed(1)+' µs';if(ns<1e9)return (ns/1e6).toFixed(2)+' ms';return (ns/1e9).toFixed(3)+' s';}
+function val(a){const one=v=>typeof v==='string'&&Array.isArray(a.value)?JSON.stringify(v):String(v);return Array.isArray(a.value)?'['+a.value.map(one).join(', ')+']':String(a.value);}
+function attrs(list,skip){list=list.filter(a=>a.key!==skip);if(!list.length)return el('p','none','muted');const t=el('table',null,'attrs');for(const a of list){const tr=t.insertRow();tr.insertCell().textContent=a.key;tr.insertCell().textContent=val(a);const c=tr.insertCell();c.textContent=a.type;c.className='type';}return t;}
+function arm(){for(const g of wf.querySelectorAll('g.row[data-span]')){g.setAttribute('tabindex','0');g.setAttribute('role','button');const n=g.querySelector('text:not(.dur)');g.setAttribute('aria-label','span details: '+(n?n.textContent:''));}}
+function choose(spanId){for(const g of wf.querySelectorAll('g.row.chosen'))g.classList.remove('chosen');const g=wf.querySelector('g.row[data-span="'+spanId+'"]');if(g)g.classList.add('chosen');}
+function open(traceId,spanId){pinned=traceId;load(traceId).then(t=>{if(!t){body.replaceChildren(el('p','This trace is no longer kept by the dashboard.','notice'));details.hidden=false;return;}const s=t.spans.find(x=>x.spanId===spanId);if(s){show(t,s);choose(spanId);}});}
+function show(t,s){
+ body.replaceChildren();details.hidden=false;details.dataset.span=s.spanId;
+ body.append(el('h3',s.name));
+ const dl=el('dl');const kv=(k,v,c)=>{dl.append(el('dt',k));dl.append(el('dd',v,c));};
+ kv('kind',s.kind);kv('trace id',t.traceId);kv('span id',s.spanId);kv('parent',s.parentSpanId?s.parentSpanId+(s.parentIsRemote?' (remote)':''):'none (root)');
+ kv('start','+'+dur(s.offsetNanos)+' · '+new Date(s.startUnixNano/1e6).toISOString());kv('duration',dur(s.durationNanos));
+ kv('status',s.status.code+(s.status.message?': '+s.status.message:''),s.status.code);
+ body.append(dl);
+ body.append(el('h4','Attributes ('+s.attributes.length+(s.droppedAttributes?', '+s.droppedAttributes+' dropped':'')+')'),attrs(s.attributes));
+ body.append(el('h4','Events ('+s.events.length+(s.droppedEvents?', '+s.droppedEvents+' dropped':'')+')'));
+ if(!s.events.length)body.append(el('p','none','muted'));
+ for(const e of s.events){const d=el('div',null,'event'+(e.name==='exception'?' exception':''));d.append(el('strong',e.name),el('span',' at +'+dur(e.offsetNanos),'muted'));
+  d.append(attrs(e.attributes,'exception.stacktrace'));const st=e.attributes.find(a=>a.key==='exception.stacktrace');if(st)d.append(el('pre',String(st.value),'stack'));body.append(d);}
+ body.append(el('h4','Links ('+s.links.length+')'));
+ if(!s.links.length)body.append(el('p','none','muted'));
+ for(const l of s.links){const d=el('div',null,'link');d.append(el('div','trace '+l.traceId),el('div','span '+l.spanId));
+  if(l.inDashboard){const a=el('a','open this trace');a.href=base+'?trace='+encodeURIComponent(l.traceId);d.append(a);}else d.append(el('span','(not kept by this dashboard)','muted'));
+  d.append(attrs(l.attributes));body.append(d);}
+ body.append(el('h4','Resource'),attrs(t.resource));
+}
+function showLogs(t){logLines.replaceChildren();const lines=(t&&t.logs)||[];logs.hidden=lines.length===0;
+ for(const l of lines){const tr=logLines.insertRow();tr.insertCell().textContent=l.timeUnixNano?new Date(l.timeUnixNano/1e6).toISOString().slice(11,23):'';tr.insertCell().textContent=l.severity||'';tr.insertCell().textContent=l.body||'';
+  const c=tr.insertCell();if(l.spanId){const a=el('a',l.spanId);a.href='#';a.addEventListener('click',ev=>{ev.preventDefault();open(t.traceId,l.spanId);});c.append(a);}}}
+function shown(id){wf.dataset.trace=id;arm();if(!details.hidden&&details.dataset.trace!==id)details.hidden=true;details.dataset.trace=id;load(id).then(showLogs);}
+function matches(t){if(filter.errors&&!t.error)return false;if(t.durationNanos<filter.minNanos)return false;if(filter.route&&t.route.toLowerCase().indexOf(filter.route)<0&&t.name.toLowerCase().indexOf(filter.route)<0)return false;return true;}
+wf.addEventListener('click',e=>{const g=e.target.closest('g.row[data-span]');if(g)open(wf.dataset.trace,g.dataset.span);});
+wf.addEventListener('keydown',e=>{if(e.key!=='Enter'&&e.key!==' ')return;const g=e.target.closest('g.row[data-span]');if(g){e.preventDefault();open(wf.dataset.trace,g.dataset.span);}});
+document.getElementById('details-close').addEventListener('click',()=>{details.hidden=true;choose('');});
+document.addEventListener('keydown',e=>{if(e.key==='Escape'){details.hidden=true;choose('');}});
+document.getElementById('filters').addEventListener('submit',e=>{e.preventDefault();const q=new URLSearchParams();for(const [k,v] of new FormData(e.target)){if(String(v).trim())q.set(k,String(v).trim());}location.search=q.toString();});
+if(wf.dataset.trace)shown(wf.dataset.trace);
+if(pinned){const r=rows.querySelector('tr[data-trace="'+pinned+'"]');if(r)r.classList.add('selected');}
+rows.addEventListener('click',e=>{const tr=e.target.closest('tr');if(!tr)return;pinned=tr.dataset.trace;
+ for(const r of rows.querySelectorAll('tr.selected'))r.classList.remove('selected');tr.classList.add('selected');
+ const id=pinned;fetch(base+'/trace/'+id).then(r=>r.ok?r.text():'').then(svg=>{if(svg){wf.innerHTML=svg;shown(id);}});});
+const es=new EventSource(base+'/stream');
+es.onopen=()=>{live.textContent='live';};es.onerror=()=>{live.textContent='reconnecting…';};
+es.addEventListener('trace',e=>{const t=JSON.parse(e.data);cache.delete(t.id);
+ const old=rows.querySelector('tr[data-trace="'+t.id+'"]');if(old)old.remove();
+ metrics.innerHTML=t.metrics;if(!matches(t))return;
+ rows.insertAdjacentHTML('afterbegin',t.row);while(rows.rows.length>MAXROWS)rows.deleteRow(-1);
+ if(pinned===t.id&&old)old.classList.contains('selected')&&rows.rows[0].classList.add('selected');
+ if(!pinned||pinned===t.id){wf.innerHTML=t.waterfall;shown(t.id);}});
+""";
     public static string Row(TraceView trace)
     {
         SpanRecord root = trace.Root;
@@ -106,6 +203,8 @@ internal static class DashboardHtml
     }
 
     public static string EmptyWaterfall => "<p>No traces yet: make a request.</p>";
+
+    public static string NoMatchWaterfall => "<p>No kept trace matches the filters.</p>";
 
     // A JavaScript string literal: JSON string escaping with the default encoder, which also escapes the
     // HTML-significant characters (<, >, &, quotes), as JsonSerializer.Serialize(string) does, without reflection.

@@ -144,6 +144,24 @@ internal sealed class TraceFeed
         }
     }
 
+    /// <summary>What the trace list's filters look at, computed under the lock (late spans may still arrive).</summary>
+    public TraceSummary Summarize(TraceView view)
+    {
+        lock (_gate)
+        {
+            return TraceSummary.Of(view.Root, view.Spans);
+        }
+    }
+
+    /// <summary>True when a finished trace with this id is still kept.</summary>
+    public bool Contains(TraceId id)
+    {
+        lock (_gate)
+        {
+            return _finishedById.ContainsKey(id);
+        }
+    }
+
     private void Add(SpanRecord span)
     {
         bool isLocalRoot = !span.ParentSpanId.IsValid || span.ParentIsRemote;

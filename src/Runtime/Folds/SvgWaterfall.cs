@@ -27,8 +27,9 @@ public sealed class SvgWaterfallOptions
 /// siblings by start), one <c>&lt;rect class="span …"&gt;</c> per span with x proportional to the start
 /// offset and width to the duration, colour by kind, errors in red with a dark outline, promoted job
 /// spans hatched, events as diamonds, a time axis with 1-2-5 ticks, and a <c>&lt;title&gt;</c> tooltip with
-/// the attributes. All text is XML-escaped; output depends only on the tree (invariant culture, no ids
-/// or clocks), so it can be snapshot-tested.
+/// the attributes. Each span's row is a <c>&lt;g class="row" data-span="{16-hex span id}"&gt;</c>, so a page can
+/// find the span a click landed on. All text is XML-escaped; output depends only on the tree (invariant
+/// culture, no clocks, no ids but the spans' own), so it can be snapshot-tested.
 /// </summary>
 public static class SvgWaterfall
 {
@@ -125,7 +126,7 @@ public static class SvgWaterfall
 
             bool error = span.StatusCode == SpanStatusCode.Error;
             bool job = IsPromotedJobSpan(span);
-            w.Raw("<g class=\"row\">");
+            w.Raw("<g class=\"row\" data-span=\"").Hex(span.SpanId.Value).Raw("\">");
             WriteTooltip(w, node, span, start);
             w.Raw("<rect class=\"span ").Raw(KindClass(span.Kind)).Raw(error ? " error" : "").Raw(job ? " job" : "")
              .Raw("\" x=\"").Num(x).Raw("\" y=\"").Num(barY).Raw("\" width=\"").Num(barWidth).Raw("\" height=\"").Num(barHeight)
