@@ -196,7 +196,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     public bool Flush(TimeSpan? timeout = null)
     {
         DateTime deadline = DateTime.UtcNow + (timeout ?? _options.Timeout);
-        return Drain(deadline, _stop.IsCancellationRequested ? CancellationToken.None : _stop.Token, retry: true);
+        return Drain(deadline, CancellationToken.None);
     }
 
     /// <summary>Stops the thread, sends what waits (bounded by the timeout) and releases the transport.</summary>
@@ -211,7 +211,7 @@ internal sealed class OtlpLogsExporter : IDisposable
         _wake.Set();
         _thread?.Join(_options.Timeout + TimeSpan.FromSeconds(1));
         // The stop token is cancelled: send once more without it, bounded by the timeout.
-        Drain(DateTime.UtcNow + _options.Timeout, CancellationToken.None, retry: true);
+        Drain(DateTime.UtcNow + _options.Timeout, CancellationToken.None);
         lock (_exportLock)
         {
             while (_queue.TryDequeue(out OtlpLogRecord left))
@@ -238,12 +238,13 @@ internal sealed class OtlpLogsExporter : IDisposable
             {
                 return;
             }
-            Drain(DateTime.UtcNow + _options.Timeout, stop, retry: true);
+            Drain(DateTime.UtcNow + _options.Timeout, stop);
         }
     }
 
-    // Sends batches until the queue is empty or the deadline passes. Never throws.
-    private bool Drain(DateTime deadline, CancellationToken cancel, bool retry)
+    // Sends batches until the queue is empty, the deadline passes or (between batches) stop is requested. A batch
+    // taken from the queue is never cancelled half way (that would lose it on Dispose): the deadline bounds it. Never throws.
+    private bool Drain(DateTime deadline, CancellationToken stop)
     {
         bool ok = true;
         lock (_exportLock)
@@ -252,7 +253,7 @@ internal sealed class OtlpLogsExporter : IDisposable
             {
                 return false; // disposed
             }
-            while (!_queue.IsEmpty && DateTime.UtcNow < deadline && !cancel.IsCancellationRequested)
+            while (!_queue.IsEmpty && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
             {
                 int count = 0;
                 while (count < _batch.Length && _queue.TryDequeue(out OtlpLogRecord record))
@@ -260,19 +261,19 @@ internal sealed class OtlpLogsExporter : IDisposable
                     _batch[count++] = record;
                 }
                 Interlocked.Add(ref _queued, -count);
-                ok &= Send(count, deadline, cancel, retry);
+                ok &= Send(count, deadline);
             }
         }
         return ok;
     }
 
-    private bool Send(int count, DateTime deadline, CancellationToken cancel, bool retry)
+    private bool Send(int count, DateTime deadline)
     {
         try
         {
             _buffer.Clear();
             _encoder.Encode(new ReadOnlySpan<OtlpLogRecord>(_batch, 0, count), _buffer, _sender.Protocol);
-            ExportResult result = _sender.Send(_buffer.WrittenMemory, deadline, cancel, retry);
+            ExportResult result = _sender.Send(_buffer.WrittenMemory, deadline);
             if (result.Outcome is ExportOutcome.Success or ExportOutcome.PartialSuccess)
             {
                 long rejected = Math.Min(count, Math.Max(0, result.RejectedItems));
