@@ -5,15 +5,24 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using OtelGen.Spans;
+using System.Text.Json;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace OtelGen.AspNetCore.Tests;
 
-/// <summary>The dashboard in real headless Chromium: it updates from the event stream without a reload.</summary>
+/// <summary>
+/// The dashboard in real headless Chromium: it updates from the event stream without a reload; a click on a span
+/// opens its details; the filters and the find box work. Screenshots go to <c>artifacts/dashboard-*.png</c> in the
+/// test output directory (each path is printed in the test output; <c>.ci/run</c> copies them to <c>artifacts/screenshots/</c>).
+/// </summary>
 public sealed class BrowserTests
 {
-    [Fact]
-    public async Task Dashboard_shows_a_new_trace_row_and_waterfall_without_reload()
+    private readonly ITestOutputHelper _output;
+
+    public BrowserTests(ITestOutputHelper output) => _output = output;
+
+    private static string RequireChromium()
     {
         string? chromium = HeadlessChromium.FindExecutable();
         if (chromium is null)
@@ -21,6 +30,111 @@ public sealed class BrowserTests
             string where = Environment.GetEnvironmentVariable("CI") == "true" ? "CI must install Chromium (.ci/run does; .ci/chromium.sh installs it alone)" : "Chromium is not installed";
             Assert.Fail($"{where}: this test drives real headless Chromium; {HeadlessChromium.InstallHint}");
         }
+        return chromium;
+    }
+
+    [Fact]
+    public async Task Clicking_a_span_shows_its_attributes_events_exception_and_links()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string checkout = t.Checkout.ToHexString();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
+
+        await browser.WaitUntilAsync(
+            "document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + checkout + "' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2",
+            "the found trace's waterfall with two focusable span rows", cancel.Token);
+        Assert.Equal("true", await browser.EvaluateAsync("document.getElementById('details').hidden", cancel.Token));
+
+        // A real click on the child span's bar.
+        string childRow = "#waterfall g.row:has(text.err) rect.span";
+        await browser.ClickAsync(childRow, cancel.Token);
+        const string panel = "document.getElementById('details')";
+        await browser.WaitUntilAsync(panel + ".hidden === false && " + panel + ".querySelector('h3') !== null && " + panel + ".querySelector('h3').textContent === " + JsonSerializer.Serialize(DebugApp.ChildName),
+            "the details panel for the clicked span", cancel.Token);
+
+        // Values shown as text, exactly: the hostile attribute, an event's attribute, the status message, the stack trace.
+        string cellAfter = "(k => { const c = [...document.querySelectorAll('#details td')].find(td => td.textContent === k); return c ? c.nextElementSibling.textContent : null; })";
+        Assert.Equal(DebugApp.Hostile, await browser.EvaluateAsync(cellAfter + "('payment.note')", cancel.Token));
+        Assert.Equal("3", await browser.EvaluateAsync(cellAfter + "('retry.count')", cancel.Token));
+        Assert.Equal("[\"card\", \"<b>\"]", await browser.EvaluateAsync(cellAfter + "('payment.tags')", cancel.Token));
+        Assert.Equal(DebugApp.CacheKey, await browser.EvaluateAsync(cellAfter + "('cache.key')", cancel.Token));
+        Assert.Equal("retry of <previous>", await browser.EvaluateAsync(cellAfter + "('link.reason')", cancel.Token));
+        Assert.Equal("ERROR: card declined: <insufficient funds>", await browser.EvaluateAsync("[...document.querySelectorAll('#details dt')].find(d => d.textContent === 'status').nextElementSibling.textContent", cancel.Token));
+        string stack = await browser.EvaluateAsync("(() => { const p = document.querySelector('#details .event.exception pre.stack'); return p ? p.textContent : ''; })()", cancel.Token);
+        Assert.Contains("InvalidOperationException: card 7 declined", stack);
+        Assert.Contains("ThrowDeclined", stack);
+        Assert.Contains("\n", stack);
+        // Nothing from the data became markup.
+        Assert.Equal("0", await browser.EvaluateAsync("document.querySelectorAll('#details script, #details b, #details img').length", cancel.Token));
+        Assert.Equal("undefined", await browser.EvaluateAsync("typeof window.__injected", cancel.Token));
+        // The link goes to the linked trace, which the dashboard keeps.
+        Assert.EndsWith("/otel?trace=" + t.Fast.ToHexString(), await browser.EvaluateAsync("document.querySelector('#details .link a').href", cancel.Token));
+        // Resource.
+        Assert.Equal("otelgen", await browser.EvaluateAsync(cellAfter + "('telemetry.sdk.name')", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync("document.getElementById('logs').hidden", cancel.Token)); // no log lines yet: the section stays hidden
+        Report(await browser.SaveScreenshotAsync("dashboard-span-details", cancel.Token));
+
+        // The keyboard: focus the SERVER span's row and press Enter.
+        await browser.EvaluateAsync("document.querySelector('#waterfall g.row:not(:has(text.err))').focus()", cancel.Token);
+        await browser.PressAsync("Enter", 13, cancel.Token);
+        await browser.WaitUntilAsync(panel + ".querySelector('h3').textContent === 'GET /checkout/{id:int}'", "the details of the SERVER span opened with Enter", cancel.Token);
+        Assert.Equal("SERVER", await browser.EvaluateAsync("[...document.querySelectorAll('#details dt')].find(d => d.textContent === 'kind').nextElementSibling.textContent", cancel.Token));
+    }
+
+    [Fact]
+    public async Task Trace_list_filters_errors_only_and_finds_a_trace_by_id()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel", cancel.Token);
+        string has(TraceId id) => "!!document.querySelector('#traces tr[data-trace=\"" + id.ToHexString() + "\"]')";
+        await browser.WaitUntilAsync("document.readyState === 'complete' && " + has(t.Fast) + " && " + has(t.Checkout) + " && " + has(t.Slow), "all three traces listed", cancel.Token);
+
+        // Errors only, through the form as a person would: tick the box, press apply.
+        await browser.ClickAsync("#filters input[name=errors]", cancel.Token);
+        await browser.ClickAsync("#filters button[type=submit]", cancel.Token);
+        await browser.WaitUntilAsync("location.search === '?errors=1' && document.readyState === 'complete' && " + has(t.Checkout), "the errors-only view", cancel.Token);
+        Assert.Equal("false", await browser.EvaluateAsync(has(t.Fast), cancel.Token));
+        Assert.Equal("false", await browser.EvaluateAsync(has(t.Slow), cancel.Token));
+        // Every listed trace has an ERROR span (from the JSON of each listed trace).
+        await browser.EvaluateAsync("window.__allErrors = null; Promise.all([...document.querySelectorAll('#traces tr')].map(r => fetch('/otel/api/traces/' + r.dataset.trace).then(x => x.json())))" +
+            ".then(ts => { window.__allErrors = ts.every(t => t.spans.some(s => s.status.code === 'ERROR')); })", cancel.Token);
+        await browser.WaitUntilAsync("window.__allErrors !== null", "the listed traces' details", cancel.Token);
+        Assert.Equal("true", await browser.EvaluateAsync("window.__allErrors", cancel.Token));
+        Report(await browser.SaveScreenshotAsync("dashboard-errors-only", cancel.Token));
+
+        // Find by id: type it into the box and apply.
+        await browser.NavigateAsync(app.BaseUrl + "/otel", cancel.Token);
+        await browser.WaitUntilAsync("document.readyState === 'complete' && location.search === '' && " + has(t.Slow), "the unfiltered page again", cancel.Token);
+        await browser.EvaluateAsync("document.querySelector('#filters input[name=trace]').value = '" + t.Fast.ToHexString() + "'", cancel.Token);
+        await browser.ClickAsync("#filters button[type=submit]", cancel.Token);
+        await browser.WaitUntilAsync("location.search === '?trace=" + t.Fast.ToHexString() + "' && document.getElementById('waterfall').dataset.trace === '" + t.Fast.ToHexString() + "'",
+            "the found trace's waterfall", cancel.Token);
+        Assert.Equal("true", await browser.EvaluateAsync("document.querySelector('#traces tr[data-trace=\"" + t.Fast.ToHexString() + "\"]').classList.contains('selected')", cancel.Token));
+
+        // A trace the dashboard does not keep: a clear message.
+        string gone = Spans.NewTraceId().ToHexString();
+        await browser.NavigateAsync(app.BaseUrl + "/otel?trace=" + gone, cancel.Token);
+        await browser.WaitUntilAsync("document.readyState === 'complete' && !!document.getElementById('notice')", "the not-found notice", cancel.Token);
+        Assert.StartsWith("Trace " + gone + " is not in the dashboard", await browser.EvaluateAsync("document.getElementById('notice').textContent", cancel.Token));
+        Report(await browser.SaveScreenshotAsync("dashboard-trace-not-found", cancel.Token));
+    }
+
+    private void Report(string path)
+    {
+        Assert.True(new FileInfo(path).Length > 1000, path);
+        _output.WriteLine("screenshot: " + path);
+    }
+
+    [Fact]
+    public async Task Dashboard_shows_a_new_trace_row_and_waterfall_without_reload()
+    {
+        string chromium = RequireChromium();
 
         await using RunningApp blog = await RunningApp.StartBlogAsync();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -54,5 +168,6 @@ public sealed class BrowserTests
         string path = Path.Combine(artifacts, "dashboard.png");
         await File.WriteAllBytesAsync(path, png, cancel.Token);
         Assert.True(File.Exists(path));
+        _output.WriteLine("screenshot: " + path);
     }
 }

@@ -190,7 +190,50 @@ internal sealed class HeadlessChromium : IAsyncDisposable
             {
                 Assert.Fail("Timed out waiting for: " + what);
             }
+            catch (InvalidOperationException) when (_socket.State == WebSocketState.Open)
+            {
+                // The page is navigating (its execution context went away): ask again.
+                await Task.Delay(100, CancellationToken.None);
+            }
         }
+    }
+
+    /// <summary>Navigates the page to <paramref name="url"/> (then wait for what should be there).</summary>
+    public Task NavigateAsync(string url, CancellationToken cancel) => SendAsync("Page.navigate", new { url }, cancel);
+
+    /// <summary>
+    /// A real mouse click (pressed and released through the input pipeline, as a person's) in the middle of
+    /// the first element matching <paramref name="selector"/>, scrolled into view first.
+    /// </summary>
+    public async Task ClickAsync(string selector, CancellationToken cancel)
+    {
+        string json = await EvaluateAsync(
+            "(() => { const e = document.querySelector(" + JsonSerializer.Serialize(selector) + "); if (!e) return ''; e.scrollIntoView({block: 'center'});" +
+            " const r = e.getBoundingClientRect(); return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2}); })()", cancel);
+        Assert.False(string.IsNullOrEmpty(json), "nothing to click: " + selector);
+        using JsonDocument point = JsonDocument.Parse(json);
+        double x = point.RootElement.GetProperty("x").GetDouble(), y = point.RootElement.GetProperty("y").GetDouble();
+        await SendAsync("Input.dispatchMouseEvent", new { type = "mousePressed", x, y, button = "left", clickCount = 1 }, cancel);
+        await SendAsync("Input.dispatchMouseEvent", new { type = "mouseReleased", x, y, button = "left", clickCount = 1 }, cancel);
+    }
+
+    /// <summary>Presses and releases a key (for example <c>Enter</c>) on whatever has the focus.</summary>
+    public async Task PressAsync(string key, int keyCode, CancellationToken cancel)
+    {
+        await SendAsync("Input.dispatchKeyEvent", new { type = "rawKeyDown", key, code = key, windowsVirtualKeyCode = keyCode }, cancel);
+        await SendAsync("Input.dispatchKeyEvent", new { type = "keyUp", key, code = key, windowsVirtualKeyCode = keyCode }, cancel);
+    }
+
+    /// <summary>Saves a PNG of the page as <c>artifacts/{name}.png</c> in the test output directory and returns its full path.</summary>
+    public async Task<string> SaveScreenshotAsync(string name, CancellationToken cancel)
+    {
+        byte[] png = await ScreenshotAsync(cancel);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        string artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(artifacts);
+        string path = Path.Combine(artifacts, name + ".png");
+        await File.WriteAllBytesAsync(path, png, cancel);
+        return path;
     }
 
     /// <summary>A PNG screenshot of the page.</summary>
