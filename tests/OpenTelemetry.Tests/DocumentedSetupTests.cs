@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using OtelGen.AspNetCore;
+using OtelGen.Tests.Shared;
 using Xunit;
 
 namespace OtelGen.OpenTelemetry.Tests;
@@ -57,7 +58,7 @@ public sealed class DocumentedSetupTests
 
     private static async Task RunAsync(Action<OtelGenAspNetCoreOptions>? configure, bool factoryClient)
     {
-        using var downstream = new HeaderRecorder();
+        using var downstream = new HeaderRecordingServer();
         var exported = new ExportedActivities();
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new[] { "--urls", "http://127.0.0.1:0" });
@@ -99,7 +100,7 @@ public sealed class DocumentedSetupTests
             Assert.True(provider.ForceFlush(10_000));
 
             List<Activity> all = exported.Snapshot();
-            List<List<KeyValuePair<string, string>>> calls = downstream.Requests;
+            IReadOnlyList<RecordedRequest> calls = downstream.Requests;
             Assert.Equal(Requests, calls.Count);
             List<Activity> servers = all.Where(a => a.Kind == ActivityKind.Server).ToList();
             Assert.Equal(Requests, servers.Count);
@@ -123,9 +124,9 @@ public sealed class DocumentedSetupTests
                 Assert.Equal(traced.SpanId, clientSpan.ParentSpanId);
 
                 // The downstream call names the exported CLIENT span, in the tree's trace, once.
-                List<KeyValuePair<string, string>> call = Assert.Single(calls, c =>
-                    HeaderRecorder.Values(c, "traceparent").Any(v => v.Contains(server.TraceId.ToHexString(), StringComparison.Ordinal)));
-                string traceparent = Assert.Single(HeaderRecorder.Values(call, "traceparent"));
+                RecordedRequest call = Assert.Single(calls, c =>
+                    c.Values("traceparent").Any(v => v.Contains(server.TraceId.ToHexString(), StringComparison.Ordinal)));
+                string traceparent = Assert.Single(call.Values("traceparent"));
                 Assert.StartsWith("00-" + server.TraceId.ToHexString() + "-" + clientSpan.SpanId.ToHexString() + "-", traceparent);
                 // Sampled (W3C Level 2's random-trace-id bit may be set too: .NET makes random trace ids).
                 Assert.Equal(1, Convert.ToInt32(traceparent[^2..], 16) & 1);

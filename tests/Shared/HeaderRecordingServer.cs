@@ -10,11 +10,29 @@ using System.Threading.Tasks;
 
 namespace OtelGen.Tests.Shared;
 
-/// <summary>An HTTP/1.1 server on 127.0.0.1 that answers 200 and keeps each request's headers (names lower-cased).</summary>
+/// <summary>One request's header lines as sent, repeated ones included (a request carrying two traceparent headers shows both).</summary>
+public sealed class RecordedRequest(IReadOnlyList<KeyValuePair<string, string>> headers)
+{
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; } = headers;
+
+    /// <summary>Every value of header <paramref name="name"/> (case ignored).</summary>
+    public List<string> Values(string name) =>
+        Headers.Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).ToList();
+
+    /// <summary>The one value of header <paramref name="name"/>; fails when it is missing or repeated.</summary>
+    public string this[string name] => Values(name) switch
+    {
+        [string single] => single,
+        [] => throw new KeyNotFoundException($"no '{name}' header in the request"),
+        var many => throw new InvalidOperationException($"'{name}' sent {many.Count} times: {string.Join(" | ", many)}"),
+    };
+}
+
+/// <summary>An HTTP/1.1 server on 127.0.0.1 that answers 200 to every request and keeps its header lines.</summary>
 public sealed class HeaderRecordingServer : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly List<Dictionary<string, string>> _requests = new();
+    private readonly List<RecordedRequest> _requests = new();
     private readonly CancellationTokenSource _stop = new();
 
     public HeaderRecordingServer()
@@ -26,7 +44,7 @@ public sealed class HeaderRecordingServer : IDisposable
 
     public string Url { get; }
 
-    public IReadOnlyList<IReadOnlyDictionary<string, string>> Requests
+    public IReadOnlyList<RecordedRequest> Requests
     {
         get { lock (_requests) { return _requests.ToList(); } }
     }
@@ -44,23 +62,35 @@ public sealed class HeaderRecordingServer : IDisposable
             {
                 return;
             }
-            using (client)
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
             {
                 NetworkStream stream = client.GetStream();
                 var reader = new StreamReader(stream, Encoding.ASCII);
-                var headers = new Dictionary<string, string>();
+                var headers = new List<KeyValuePair<string, string>>();
                 string? line = await reader.ReadLineAsync();
                 while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
                 {
                     int colon = line.IndexOf(':');
-                    headers[line[..colon].Trim().ToLowerInvariant()] = line[(colon + 1)..].Trim();
+                    headers.Add(new KeyValuePair<string, string>(line[..colon].Trim(), line[(colon + 1)..].Trim()));
                 }
                 lock (_requests)
                 {
-                    _requests.Add(headers);
+                    _requests.Add(new RecordedRequest(headers));
                 }
                 byte[] response = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
                 await stream.WriteAsync(response);
+            }
+            catch (IOException)
+            {
+                // The client went away: nothing to record.
             }
         }
     }

@@ -326,7 +326,7 @@ public sealed class ActivityInteropTests : IDisposable
             await http.GetStringAsync(server.Url);
             span.Dispose();
         }
-        IReadOnlyDictionary<string, string> headers = server.Requests.Single();
+        RecordedRequest headers = server.Requests.Single();
         Assert.Equal(expected.ToTraceParent(), headers["traceparent"]);
         Assert.Equal(remote.TraceId, expected.TraceId);
         Assert.Equal("vendor=abc", headers["tracestate"]);
