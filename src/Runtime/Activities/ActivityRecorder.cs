@@ -11,12 +11,13 @@ namespace OtelGen.Activities;
 
 /// <summary>
 /// OtelGen's one <see cref="ActivityListener"/>. For the sources the user named (<see cref="ActivitySourceSelection"/>)
-/// it samples with OtelGen's head decision, parents each Activity under the OtelGen span current where it starts,
-/// and when it stops copies it into the ring as a span like any other (kind, status, tags, events, links), so that
-/// folds, the dashboard and OTLP see it. It also listens to <c>System.Net.Http</c>, named or not, for one reason:
-/// HttpClient injects <c>traceparent</c> only through an Activity, so while an OtelGen span is current it asks for
-/// a propagation-only Activity (not recorded, no tags), which <see cref="OutgoingContextPropagator"/> then turns
-/// into OtelGen's context. With no OtelGen span current it asks for nothing.
+/// it samples with OtelGen's head decision, parents each Activity under the OtelGen span current where it starts
+/// (rewriting its ids, <see cref="ActivityIds"/>), and when it stops queues it (<see cref="PendingActivities"/>) to be
+/// copied into the ring as a span like any other (kind, status, tags, events, links) before the ring is next read, so
+/// that folds, the dashboard and OTLP see it. It also listens to <c>System.Net.Http</c>, named or not: HttpClient
+/// injects <c>traceparent</c> only through an Activity, so while an OtelGen span is current it asks for a
+/// propagation-only one, which then stands in for the span (the span's own ids); with no OtelGen span current it asks
+/// for nothing. And it hears Activities made with <c>new Activity()</c> start, to reparent them or let them stand in.
 /// </summary>
 internal static class ActivityRecorder
 {
@@ -266,7 +267,12 @@ internal static class ActivityRecorder
             }
             if (activity.IdFormat != ActivityIdFormat.W3C)
             {
-                WarnNotW3C(activity.Source.Name);
+                // Said only for a source the user asked to record; HttpClient's and new Activity()'s are heard for
+                // propagation alone, and an app that chose hierarchical ids knows it.
+                if (IsRecorded(activity.Source))
+                {
+                    WarnNotW3C(activity.Source.Name);
+                }
                 return;
             }
             // Only an Activity that took its parent from Activity.Current (or had none) is reparented; one whose
