@@ -143,16 +143,16 @@ internal static class AmbientContext
     /// </summary>
     internal static bool TryGetOurs(out SpanContext context, out Baggage baggage, out Activity? startedUnder)
     {
-        SpanStack stack = SpanStack.Current;
-        ActiveSpan? top = stack.Top;
-        FlowNode? node = FlowNode.Current.Value;
-        if (top is not null && (ReferenceEquals(top.PushedUnder, ExecutionContext.Capture()) || ReferenceEquals(top.Flow, node)))
+        ActiveSpan? top = SpanStack.Current.Top;
+        FlowNode? node = null;
+        if (top is not null && (ReferenceEquals(top.PushedUnder, ExecutionContext.Capture()) || ReferenceEquals(top.Flow, node = FlowNode.Current.Value)))
         {
             context = top.Context;
             baggage = top.Baggage;
             startedUnder = top.AmbientActivity;
             return context.IsValid;
         }
+        node ??= FlowNode.Current.Value;
         if (node is not null && node.Context.IsValid)
         {
             context = node.Context;
