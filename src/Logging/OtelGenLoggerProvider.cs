@@ -110,6 +110,13 @@ internal sealed class OtelGenLogger : ILogger
         {
             return;
         }
+        OtlpLogsExporter exporter = _provider.Exporter;
+        if (exporter.IsFull)
+        {
+            // It would be dropped: count it without formatting it.
+            exporter.CountDropped();
+            return;
+        }
         AttributeList? list = null;
         try
         {
@@ -151,13 +158,7 @@ internal sealed class OtelGenLogger : ILogger
             {
                 list.AddException(exception);
             }
-            if (list.Count > 0)
-            {
-                record.Attributes = OtlpLogRecord.RentAttributes(list.Count);
-                list.CopyTo(record.Attributes);
-                record.AttributeCount = list.Count;
-            }
-            _provider.Exporter.TryEnqueue(ref record);
+            exporter.TryEnqueue(record, list.Items);
         }
         catch (Exception e)
         {
@@ -218,7 +219,7 @@ internal sealed class OtelGenLogger : ILogger
             Count = 0;
         }
 
-        public void CopyTo(KeyValue[] target) => Array.Copy(_items, target, Count);
+        public ReadOnlySpan<KeyValue> Items => _items.AsSpan(0, Count);
 
         public void AddPairs(IReadOnlyList<KeyValuePair<string, object?>> values)
         {

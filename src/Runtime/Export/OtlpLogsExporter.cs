@@ -1,8 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Threading;
 using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
+using OtelGen.Spans;
 
 namespace OtelGen.Export;
 
@@ -69,7 +69,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     private readonly OtlpLogsExporterOptions _options;
     private readonly IOtlpSender _sender;
     private readonly OtlpLogsEncoder _encoder;
-    private readonly ConcurrentQueue<OtlpLogRecord> _queue = new();
+    private readonly RecordRing _queue;
     private readonly OtlpLogRecord[] _batch;
     private readonly PooledBuffer _buffer = new(4096);
     private readonly object _exportLock = new();
@@ -99,6 +99,7 @@ internal sealed class OtlpLogsExporter : IDisposable
             : new OtlpHttpTransport(options.Endpoint!, options.Protocol, options.Headers, options.Gzip));
         _encoder = new OtlpLogsEncoder(OtlpResource.Create(options.ServiceName));
         _batch = new OtlpLogRecord[Math.Max(1, Math.Min(options.MaxExportBatchSize, options.MaxQueueSize))];
+        _queue = new RecordRing(Math.Max(1, options.MaxQueueSize));
         if (options.FlushOnProcessExit)
         {
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -164,10 +165,27 @@ internal sealed class OtlpLogsExporter : IDisposable
     }
 
     /// <summary>
-    /// Queues <paramref name="record"/> for export; false (the record dropped, counted, its attributes returned) when the
-    /// queue is full or the exporter is disposed. Never blocks, never throws.
+    /// True when a record offered now would be dropped (the queue is full, or the exporter disposed): a caller can
+    /// skip making it and call <see cref="CountDropped"/>, so that a flood under a collector that is down costs little.
     /// </summary>
-    public bool TryEnqueue(ref OtlpLogRecord record)
+    public bool IsFull => Volatile.Read(ref _queued) >= _options.MaxQueueSize || Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Counts a record dropped before it was made (see <see cref="IsFull"/>).</summary>
+    public void CountDropped()
+    {
+        Interlocked.Increment(ref _droppedQueueFull);
+        if (Interlocked.Exchange(ref _warnedFull, 1) == 0)
+        {
+            Diagnostics.Warn("the OTLP log queue is full (OTEL_BLRP_MAX_QUEUE_SIZE); log records are dropped and counted.");
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="record"/> with <paramref name="attributes"/> (copied into the queue's own storage; the
+    /// record's <see cref="OtlpLogRecord.Attributes"/> is ignored) for export; false (the record dropped and counted)
+    /// when the queue is full or the exporter is disposed. Never blocks, never throws, allocates nothing once warm.
+    /// </summary>
+    public bool TryEnqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes = default)
     {
         if (Volatile.Read(ref _disposed) != 0 || Interlocked.Increment(ref _queued) > _options.MaxQueueSize)
         {
@@ -175,15 +193,15 @@ internal sealed class OtlpLogsExporter : IDisposable
             {
                 Interlocked.Decrement(ref _queued);
             }
-            Interlocked.Increment(ref _droppedQueueFull);
-            record.ReturnAttributes();
-            if (Interlocked.Exchange(ref _warnedFull, 1) == 0)
-            {
-                Diagnostics.Warn("the OTLP log queue is full (OTEL_BLRP_MAX_QUEUE_SIZE); log records are dropped and counted.");
-            }
+            CountDropped();
             return false;
         }
-        _queue.Enqueue(record);
+        if (!_queue.Enqueue(record, attributes)) // the count above reserved room: not expected
+        {
+            Interlocked.Decrement(ref _queued);
+            CountDropped();
+            return false;
+        }
         Interlocked.Increment(ref _enqueued);
         if (Volatile.Read(ref _queued) >= _batch.Length)
         {
@@ -214,9 +232,9 @@ internal sealed class OtlpLogsExporter : IDisposable
         Drain(DateTime.UtcNow + _options.Timeout, CancellationToken.None);
         lock (_exportLock)
         {
-            while (_queue.TryDequeue(out OtlpLogRecord left))
+            OtlpLogRecord left = default;
+            while (_queue.TryDequeue(ref left))
             {
-                left.ReturnAttributes();
                 Interlocked.Increment(ref _droppedFailed);
             }
             _sender.Dispose();
@@ -253,12 +271,16 @@ internal sealed class OtlpLogsExporter : IDisposable
             {
                 return false; // disposed
             }
-            while (!_queue.IsEmpty && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
+            while (Volatile.Read(ref _queued) > 0 && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
             {
                 int count = 0;
-                while (count < _batch.Length && _queue.TryDequeue(out OtlpLogRecord record))
+                while (count < _batch.Length && _queue.TryDequeue(ref _batch[count]))
                 {
-                    _batch[count++] = record;
+                    count++;
+                }
+                if (count == 0)
+                {
+                    break; // counted but not yet written by its logging thread: the next drain takes it
                 }
                 Interlocked.Add(ref _queued, -count);
                 ok &= Send(count, deadline);
@@ -297,9 +319,109 @@ internal sealed class OtlpLogsExporter : IDisposable
         {
             for (int i = 0; i < count; i++)
             {
-                _batch[i].ReturnAttributes();
-                _batch[i] = default;
+                // Keep the attribute array: the next dequeue into this entry gives it back to the queue.
+                KeyValue[]? attributes = _batch[i].Attributes;
+                if (attributes is not null)
+                {
+                    Array.Clear(attributes, 0, _batch[i].AttributeCount);
+                }
+                _batch[i] = new OtlpLogRecord { Attributes = attributes };
             }
+        }
+    }
+
+    /// <summary>
+    /// The queue: a preallocated ring of records (a bounded multi-producer queue after Dmitry Vyukov's: a sequence
+    /// number per slot, one compare-exchange per enqueue), so queuing a record allocates nothing. One consumer (the
+    /// export lock). Its capacity is a power of two at least the queue size; the exporter's count keeps the bound exact.
+    /// </summary>
+    private sealed class RecordRing
+    {
+        private readonly Slot[] _slots;
+        private readonly long _mask;
+        private long _tail;
+        private long _head;
+
+        public RecordRing(int size)
+        {
+            int capacity = 1;
+            while (capacity < size)
+            {
+                capacity <<= 1;
+            }
+            _slots = new Slot[capacity];
+            _mask = capacity - 1;
+            for (int i = 0; i < capacity; i++)
+            {
+                _slots[i].Sequence = i;
+            }
+        }
+
+        public bool Enqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes)
+        {
+            long position = Volatile.Read(ref _tail);
+            while (true)
+            {
+                ref Slot slot = ref _slots[position & _mask];
+                long difference = Volatile.Read(ref slot.Sequence) - position;
+                if (difference == 0)
+                {
+                    if (Interlocked.CompareExchange(ref _tail, position + 1, position) == position)
+                    {
+                        KeyValue[]? storage = slot.Attributes;
+                        if (attributes.Length > 0)
+                        {
+                            if (storage is null || storage.Length < attributes.Length)
+                            {
+                                storage = slot.Attributes = new KeyValue[Math.Max(8, attributes.Length)];
+                            }
+                            attributes.CopyTo(storage);
+                        }
+                        slot.Record = record;
+                        slot.Record.Attributes = storage;
+                        slot.Record.AttributeCount = attributes.Length;
+                        Volatile.Write(ref slot.Sequence, position + 1);
+                        return true;
+                    }
+                    position = Volatile.Read(ref _tail);
+                }
+                else if (difference < 0)
+                {
+                    return false; // full
+                }
+                else
+                {
+                    position = Volatile.Read(ref _tail);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Moves the oldest record into <paramref name="target"/>; the attribute array <paramref name="target"/> held
+        /// (encoded and cleared) goes to the freed slot, so arrays circulate between queue and batch.
+        /// </summary>
+        public bool TryDequeue(ref OtlpLogRecord target)
+        {
+            long position = _head;
+            ref Slot slot = ref _slots[position & _mask];
+            if (Volatile.Read(ref slot.Sequence) != position + 1)
+            {
+                return false; // empty, or the producer has not finished writing
+            }
+            KeyValue[]? spare = target.Attributes;
+            target = slot.Record;
+            slot.Record = default;
+            slot.Attributes = spare;
+            Volatile.Write(ref slot.Sequence, position + _mask + 1);
+            _head = position + 1;
+            return true;
+        }
+
+        private struct Slot
+        {
+            public long Sequence;
+            public OtlpLogRecord Record;
+            public KeyValue[]? Attributes;
         }
     }
 }

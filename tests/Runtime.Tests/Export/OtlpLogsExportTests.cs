@@ -23,7 +23,7 @@ public sealed class OtlpLogsExportTests
 
     private static OtlpLogRecord[] Sample()
     {
-        KeyValue[] attributes = OtlpLogRecord.RentAttributes(6);
+        var attributes = new KeyValue[6];
         attributes[0] = new KeyValue("order.id", 1234L);
         attributes[1] = new KeyValue("customer", "ada");
         attributes[2] = new KeyValue("paid", true);
@@ -111,9 +111,8 @@ public sealed class OtlpLogsExportTests
         using var exporter = new OtlpLogsExporter(new OtlpLogsExporterOptions { Sender = sender, MaxQueueSize = 4, MaxExportBatchSize = 2, FlushOnProcessExit = false }, startThread: false);
         for (int i = 0; i < 6; i++)
         {
-            var record = new OtlpLogRecord { Body = "r" + i, Attributes = OtlpLogRecord.RentAttributes(1), AttributeCount = 1 };
-            record.Attributes[0] = new KeyValue("i", i);
-            exporter.TryEnqueue(ref record);
+            var record = new OtlpLogRecord { Body = "r" + i };
+            exporter.TryEnqueue(record, new[] { new KeyValue("i", i) });
         }
         Assert.Equal(4, exporter.Enqueued);
         Assert.Equal(2, exporter.DroppedQueueFull);
@@ -125,7 +124,7 @@ public sealed class OtlpLogsExportTests
 
         sender.Outcome = ExportOutcome.Rejected;
         var failed = new OtlpLogRecord { Body = "refused" };
-        Assert.True(exporter.TryEnqueue(ref failed));
+        Assert.True(exporter.TryEnqueue(failed));
         Assert.False(exporter.Flush());
         Assert.Equal(1, exporter.DroppedFailed);
         Assert.Equal(1, exporter.Failures);
@@ -139,12 +138,12 @@ public sealed class OtlpLogsExportTests
         for (int i = 0; i < 100; i++)
         {
             var record = new OtlpLogRecord { Body = "r" + i };
-            exporter.TryEnqueue(ref record);
+            exporter.TryEnqueue(record);
         }
         exporter.Dispose();
         Assert.Equal(100, exporter.Exported);
         var late = new OtlpLogRecord { Body = "late" };
-        Assert.False(exporter.TryEnqueue(ref late));
+        Assert.False(exporter.TryEnqueue(late));
         Assert.Equal(1, exporter.DroppedQueueFull);
     }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using OtelGen.Spans;
 
 namespace OtelGen.Export.Otlp;
@@ -7,8 +6,7 @@ namespace OtelGen.Export.Otlp;
 /// <summary>
 /// One log record waiting for OTLP export (<c>LogRecord</c> of opentelemetry/proto/logs/v1): times, severity, body,
 /// attributes, the trace context it was written in, its category (the instrumentation scope) and event id.
-/// A value in the exporter's queue; <see cref="Attributes"/> is rented from <see cref="ArrayPool{T}.Shared"/> by
-/// whoever makes the record (<see cref="RentAttributes"/>) and returned by the exporter once it is sent or dropped.
+/// A value in the exporter's queue; the attributes are copied into arrays the queue keeps and reuses.
 /// </summary>
 internal struct OtlpLogRecord
 {
@@ -22,7 +20,7 @@ internal struct OtlpLogRecord
     public string? SeverityText;
     /// <summary>The formatted message.</summary>
     public string? Body;
-    /// <summary>The attributes (rented; only the first <see cref="AttributeCount"/> are set).</summary>
+    /// <summary>The attributes (only the first <see cref="AttributeCount"/> are set).</summary>
     public KeyValue[]? Attributes;
     /// <summary>How many of <see cref="Attributes"/> are set.</summary>
     public int AttributeCount;
@@ -41,20 +39,6 @@ internal struct OtlpLogRecord
 
     /// <summary>Unix nanoseconds of <paramref name="utc"/>.</summary>
     public static long UnixNanos(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
-
-    /// <summary>An attribute array of at least <paramref name="count"/> entries from the shared pool.</summary>
-    public static KeyValue[] RentAttributes(int count) => ArrayPool<KeyValue>.Shared.Rent(Math.Max(4, count));
-
-    /// <summary>Returns the attributes to the pool (cleared, so values are not kept alive).</summary>
-    public void ReturnAttributes()
-    {
-        if (Attributes is { } attributes)
-        {
-            Attributes = null;
-            ArrayPool<KeyValue>.Shared.Return(attributes, clearArray: true);
-        }
-        AttributeCount = 0;
-    }
 
     /// <summary>The set attributes.</summary>
     public readonly ReadOnlySpan<KeyValue> AttributeSpan => Attributes is null ? default : Attributes.AsSpan(0, AttributeCount);
