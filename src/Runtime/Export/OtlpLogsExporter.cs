@@ -76,8 +76,6 @@ internal sealed class OtlpLogsExporter : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Thread? _thread;
-    private int _queued;
-    private long _enqueued;
     private long _exported;
     private long _droppedQueueFull;
     private long _droppedFailed;
@@ -112,7 +110,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     }
 
     /// <summary>Records accepted into the queue.</summary>
-    public long Enqueued => Interlocked.Read(ref _enqueued);
+    public long Enqueued => _queue.Enqueued;
     /// <summary>Records the collector accepted.</summary>
     public long Exported => Interlocked.Read(ref _exported);
     /// <summary>Records dropped because the queue was full.</summary>
@@ -124,7 +122,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// <summary>Requests that failed (after retries) or were refused.</summary>
     public long Failures => Interlocked.Read(ref _failures);
     /// <summary>Records waiting.</summary>
-    public int Pending => Volatile.Read(ref _queued);
+    public int Pending => (int)_queue.Count;
     /// <summary>The sender (for tests).</summary>
     internal IOtlpSender Sender => _sender;
 
@@ -168,7 +166,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// True when a record offered now would be dropped (the queue is full, or the exporter disposed): a caller can
     /// skip making it and call <see cref="CountDropped"/>, so that a flood under a collector that is down costs little.
     /// </summary>
-    public bool IsFull => Volatile.Read(ref _queued) >= _options.MaxQueueSize || Volatile.Read(ref _disposed) != 0;
+    public bool IsFull => _queue.Count >= _queue.Capacity || Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Counts a record dropped before it was made (see <see cref="IsFull"/>).</summary>
     public void CountDropped()
@@ -187,24 +185,16 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// </summary>
     public bool TryEnqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes = default)
     {
-        if (Volatile.Read(ref _disposed) != 0 || Interlocked.Increment(ref _queued) > _options.MaxQueueSize)
+        // One compare-exchange: the ring is the bound (exactly MaxQueueSize slots).
+        long count = Volatile.Read(ref _disposed) != 0 ? -1 : _queue.Enqueue(record, attributes);
+        if (count < 0)
         {
-            if (Volatile.Read(ref _disposed) == 0)
-            {
-                Interlocked.Decrement(ref _queued);
-            }
             CountDropped();
             return false;
         }
-        if (!_queue.Enqueue(record, attributes)) // the count above reserved room: not expected
+        if (count == _batch.Length)
         {
-            Interlocked.Decrement(ref _queued);
-            CountDropped();
-            return false;
-        }
-        Interlocked.Increment(ref _enqueued);
-        if (Volatile.Read(ref _queued) >= _batch.Length)
-        {
+            // A full batch waits: wake the worker once (it drains until the queue is empty, so later calls need not).
             _wake.Set();
         }
         return true;
@@ -271,7 +261,7 @@ internal sealed class OtlpLogsExporter : IDisposable
             {
                 return false; // disposed
             }
-            while (Volatile.Read(ref _queued) > 0 && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
+            while (_queue.Count > 0 && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
             {
                 int count = 0;
                 while (count < _batch.Length && _queue.TryDequeue(ref _batch[count]))
@@ -282,7 +272,6 @@ internal sealed class OtlpLogsExporter : IDisposable
                 {
                     break; // counted but not yet written by its logging thread: the next drain takes it
                 }
-                Interlocked.Add(ref _queued, -count);
                 ok &= Send(count, deadline);
             }
         }
@@ -333,36 +322,47 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// <summary>
     /// The queue: a preallocated ring of records (a bounded multi-producer queue after Dmitry Vyukov's: a sequence
     /// number per slot, one compare-exchange per enqueue), so queuing a record allocates nothing. One consumer (the
-    /// export lock). Its capacity is a power of two at least the queue size; the exporter's count keeps the bound exact.
+    /// export lock). Exactly as many slots as the queue size (a mask when that is a power of two, else a remainder).
     /// </summary>
     private sealed class RecordRing
     {
         private readonly Slot[] _slots;
         private readonly long _mask;
+        private readonly long _capacity;
+        private readonly bool _powerOfTwo;
         private long _tail;
         private long _head;
 
+        public long Capacity => _capacity;
+
+        /// <summary>Records ever queued (positions taken).</summary>
+        public long Enqueued => Volatile.Read(ref _tail);
+
+        /// <summary>Records waiting (taken positions not yet dequeued).</summary>
+        public long Count => Math.Max(0, Volatile.Read(ref _tail) - Volatile.Read(ref _head));
+
+        private long Index(long position) => _powerOfTwo ? position & _mask : position % _capacity;
+
         public RecordRing(int size)
         {
-            int capacity = 1;
-            while (capacity < size)
-            {
-                capacity <<= 1;
-            }
+            int capacity = size;
             _slots = new Slot[capacity];
+            _capacity = capacity;
             _mask = capacity - 1;
+            _powerOfTwo = (capacity & (capacity - 1)) == 0;
             for (int i = 0; i < capacity; i++)
             {
                 _slots[i].Sequence = i;
             }
         }
 
-        public bool Enqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes)
+        /// <summary>Queues a record; the number waiting after it (itself included), or -1 when full.</summary>
+        public long Enqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes)
         {
             long position = Volatile.Read(ref _tail);
             while (true)
             {
-                ref Slot slot = ref _slots[position & _mask];
+                ref Slot slot = ref _slots[Index(position)];
                 long difference = Volatile.Read(ref slot.Sequence) - position;
                 if (difference == 0)
                 {
@@ -381,13 +381,13 @@ internal sealed class OtlpLogsExporter : IDisposable
                         slot.Record.Attributes = storage;
                         slot.Record.AttributeCount = attributes.Length;
                         Volatile.Write(ref slot.Sequence, position + 1);
-                        return true;
+                        return position + 1 - Volatile.Read(ref _head);
                     }
                     position = Volatile.Read(ref _tail);
                 }
                 else if (difference < 0)
                 {
-                    return false; // full
+                    return -1; // full
                 }
                 else
                 {
@@ -403,7 +403,7 @@ internal sealed class OtlpLogsExporter : IDisposable
         public bool TryDequeue(ref OtlpLogRecord target)
         {
             long position = _head;
-            ref Slot slot = ref _slots[position & _mask];
+            ref Slot slot = ref _slots[Index(position)];
             if (Volatile.Read(ref slot.Sequence) != position + 1)
             {
                 return false; // empty, or the producer has not finished writing
@@ -412,8 +412,8 @@ internal sealed class OtlpLogsExporter : IDisposable
             target = slot.Record;
             slot.Record = default;
             slot.Attributes = spare;
-            Volatile.Write(ref slot.Sequence, position + _mask + 1);
-            _head = position + 1;
+            Volatile.Write(ref slot.Sequence, position + _capacity);
+            Volatile.Write(ref _head, position + 1);
             return true;
         }
 
