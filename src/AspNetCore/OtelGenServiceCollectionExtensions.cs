@@ -37,6 +37,11 @@ public static class OtelGenServiceCollectionExtensions
         }
         // SpanId/TraceId/ParentId in log scopes (the host's ActivityTrackingOptions, as the app leaves or sets them) name OtelGen's spans.
         OtelGenLoggingBuilderExtensions.AddScopeProvider(services);
+        // OTEL_LOGS_EXPORTER=otlp: the log records themselves over OTLP, as builder.Logging.AddOtelGen() does.
+        if (OtelGen.Export.OtlpLogsExporterOptions.EnabledByEnvironment())
+        {
+            OtelGenLoggingBuilderExtensions.AddLogExport(services);
+        }
         services.TryAddSingleton(_ => new TraceFeed(Tracing.Ring));
         services.TryAddSingleton<DashboardMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerSpanStartupFilter>());

@@ -254,6 +254,31 @@ public sealed class OtlpLogExportTests
     }
 
     [Fact]
+    public void OTEL_LOGS_EXPORTER_otlp_registers_the_provider_from_the_logging_builder_and_from_AspNetCore()
+    {
+        string? saved = Environment.GetEnvironmentVariable("OTEL_LOGS_EXPORTER");
+        try
+        {
+            Environment.SetEnvironmentVariable("OTEL_LOGS_EXPORTER", "otlp");
+            var logging = new ServiceCollection();
+            logging.AddLogging(builder => builder.AddOtelGen());
+            Assert.Single(logging, d => d.ServiceType == typeof(ILoggerProvider));
+
+            var web = new ServiceCollection();
+            OtelGen.AspNetCore.OtelGenServiceCollectionExtensions.AddOtelGen(web);
+            Assert.Single(web, d => d.ServiceType == typeof(ILoggerProvider));
+
+            var off = new ServiceCollection();
+            off.AddLogging(builder => builder.AddOtelGen(o => o.ExportLogs = false));
+            Assert.DoesNotContain(off, d => d.ServiceType == typeof(ILoggerProvider));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OTEL_LOGS_EXPORTER", saved);
+        }
+    }
+
+    [Fact]
     public void Outside_a_span_a_record_has_no_trace_context()
     {
         using var collector = new LogsCollector();
