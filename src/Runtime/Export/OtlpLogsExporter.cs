@@ -64,8 +64,6 @@ internal sealed class OtlpLogsExporterOptions : OtlpOptions
 /// </summary>
 internal sealed class OtlpLogsExporter : IDisposable
 {
-    private static OtlpLogsExporter? s_fromEnvironment;
-
     private readonly OtlpLogsExporterOptions _options;
     private readonly IOtlpSender _sender;
     private readonly OtlpLogsEncoder _encoder;
@@ -127,42 +125,6 @@ internal sealed class OtlpLogsExporter : IDisposable
     internal IOtlpSender Sender => _sender;
 
     /// <summary>
-    /// The process-wide exporter when <c>OTEL_LOGS_EXPORTER=otlp</c> and an endpoint is set (started on first call),
-    /// or null. Never throws.
-    /// </summary>
-    public static OtlpLogsExporter? StartFromEnvironment()
-    {
-        try
-        {
-            if (Volatile.Read(ref s_fromEnvironment) is { } running)
-            {
-                return running;
-            }
-            if (!OtlpLogsExporterOptions.EnabledByEnvironment())
-            {
-                return null;
-            }
-            OtlpLogsExporterOptions options = OtlpLogsExporterOptions.FromEnvironment();
-            if (options.Endpoint is null)
-            {
-                options.Endpoint = new Uri(options.UseGrpc ? "http://localhost:4317" : "http://localhost:4318/v1/logs");
-            }
-            var exporter = new OtlpLogsExporter(options);
-            if (Interlocked.CompareExchange(ref s_fromEnvironment, exporter, null) is { } other)
-            {
-                exporter.Dispose();
-                return other;
-            }
-            return exporter;
-        }
-        catch (Exception e)
-        {
-            Diagnostics.Warn("could not start the OTLP logs exporter: " + e.Message);
-            return null;
-        }
-    }
-
-    /// <summary>
     /// True when a record offered now would be dropped (the queue is full, or the exporter disposed): a caller can
     /// skip making it and call <see cref="CountDropped"/>, so that a flood under a collector that is down costs little.
     /// </summary>
@@ -215,11 +177,13 @@ internal sealed class OtlpLogsExporter : IDisposable
             return;
         }
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        // The whole of it is bounded by one export timeout (process exit waits for this): the worker finishes the
+        // batch it is sending, then what is left goes out in single attempts until the same deadline.
+        DateTime deadline = DateTime.UtcNow + _options.Timeout;
         _stop.Cancel();
         _wake.Set();
-        _thread?.Join(_options.Timeout + TimeSpan.FromSeconds(1));
-        // The stop token is cancelled: send once more without it, bounded by the timeout.
-        Drain(DateTime.UtcNow + _options.Timeout, CancellationToken.None);
+        _thread?.Join(_options.Timeout);
+        Drain(deadline, CancellationToken.None, retry: false);
         lock (_exportLock)
         {
             OtlpLogRecord left = default;
@@ -230,7 +194,6 @@ internal sealed class OtlpLogsExporter : IDisposable
             _sender.Dispose();
             _buffer.Dispose();
         }
-        Interlocked.CompareExchange(ref s_fromEnvironment, null, this);
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
@@ -252,7 +215,7 @@ internal sealed class OtlpLogsExporter : IDisposable
 
     // Sends batches until the queue is empty, the deadline passes or (between batches) stop is requested. A batch
     // taken from the queue is never cancelled half way (that would lose it on Dispose): the deadline bounds it. Never throws.
-    private bool Drain(DateTime deadline, CancellationToken stop)
+    private bool Drain(DateTime deadline, CancellationToken stop, bool retry = true)
     {
         bool ok = true;
         lock (_exportLock)
@@ -272,19 +235,19 @@ internal sealed class OtlpLogsExporter : IDisposable
                 {
                     break; // counted but not yet written by its logging thread: the next drain takes it
                 }
-                ok &= Send(count, deadline);
+                ok &= Send(count, deadline, retry);
             }
         }
         return ok;
     }
 
-    private bool Send(int count, DateTime deadline)
+    private bool Send(int count, DateTime deadline, bool retry)
     {
         try
         {
             _buffer.Clear();
             _encoder.Encode(new ReadOnlySpan<OtlpLogRecord>(_batch, 0, count), _buffer, _sender.Protocol);
-            ExportResult result = _sender.Send(_buffer.WrittenMemory, deadline);
+            ExportResult result = _sender.Send(_buffer.WrittenMemory, deadline, default, retry);
             if (result.Outcome is ExportOutcome.Success or ExportOutcome.PartialSuccess)
             {
                 long rejected = Math.Min(count, Math.Max(0, result.RejectedItems));
