@@ -147,6 +147,24 @@ public sealed class OtlpLogsExportTests
         Assert.Equal(1, exporter.DroppedQueueFull);
     }
 
+    [Fact]
+    public void Dispose_with_a_collector_that_never_answers_ends_and_counts_what_was_not_sent()
+    {
+        var sender = new HangingSender();
+        var exporter = new OtlpLogsExporter(new OtlpLogsExporterOptions
+        {
+            Sender = sender, Timeout = TimeSpan.FromMilliseconds(300), MaxExportBatchSize = 2, FlushOnProcessExit = false,
+        });
+        for (int i = 0; i < 10; i++)
+        {
+            exporter.TryEnqueue(new OtlpLogRecord { Body = "r" + i });
+        }
+        exporter.Dispose(); // ends: each attempt gives up at the one shared deadline
+        Assert.Equal(0, exporter.Exported);
+        Assert.Equal(10, exporter.DroppedFailed);
+        Assert.Equal(0, exporter.Pending);
+    }
+
     private static readonly string[] s_variables =
     {
         "OTEL_LOGS_EXPORTER", "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -235,6 +253,26 @@ public sealed class OtlpLogsExportTests
         }, OtlpLogsExporterOptions.FromEnvironment);
         Assert.True(grpc.UseGrpc);
         Assert.Equal(new Uri("http://collector:4317"), grpc.Endpoint);
+    }
+
+    /// <summary>A collector that holds every request until its deadline, then fails it as retryable.</summary>
+    private sealed class HangingSender : IOtlpSender
+    {
+        public OtlpProtocol Protocol => OtlpProtocol.HttpProtobuf;
+
+        public ExportResult Send(ReadOnlyMemory<byte> body, DateTime deadline, CancellationToken cancel = default, bool retry = true)
+        {
+            TimeSpan left = deadline - DateTime.UtcNow;
+            if (left > TimeSpan.Zero)
+            {
+                cancel.WaitHandle.WaitOne(left);
+            }
+            return new ExportResult(ExportOutcome.RetryableFailure, 1, 503, 0);
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed class Sender : IOtlpSender
