@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OtelGen;
 using OtelGen.Context;
-using OtelGen.Logging;
 using OtelGen.Spans;
 
 namespace OtelGen.Samples.MapReduce;
@@ -33,16 +32,7 @@ public static class Agent
     {
         // The agent id never changes in this process: a constant attribute of the site, set once.
         var itemSite = new SpanDescriptor("mapreduce.agent.execute", ActivityKind.Internal, new KeyValue[] { new("mapreduce.agent.id", args.AgentId) });
-        // One line per entry; the scopes show the current span's SpanId, TraceId and ParentId (OtelGen.Logging).
-        ILoggerFactory logs = LoggerFactory.Create(logging => logging
-            .AddOtelGen()
-            .AddSimpleConsole(options =>
-            {
-                options.IncludeScopes = true;
-                options.SingleLine = true;
-                options.TimestampFormat = "HH:mm:ss.fff ";
-            })
-            .SetMinimumLevel(LogLevel.Information));
+        ILoggerFactory logs = ConsoleLogs.Create();
         ILogger log = logs.CreateLogger("MapReduce.Agent");
         long sum = 0;
         long done = 0;

@@ -7,7 +7,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OtelGen;
 using OtelGen.Context;
-using OtelGen.Logging;
 using OtelGen.Spans;
 
 namespace OtelGen.Samples.MapReduce;
@@ -47,16 +46,7 @@ public static class Job
     public static JobSummary Execute(JobArgs args, bool spanCountAfter)
     {
         var clock = Stopwatch.StartNew();
-        // One line per entry; the scopes show the current span's SpanId, TraceId and ParentId (OtelGen.Logging).
-        ILoggerFactory logs = LoggerFactory.Create(logging => logging
-            .AddOtelGen()
-            .AddSimpleConsole(options =>
-            {
-                options.IncludeScopes = true;
-                options.SingleLine = true;
-                options.TimestampFormat = "HH:mm:ss.fff ";
-            })
-            .SetMinimumLevel(LogLevel.Information));
+        ILoggerFactory logs = ConsoleLogs.Create();
         ILogger log = logs.CreateLogger("MapReduce.Job");
         string? traceId, jobSpan, mapSpan, reduceSpan;
         List<AgentResult> results;
