@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OtelGen.AspNetCore.Dashboard;
 using OtelGen.AspNetCore.Server;
@@ -25,7 +26,7 @@ public static class OtelGenServiceCollectionExtensions
     /// whole request), adds the propagating handler to every <c>IHttpClientFactory</c> client, makes log
     /// scopes carry OtelGen's span ids instead of the host's request Activity's (<c>OtelGen.Logging</c>'s
     /// scope provider, under the host's <c>ActivityTrackingOptions</c>), and starts the feed the dashboard
-    /// reads (per-route numbers counted live as requests end).
+    /// reads (per-route numbers counted live as requests end, and the last log lines written inside traces).
     /// </summary>
     public static IServiceCollection AddOtelGen(this IServiceCollection services, Action<OtelGenAspNetCoreOptions>? configure = null)
     {
@@ -43,6 +44,10 @@ public static class OtelGenServiceCollectionExtensions
             OtelGenLoggingBuilderExtensions.AddLogExport(services);
         }
         services.TryAddSingleton(_ => new TraceFeed(Tracing.Ring));
+        // The dashboard's log lines: what is logged inside a trace, at the levels the app's filters let through
+        // (Information at least; "Logging:OtelGenDashboard:LogLevel" sets this provider's own), the last TraceLogStore.Capacity in memory.
+        services.TryAddSingleton<TraceLogStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, TraceLogStore>(static sp => sp.GetRequiredService<TraceLogStore>()));
         services.TryAddSingleton<DashboardMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ServerSpanStartupFilter>());
         services.ConfigureHttpClientDefaults(client => client.AddHttpMessageHandler(sp =>

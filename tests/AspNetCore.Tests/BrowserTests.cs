@@ -74,7 +74,7 @@ public sealed class BrowserTests
         Assert.EndsWith("/otel?trace=" + t.Fast.ToHexString(), await browser.EvaluateAsync("document.querySelector('#details .link a').href", cancel.Token));
         // Resource.
         Assert.Equal("otelgen", await browser.EvaluateAsync(cellAfter + "('telemetry.sdk.name')", cancel.Token));
-        Assert.Equal("true", await browser.EvaluateAsync("document.getElementById('logs').hidden", cancel.Token)); // no log lines yet: the section stays hidden
+        Assert.Equal("true", await browser.EvaluateAsync("document.getElementById('logs').hidden", cancel.Token)); // nothing logged in this trace: the section stays hidden
         Report(await browser.SaveScreenshotAsync("dashboard-span-details", cancel.Token));
 
         // The keyboard: focus the SERVER span's row and press Enter.
@@ -123,6 +123,37 @@ public sealed class BrowserTests
         await browser.WaitUntilAsync("document.readyState === 'complete' && !!document.getElementById('notice')", "the not-found notice", cancel.Token);
         Assert.StartsWith("Trace " + gone + " is not in the dashboard", await browser.EvaluateAsync("document.getElementById('notice').textContent", cancel.Token));
         Report(await browser.SaveScreenshotAsync("dashboard-trace-not-found", cancel.Token));
+    }
+
+    [Fact]
+    public async Task Trace_log_lines_show_under_the_waterfall_and_open_their_span()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await LogApp.StartAsync();
+        LogApp.Request pay = await LogApp.PayAsync(app);
+        string hex = pay.TraceId.ToHexString();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + hex, cancel.Token);
+
+        // The row of a line, found by its message cell's text (values are inserted as text, so compare text).
+        string row = "(b => [...document.querySelectorAll('#log-lines tr')].find(tr => tr.cells[2].textContent === b))";
+        string hostile = JsonSerializer.Serialize("charging 7: " + LogApp.Hostile);
+        await browser.WaitUntilAsync(
+            "document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + hex + "' && document.getElementById('logs').hidden === false && !!" + row + "(" + hostile + ")",
+            "the trace's log section with its lines", cancel.Token);
+        Assert.Equal("Warning", await browser.EvaluateAsync(row + "(" + hostile + ").cells[1].textContent", cancel.Token));
+        Assert.Equal(pay.ChargeSpan.ToHexString(), await browser.EvaluateAsync(row + "(" + hostile + ").cells[3].textContent", cancel.Token));
+        Assert.Equal(pay.ServerSpan.ToHexString(), await browser.EvaluateAsync(row + "(" + JsonSerializer.Serialize(LogApp.Outer) + ").cells[3].textContent", cancel.Token));
+        Assert.Equal("0", await browser.EvaluateAsync("document.querySelectorAll('#logs script').length", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync("document.getElementById('details').hidden", cancel.Token));
+
+        // A real click on the line's span link opens that span's details.
+        await browser.EvaluateAsync(row + "(" + hostile + ").cells[3].querySelector('a').id = 'clicked-log-link'", cancel.Token);
+        await browser.ClickAsync("#clicked-log-link", cancel.Token);
+        const string panel = "document.getElementById('details')";
+        await browser.WaitUntilAsync(panel + ".hidden === false && " + panel + ".querySelector('h3') !== null && " + panel + ".querySelector('h3').textContent === " + JsonSerializer.Serialize(LogApp.ChargeSpan),
+            "the details panel of the line's span", cancel.Token);
+        Report(await browser.SaveScreenshotAsync("dashboard-log-lines", cancel.Token));
     }
 
     private void Report(string path)

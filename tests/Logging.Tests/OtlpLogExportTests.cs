@@ -266,7 +266,9 @@ public sealed class OtlpLogExportTests
 
             var web = new ServiceCollection();
             OtelGen.AspNetCore.OtelGenServiceCollectionExtensions.AddOtelGen(web);
-            Assert.Single(web, d => d.ServiceType == typeof(ILoggerProvider));
+            // The OTLP provider once, next to the dashboard's in-memory log lines (a provider AddOtelGen always adds).
+            Assert.Single(web, d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationFactory?.Method.ReturnType == typeof(OtelGenLoggerProvider));
+            Assert.Equal(2, web.Count(d => d.ServiceType == typeof(ILoggerProvider)));
 
             var off = new ServiceCollection();
             off.AddLogging(builder => builder.AddOtelGen(o => o.ExportLogs = false));

@@ -112,7 +112,8 @@ internal static class DashboardEndpoints
             await context.Response.WriteAsync("{\"error\":\"" + JsonEncodedText.Encode(error).ToString() + "\"}", context.RequestAborted);
             return;
         }
-        byte[] json = DashboardJson.Trace(view, feed.SpansOf(view), DashboardJson.Resource(options.ServiceName), feed.Contains);
+        IReadOnlyList<TraceLogLine> logs = context.RequestServices.GetService<TraceLogStore>()?.LinesOf(view.Root.TraceId) ?? (IReadOnlyList<TraceLogLine>)Array.Empty<TraceLogLine>();
+        byte[] json = DashboardJson.Trace(view, feed.SpansOf(view), DashboardJson.Resource(options.ServiceName), feed.Contains, logs);
         await context.Response.Body.WriteAsync(json, context.RequestAborted);
     }
 

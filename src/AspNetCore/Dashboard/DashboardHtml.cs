@@ -62,7 +62,7 @@ internal static class DashboardHtml
 
         html.Append("<h2>Waterfall</h2><div id=\"waterfall\" data-trace=\"").Append(Escape(waterfallTraceId)).Append("\">").Append(waterfall).Append("</div>");
         html.Append("<p class=\"muted\" style=\"font-size:.8rem\">Click a span (or focus it and press Enter) for its details.</p>");
-        // Log lines of the shown trace, each linked to its span: filled by the logging integration; hidden while there are none.
+        // Log lines of the shown trace (the JSON's logs, from TraceLogStore), each linked to its span; hidden while there are none.
         html.Append("<section id=\"logs\" hidden><h2>Log lines</h2><table><thead><tr><th>time</th><th>level</th><th>message</th><th>span</th></tr></thead><tbody id=\"log-lines\"></tbody></table></section>");
         html.Append("<aside id=\"details\" hidden aria-label=\"span details\"><button id=\"details-close\" type=\"button\" aria-label=\"close\">close ✕</button><div id=\"details-body\"></div></aside>");
 

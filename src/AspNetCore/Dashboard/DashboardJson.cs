@@ -11,7 +11,7 @@ namespace OtelGen.AspNetCore.Dashboard;
 
 /// <summary>
 /// <c>GET {dashboard}/api/traces/{traceId}</c>: every span of one trace with all it carries (ids, kind,
-/// times, status, attributes, events, links) and the process resource, as JSON. Written with
+/// times, status, attributes, events, links), the process resource and the trace's log lines, as JSON. Written with
 /// <see cref="Utf8JsonWriter"/>'s default encoder, which also escapes <c>&lt; &gt; &amp; ' "</c>; the page
 /// inserts every value with <c>textContent</c>.
 /// </summary>
@@ -36,7 +36,7 @@ internal static class DashboardJson
         return copy;
     }
 
-    public static byte[] Trace(TraceView view, List<SpanRecord> spans, KeyValue[] resource, Func<TraceId, bool> inRing)
+    public static byte[] Trace(TraceView view, List<SpanRecord> spans, KeyValue[] resource, Func<TraceId, bool> inRing, IReadOnlyList<TraceLogLine> logs)
     {
         var buffer = new ArrayBufferWriter<byte>(8192);
         using (var json = new Utf8JsonWriter(buffer))
@@ -60,8 +60,17 @@ internal static class DashboardJson
                 Span(json, span, start, inRing);
             }
             json.WriteEndArray();
-            // Log lines correlated with the trace: filled in by the logging integration (not yet wired), shown under the waterfall.
+            // The trace's log lines (TraceLogStore), oldest first, shown under the waterfall, each linked to its span.
             json.WriteStartArray("logs");
+            foreach (TraceLogLine line in logs)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("timeUnixNano", line.TimeUnixNano);
+                json.WriteString("severity", line.Severity);
+                json.WriteString("body", line.Body);
+                json.WriteString("spanId", line.SpanId.ToHexString());
+                json.WriteEndObject();
+            }
             json.WriteEndArray();
             json.WriteEndObject();
         }
