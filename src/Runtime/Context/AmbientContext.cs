@@ -6,8 +6,9 @@ namespace OtelGen.Context;
 
 /// <summary>
 /// The ambient (implicit, current) context, the heart of context propagation: finds the parent of a new span
-/// (this thread's span stack, then the async flow's <see cref="FlowNode"/>, then <c>Activity.Current</c>, then
-/// the process's own parent) and makes spans current for an async flow and puts the caller's flow back.
+/// (this thread's span stack, then the async flow's <see cref="FlowNode"/>, unless an Activity started inside
+/// them is current, then <c>Activity.Current</c>, then the process's own parent) and makes spans current for an
+/// async flow and puts the caller's flow back.
 /// Not to be confused with <see cref="SpanContext"/> (the ids and flags a span passes on, a value) or
 /// <see cref="TraceContext"/> (the public API over this: read the current context, continue a remote one).
 /// </summary>
@@ -17,7 +18,8 @@ internal static class AmbientContext
     /// The parent for a span starting now. The top of this thread's stack wins when it belongs to the
     /// current flow: pushed under the same execution context, or under the same flow node (another
     /// async-local such as a logging scope changed the context, but not ours). Otherwise (a task from
-    /// another flow inlined here, or an async continuation) the flow node, then Activity.Current.
+    /// another flow inlined here, or an async continuation) the flow node, then Activity.Current. An Activity
+    /// started inside the chosen span is inner to it and is the parent instead.
     /// </summary>
     public static SpanContext ResolveParent(SpanStack stack, out ExecutionContext? executionContext, out FlowNode? flow, out Baggage baggage) =>
         ResolveParent(stack, out executionContext, out flow, out baggage, out _);
