@@ -410,6 +410,8 @@ internal static class ActivityRecorder
         record.TraceFlags = (byte)activity.ActivityTraceFlags;
         record.TraceState = activity.TraceStateString;
         record.Name = activity.DisplayName;
+        record.ScopeName = activity.Source.Name.Length > 0 ? activity.Source.Name : null;
+        record.ScopeVersion = string.IsNullOrEmpty(activity.Source.Version) ? null : activity.Source.Version;
         record.Kind = activity.Kind;
         record.StartUnixNano = UnixNanos(activity.StartTimeUtc);
         record.EndUnixNano = record.StartUnixNano + activity.Duration.Ticks * 100;

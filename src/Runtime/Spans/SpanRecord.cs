@@ -66,6 +66,13 @@ public sealed class SpanRecord
     public string? TraceState;
     /// <summary>The site's constant facts, or null for a span made from code.</summary>
     public SpanDescriptor? Descriptor;
+    /// <summary>
+    /// The instrumentation scope that made the span when it is not OtelGen (a recorded library Activity: its
+    /// ActivitySource's name), or null for OtelGen's own spans. OTLP reports it as the span's scope.
+    /// </summary>
+    public string? ScopeName;
+    /// <summary>That scope's version (the ActivitySource's), or null.</summary>
+    public string? ScopeVersion;
     /// <summary>The span name (the descriptor's unless renamed).</summary>
     public string Name = string.Empty;
     /// <summary>The span kind.</summary>
@@ -270,6 +277,8 @@ public sealed class SpanRecord
         TraceFlags = 0;
         TraceState = null;
         Descriptor = null;
+        ScopeName = null;
+        ScopeVersion = null;
         Name = string.Empty;
         Kind = ActivityKind.Internal;
         StartUnixNano = 0;
@@ -293,6 +302,8 @@ public sealed class SpanRecord
         target.TraceFlags = TraceFlags;
         target.TraceState = TraceState;
         target.Descriptor = Descriptor;
+        target.ScopeName = ScopeName;
+        target.ScopeVersion = ScopeVersion;
         target.Name = Name;
         target.Kind = Kind;
         target.StartUnixNano = StartUnixNano;

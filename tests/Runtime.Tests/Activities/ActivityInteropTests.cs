@@ -62,6 +62,8 @@ public sealed class ActivityInteropTests : IDisposable
         SpanRecord recorded = Single(trace, "db.query");
         Assert.Equal(activitySpanId, recorded.SpanId.ToHexString());
         Assert.Equal(outer.SpanId, recorded.ParentSpanId);
+        Assert.Equal(Recorded, recorded.ScopeName);
+        Assert.Equal("1.2.3", recorded.ScopeVersion);
         Assert.Equal(ActivityKind.Client, recorded.Kind);
         Assert.Equal(SpanStatusCode.Error, recorded.StatusCode);
         Assert.Equal("deadlock", recorded.StatusMessage);

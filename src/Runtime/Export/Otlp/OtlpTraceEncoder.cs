@@ -176,14 +176,43 @@ internal sealed class OtlpTraceEncoder
         writer.Reset(output);
         writer.BeginMessage(RequestResourceSpans, 3);
         writer.WriteRaw(_resourceField);
+        string? scope = spans.Length > 0 ? spans[0].ScopeName : null;
         writer.BeginMessage(ResourceSpansScopeSpans, 3);
-        writer.WriteRaw(_scopeField);
+        if (spans.Length > 0)
+        {
+            WriteScopeOf(writer, spans[0]);
+        }
+        else
+        {
+            writer.WriteRaw(_scopeField);
+        }
         foreach (SpanRecord span in spans)
         {
+            if (!string.Equals(span.ScopeName, scope, StringComparison.Ordinal))
+            {
+                // A recorded library Activity's spans go under its source's scope; consecutive spans of one scope
+                // share a ScopeSpans (OTLP allows a scope to appear more than once).
+                writer.EndMessage();
+                scope = span.ScopeName;
+                writer.BeginMessage(ResourceSpansScopeSpans, 3);
+                WriteScopeOf(writer, span);
+            }
             WriteSpan(writer, output, span);
         }
         writer.EndMessage();
         writer.EndMessage();
+    }
+
+    private void WriteScopeOf(ProtobufWriter writer, SpanRecord span)
+    {
+        if (span.ScopeName is { } name)
+        {
+            OtlpProtobuf.WriteScope(writer, ScopeSpansScope, name, span.ScopeVersion);
+        }
+        else
+        {
+            writer.WriteRaw(_scopeField);
+        }
     }
 
     /// <summary>
@@ -195,10 +224,18 @@ internal sealed class OtlpTraceEncoder
         var writer = new ProtobufWriter(output);
         writer.BeginMessage(RequestResourceSpans, 3);
         OtlpProtobuf.WriteResource(writer, ResourceSpansResource, _resource);
+        string? scope = spans.Length > 0 ? spans[0].ScopeName : null;
         writer.BeginMessage(ResourceSpansScopeSpans, 3);
-        OtlpProtobuf.WriteScope(writer, ScopeSpansScope, _scopeName, _scopeVersion);
+        OtlpProtobuf.WriteScope(writer, ScopeSpansScope, scope ?? _scopeName, scope is null ? _scopeVersion : spans[0].ScopeVersion);
         foreach (SpanRecord span in spans)
         {
+            if (!string.Equals(span.ScopeName, scope, StringComparison.Ordinal))
+            {
+                writer.EndMessage();
+                scope = span.ScopeName;
+                writer.BeginMessage(ResourceSpansScopeSpans, 3);
+                OtlpProtobuf.WriteScope(writer, ScopeSpansScope, span.ScopeName ?? _scopeName, span.ScopeName is null ? _scopeVersion : span.ScopeVersion);
+            }
             WriteSpanPlain(writer, span);
         }
         writer.EndMessage();
@@ -226,10 +263,20 @@ internal sealed class OtlpTraceEncoder
         OtlpJsonWriter.WriteResource(json, OtlpJsonFields.Resource, _resource);
         json.WriteStartArray(OtlpJsonFields.ScopeSpans);
         json.WriteStartObject();
-        OtlpJsonWriter.WriteScope(json, OtlpJsonFields.Scope, _scopeName, _scopeVersion);
+        string? scope = spans.Length > 0 ? spans[0].ScopeName : null;
+        OtlpJsonWriter.WriteScope(json, OtlpJsonFields.Scope, scope ?? _scopeName, scope is null ? _scopeVersion : spans[0].ScopeVersion);
         json.WriteStartArray(OtlpJsonFields.Spans);
         foreach (SpanRecord span in spans)
         {
+            if (!string.Equals(span.ScopeName, scope, StringComparison.Ordinal))
+            {
+                json.WriteEndArray();
+                json.WriteEndObject();
+                scope = span.ScopeName;
+                json.WriteStartObject();
+                OtlpJsonWriter.WriteScope(json, OtlpJsonFields.Scope, span.ScopeName ?? _scopeName, span.ScopeName is null ? _scopeVersion : span.ScopeVersion);
+                json.WriteStartArray(OtlpJsonFields.Spans);
+            }
             WriteSpan(json, span, plain);
         }
         json.WriteEndArray();
