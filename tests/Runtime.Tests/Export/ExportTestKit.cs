@@ -13,6 +13,32 @@ namespace OtelGen.Runtime.Tests.Export;
 
 internal static class ExportTestKit
 {
+    /// <summary>
+    /// Runs <paramref name="action"/> with exactly <paramref name="values"/> set among <paramref name="variables"/> (the
+    /// others unset), then restores them all. Tracing is initialized first, so that its own start-up from the
+    /// environment does not see the test's variables.
+    /// </summary>
+    public static T WithEnvironment<T>(IReadOnlyList<string> variables, Dictionary<string, string> values, Func<T> action)
+    {
+        _ = Tracing.Ring;
+        var saved = variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
+        try
+        {
+            foreach (string variable in variables)
+            {
+                Environment.SetEnvironmentVariable(variable, values.GetValueOrDefault(variable));
+            }
+            return action();
+        }
+        finally
+        {
+            foreach (KeyValuePair<string, string?> pair in saved)
+            {
+                Environment.SetEnvironmentVariable(pair.Key, pair.Value);
+            }
+        }
+    }
+
     private static readonly SpanDescriptor s_descriptor = new("op", ActivityKind.Client, new KeyValue[] { new("code.function.name", "Op"), new("db.system.name", "postgresql") });
 
     public static SpanRecord Span(long n)

@@ -20,27 +20,8 @@ public class OtlpExporterSetupTests
         "OTELGEN_EXPORT_SPOOL_MAX_BYTES", "OTELGEN_EXPORT_FILE",
     };
 
-    /// <summary>Runs with exactly these variables set (and the other export variables unset), then restores them.</summary>
-    private static T WithEnvironment<T>(Dictionary<string, string> values, Func<T> action)
-    {
-        _ = Tracing.Ring; // initialize tracing first, so that its environment start-up does not see the test's variables
-        var saved = s_variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
-        try
-        {
-            foreach (string variable in s_variables)
-            {
-                Environment.SetEnvironmentVariable(variable, values.GetValueOrDefault(variable));
-            }
-            return action();
-        }
-        finally
-        {
-            foreach (KeyValuePair<string, string?> pair in saved)
-            {
-                Environment.SetEnvironmentVariable(pair.Key, pair.Value);
-            }
-        }
-    }
+    private static T WithEnvironment<T>(Dictionary<string, string> values, Func<T> action) =>
+        ExportTestKit.WithEnvironment(s_variables, values, action);
 
     [Fact]
     public void Standard_variables_configure_the_exporter()

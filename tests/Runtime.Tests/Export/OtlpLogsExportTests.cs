@@ -172,26 +172,8 @@ public sealed class OtlpLogsExportTests
         "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "OTEL_BLRP_MAX_QUEUE_SIZE", "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "OTEL_BLRP_SCHEDULE_DELAY",
     };
 
-    private static T WithEnvironment<T>(Dictionary<string, string> values, Func<T> action)
-    {
-        _ = Tracing.Ring;
-        var saved = s_variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
-        try
-        {
-            foreach (string variable in s_variables)
-            {
-                Environment.SetEnvironmentVariable(variable, values.GetValueOrDefault(variable));
-            }
-            return action();
-        }
-        finally
-        {
-            foreach (KeyValuePair<string, string?> pair in saved)
-            {
-                Environment.SetEnvironmentVariable(pair.Key, pair.Value);
-            }
-        }
-    }
+    private static T WithEnvironment<T>(Dictionary<string, string> values, Func<T> action) =>
+        ExportTestKit.WithEnvironment(s_variables, values, action);
 
     [Theory]
     [InlineData(null, null, false)]
