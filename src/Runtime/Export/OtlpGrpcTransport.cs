@@ -171,7 +171,7 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
                 // Connection refused or reset, DNS, TLS, no HTTP/2: transient by OTLP's rules.
                 status = 0;
                 LastGrpcStatus = -1;
-                WarnUnreachable(Innermost(e).Message);
+                WarnUnreachable(OtlpHttpTransport.Innermost(e).Message);
             }
 
             if (!retry)
@@ -498,15 +498,6 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
         16 => "UNAUTHENTICATED",
         _ => "code " + code.ToString(CultureInfo.InvariantCulture),
     };
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
-    }
 
     private readonly struct GrpcAnswer
     {

@@ -392,7 +392,8 @@ internal sealed class OtlpHttpTransport : IOtlpSender
         return memory.ToArray();
     }
 
-    private static Exception Innermost(Exception e)
+    /// <summary>The exception at the bottom of <paramref name="e"/>'s chain: what a connection failure really was (refused, reset, TLS).</summary>
+    internal static Exception Innermost(Exception e)
     {
         while (e.InnerException is not null)
         {
