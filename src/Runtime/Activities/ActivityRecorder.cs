@@ -239,8 +239,7 @@ internal static class ActivityRecorder
     internal static SpanContext ParentWhereStarting(Activity? current, out bool ours)
     {
         current = AmbientContext.Live(current);
-        if (AmbientContext.TryGetOurs(out SpanContext context, out _, out Activity? startedUnder)
-            && (ReferenceEquals(current, startedUnder) || !AmbientContext.IsInside(current, startedUnder) || IsStandIn(current!, context)))
+        if (TryOursWhereStarting(current, out SpanContext context))
         {
             ours = true;
             return context;
@@ -249,6 +248,11 @@ internal static class ActivityRecorder
         SpanContext fromActivity = AmbientContext.FromActivity(current);
         return fromActivity.IsValid ? fromActivity : TraceContext.ProcessParent;
     }
+
+    /// <summary>OtelGen's innermost span, when it is inside <paramref name="current"/> (a live Activity, or null).</summary>
+    private static bool TryOursWhereStarting(Activity? current, out SpanContext context) =>
+        AmbientContext.TryGetOurs(out context, out _, out Activity? startedUnder)
+        && (ReferenceEquals(current, startedUnder) || !AmbientContext.IsInside(current, startedUnder) || IsStandIn(current!, context));
 
     /// <summary>
     /// An Activity standing in for our span (given the span's ids when it started): the span itself, not a child.
@@ -284,12 +288,7 @@ internal static class ActivityRecorder
                 return;
             }
             // Most Activities start outside any OtelGen span: one look at our own context and done.
-            if (!AmbientContext.TryGetOurs(out _, out _, out _))
-            {
-                return;
-            }
-            SpanContext ours = ParentWhereStarting(parent, out bool isOurs);
-            if (!isOurs || !ours.IsValid)
+            if (!TryOursWhereStarting(AmbientContext.Live(parent), out SpanContext ours))
             {
                 return;
             }
