@@ -52,7 +52,10 @@ public sealed class BlogService
 
     /// <summary>Step 3: the page.</summary>
     [Traced("step.render")]
-    public string Render(BlogPost post, Author? author, Comment[] comments)
+    public string Render(BlogPost post, Author? author, Comment[] comments) => RenderPage(post, author, comments);
+
+    /// <summary>The page's HTML (tests/ServerComparison renders the same page under its own span).</summary>
+    public static string RenderPage(BlogPost post, Author? author, Comment[] comments)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html><meta charset=\"utf-8\"><title>").Append(Escape(post.Title)).Append("</title>");
