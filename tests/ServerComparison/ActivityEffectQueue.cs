@@ -101,6 +101,8 @@ public sealed class ActivityEffectQueue : IAsyncDisposable
     /// <summary>A queued effect and its lifecycle, recorded on <see cref="Activity"/> (null when not sampled).</summary>
     public abstract class WorkItem
     {
+        // Span names made once, as OtelGen's effect descriptors are.
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Operation, string Target), string> Names = new();
         private ActivitySource? _source;
         private DateTime _enqueuedAt;
         private DateTime _takenAt;
@@ -123,9 +125,14 @@ public sealed class ActivityEffectQueue : IAsyncDisposable
             Activity? caller = Activity.Current;
             // Started at enqueue as a child of the caller's span, then the caller's span is current again (the
             // effect runs on a worker, where RunAsync makes it current).
-            Activity = source.StartActivity(ActivityKind.Client, name: operation + " " + target, tags: EffectTags(operation, target), startTime: _enqueuedAt);
+            string name = Names.GetOrAdd((operation, target), static key => key.Operation + " " + key.Target);
+            Activity = source.StartActivity(ActivityKind.Client, name: name, startTime: _enqueuedAt);
             Activity.Current = caller;
-            Activity?.SetTag("job.queue", QueueName);
+            if (Activity is { } activity)
+            {
+                SetEffectTags(activity, operation, target);
+                activity.SetTag("job.queue", QueueName);
+            }
         }
 
         internal void Taken(int depth)
@@ -237,25 +244,23 @@ public sealed class ActivityEffectQueue : IAsyncDisposable
         }
 
         // The constant attributes of OtelGen's effect descriptor (Jobs/JobNames.Effect) for operation "system.verb".
-        private static ActivityTagsCollection EffectTags(string operation, string target)
+        private static void SetEffectTags(Activity activity, string operation, string target)
         {
             int dot = operation.IndexOf('.');
             string system = operation.Substring(0, dot);
             string verb = operation.Substring(dot + 1);
-            var tags = new ActivityTagsCollection();
             if (system == "db")
             {
-                tags["db.operation.name"] = verb;
-                tags["db.collection.name"] = target;
+                activity.SetTag("db.operation.name", verb);
+                activity.SetTag("db.collection.name", target);
             }
             else if (system == "http")
             {
-                tags["http.request.method"] = verb.ToUpperInvariant();
+                activity.SetTag("http.request.method", verb.ToUpperInvariant());
             }
-            tags["otelgen.effect.system"] = system;
-            tags["otelgen.effect.operation"] = verb;
-            tags["otelgen.effect.target"] = target;
-            return tags;
+            activity.SetTag("otelgen.effect.system", system);
+            activity.SetTag("otelgen.effect.operation", verb);
+            activity.SetTag("otelgen.effect.target", target);
         }
 
         internal abstract Task RunAsync(int busy, int workers);
