@@ -219,7 +219,48 @@ internal sealed class ActiveSpan
         // continuation inline and queues the others to the thread pool, so a callback registered here
         // would push the caller's own await onto another thread, one thread-pool hop per awaited traced
         // call. Synchronous ContinueWith continuations run inline and in order, this one first.
-        task.ContinueWith(s_endTracked, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // Registered under the default execution context: ending a span needs no async-locals, and a
+        // continuation made under any other context keeps a copy of it (80 bytes) and switches to it to run.
+        ExecutionContext? current = ExecutionContext.Capture();
+        ExecutionContext? empty = DefaultContext.Value;
+        if (current is null || empty is null || ReferenceEquals(current, empty))
+        {
+            task.ContinueWith(s_endTracked, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return;
+        }
+        ExecutionContext.Restore(empty);
+        try
+        {
+            task.ContinueWith(s_endTracked, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        finally
+        {
+            ExecutionContext.Restore(current);
+        }
+    }
+
+    // The runtime's default (empty) execution context, as a thread that never had one captures it; probed on
+    // the first async span, so that a program with synchronous spans only never starts the probe thread.
+    private static class DefaultContext
+    {
+        public static readonly ExecutionContext? Value = Capture();
+
+        private static ExecutionContext? Capture()
+        {
+            try
+            {
+                ExecutionContext? captured = null;
+                // UnsafeStart: the new thread does not inherit this thread's context.
+                var thread = new Thread(() => captured = ExecutionContext.Capture()) { IsBackground = true, Name = "OtelGen context probe" };
+                thread.UnsafeStart();
+                thread.Join();
+                return captured;
+            }
+            catch
+            {
+                return null; // no threads here (e.g. a browser runtime): continuations keep their contexts
+            }
+        }
     }
 
     private void EndWith(Task task)
