@@ -156,6 +156,49 @@ public sealed class BrowserTests
         Report(await browser.SaveScreenshotAsync("dashboard-log-lines", cancel.Token));
     }
 
+    [Fact]
+    public async Task Trace_list_marks_a_trace_with_an_error_in_any_span_as_it_arrives_and_errors_only_keeps_it()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel", cancel.Token);
+        await browser.WaitUntilAsync("document.readyState === 'complete' && document.getElementById('live').textContent === 'live'", "the page and its event stream", cancel.Token);
+        await browser.EvaluateAsync("window.__noReload = 1", cancel.Token);
+
+        // The requests come after the page: their rows arrive over the event stream.
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string row(TraceId id) => "document.querySelector('#traces tr[data-trace=\"" + id.ToHexString() + "\"]')";
+        await browser.WaitUntilAsync("!!" + row(t.Fast) + " && !!" + row(t.Checkout) + " && !!" + row(t.Slow), "the three rows from the stream", cancel.Token);
+        Assert.Equal("1", await browser.EvaluateAsync("window.__noReload", cancel.Token));
+
+        // The checkout answered 200: its root is UNSET, but a span below it failed. Its row has the red bar and the badge.
+        string checkout = row(t.Checkout);
+        Assert.Equal("true", await browser.EvaluateAsync(checkout + ".classList.contains('has-error')", cancel.Token));
+        Assert.Equal("1", await browser.EvaluateAsync(checkout + ".dataset.errorSpans", cancel.Token));
+        Assert.Equal("UNSET", await browser.EvaluateAsync(checkout + ".cells[3].querySelector('span').textContent", cancel.Token));
+        Assert.Equal("⚠ 1 span ERROR", await browser.EvaluateAsync(checkout + ".querySelector('.span-errors').textContent", cancel.Token));
+        Assert.Equal("1 span below the root has status ERROR", await browser.EvaluateAsync(checkout + ".querySelector('.span-errors').title", cancel.Token));
+        // Both marks are drawn: the badge has a size and the bar is the first cell's red inset shadow.
+        Assert.Equal("true", await browser.EvaluateAsync("(() => { const r = " + checkout + ".querySelector('.span-errors').getBoundingClientRect(); return r.width > 20 && r.height > 8; })()", cancel.Token));
+        Assert.Contains("rgb(201, 48, 44)", await browser.EvaluateAsync("getComputedStyle(" + checkout + ".cells[0]).boxShadow", cancel.Token));
+        foreach (TraceId fine in new[] { t.Fast, t.Slow })
+        {
+            Assert.Equal("false", await browser.EvaluateAsync(row(fine) + ".classList.contains('has-error')", cancel.Token));
+            Assert.Equal("0", await browser.EvaluateAsync(row(fine) + ".querySelectorAll('.span-errors').length", cancel.Token));
+            Assert.Equal("none", await browser.EvaluateAsync("getComputedStyle(" + row(fine) + ".cells[0]).boxShadow", cancel.Token));
+        }
+        Report(await browser.SaveScreenshotAsync("dashboard-error-marker", cancel.Token));
+
+        // Errors only keeps a trace with an ERROR span anywhere, and the page the server renders marks it the same way.
+        await browser.ClickAsync("#filters input[name=errors]", cancel.Token);
+        await browser.ClickAsync("#filters button[type=submit]", cancel.Token);
+        await browser.WaitUntilAsync("location.search === '?errors=1' && document.readyState === 'complete' && !!" + checkout, "the errors-only view", cancel.Token);
+        Assert.Equal("false", await browser.EvaluateAsync("!!" + row(t.Fast), cancel.Token));
+        Assert.Equal("⚠ 1 span ERROR", await browser.EvaluateAsync(checkout + ".querySelector('.span-errors').textContent", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync("[...document.querySelectorAll('#traces tr')].every(r => r.classList.contains('has-error'))", cancel.Token));
+    }
+
     private void Report(string path)
     {
         Assert.True(new FileInfo(path).Length > 1000, path);

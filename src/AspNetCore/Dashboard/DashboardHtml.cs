@@ -13,7 +13,7 @@ internal static class DashboardHtml
 {
     public static string Escape(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 
-    public static string Page(string basePath, string serviceName, List<TraceView> traces, string waterfall, string waterfallTraceId, List<RouteSummary> routes,
+    public static string Page(string basePath, string serviceName, List<(TraceView Trace, TraceSummary Summary)> traces, string waterfall, string waterfallTraceId, List<RouteSummary> routes,
         TraceFilter? filter = null, string? notice = null, bool pinned = false, int total = -1)
     {
         filter ??= new TraceFilter();
@@ -25,6 +25,8 @@ internal static class DashboardHtml
             .Append("table{border-collapse:collapse;font-size:.9rem}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}")
             .Append("tbody#traces tr{cursor:pointer}tbody#traces tr:hover{background:#f3f6fb}tr.selected{background:#e6eefa}")
             .Append(".ERROR{color:#c9302c;font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums}#live{color:#888;font-size:.8rem}")
+            // A trace with an ERROR span anywhere: a red bar on its row; ERROR spans below the root: a badge beside the root's status.
+            .Append("tbody#traces tr.has-error td:first-child{box-shadow:inset 4px 0 #c9302c}.span-errors{display:inline-block;margin-left:.4rem;padding:0 .35rem;border-radius:.6rem;background:#fbeaea;color:#a12622;border:1px solid #e3a3a1;font-size:.78rem;font-weight:600;white-space:nowrap}")
             .Append("#filters{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;font-size:.9rem}#filters input[name=trace]{width:22rem;font-family:monospace}")
             .Append(".notice{background:#fff4e5;border:1px solid #f0c27b;padding:.4rem .6rem;display:inline-block}.muted{color:#888}")
             .Append("#waterfall g.row[data-span]{cursor:pointer}#waterfall g.row[data-span]:focus{outline:none}#waterfall g.row[data-span]:focus rect.span,#waterfall g.row.chosen rect.span{stroke:#1a4fd6;stroke-width:3}")
@@ -50,7 +52,7 @@ internal static class DashboardHtml
             }
         }
         html.Append("</datalist>")
-            .Append("<label><input type=\"checkbox\" name=\"errors\" value=\"1\"").Append(filter.ErrorsOnly ? " checked" : "").Append("> errors only</label>")
+            .Append("<label title=\"traces with a span whose status is ERROR: the root or any span below it\"><input type=\"checkbox\" name=\"errors\" value=\"1\"").Append(filter.ErrorsOnly ? " checked" : "").Append("> errors only</label>")
             .Append("<label>min duration <input name=\"min_ms\" type=\"number\" min=\"0\" step=\"any\" style=\"width:6rem\" value=\"")
             .Append(filter.MinMilliseconds > 0 ? filter.MinMilliseconds.ToString(CultureInfo.InvariantCulture) : "").Append("\"> ms</label>")
             .Append("<label>trace id <input name=\"trace\" maxlength=\"64\" placeholder=\"32 hex digits\" value=\"").Append(Escape(filter.TraceId)).Append("\"></label>")
@@ -73,9 +75,9 @@ internal static class DashboardHtml
                 .Append(total.ToString(CultureInfo.InvariantCulture)).Append(" kept traces match the filters.</p>");
         }
         html.Append("<table><thead><tr><th>time (UTC)</th><th>name</th><th class=\"num\">duration</th><th>status</th><th>spans</th><th>trace id</th></tr></thead><tbody id=\"traces\">");
-        foreach (TraceView trace in traces)
+        foreach ((TraceView trace, TraceSummary summary) in traces)
         {
-            html.Append(Row(trace));
+            html.Append(Row(trace, summary));
         }
         html.Append("</tbody></table>");
         html.Append("<script>(function(){")
@@ -147,7 +149,13 @@ es.addEventListener('trace',e=>{const t=JSON.parse(e.data);cache.delete(t.id);
  if(pinned===t.id&&old)old.classList.contains('selected')&&rows.rows[0].classList.add('selected');
  if(!pinned||pinned===t.id){wf.innerHTML=t.waterfall;shown(t.id);}});
 """;
-    public static string Row(TraceView trace)
+    /// <summary>
+    /// One row of the trace list. The status column is the root's status; a trace with an ERROR span anywhere has the
+    /// row class <c>has-error</c> (a red bar) and, when ERROR spans are below the root, a badge with their count
+    /// (<c>span.span-errors</c>, <c>data-error-spans</c> on the row): a request that answered 200 while a step failed is
+    /// marked, not only one whose root failed.
+    /// </summary>
+    public static string Row(TraceView trace, TraceSummary summary)
     {
         SpanRecord root = trace.Root;
         string time = DateTimeOffset.FromUnixTimeMilliseconds(root.StartUnixNano / 1_000_000).UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
@@ -158,7 +166,16 @@ es.addEventListener('trace',e=>{const t=JSON.parse(e.data);cache.delete(t.id);
             _ => "UNSET",
         };
         string id = trace.TraceIdHex;
-        return $"<tr data-trace=\"{id}\"><td>{time}</td><td>{Escape(root.Name)}</td><td class=\"num\">{SvgWaterfall.FormatDuration(root.DurationNanos)}</td><td class=\"{status}\">{status}</td><td class=\"num\">{trace.Spans.Count}</td><td><code>{id}</code></td></tr>";
+        string errorRow = summary.HasError ? " class=\"has-error\" data-error-spans=\"" + summary.ErrorSpans.ToString(CultureInfo.InvariantCulture) + "\"" : "";
+        string badge = "";
+        int below = summary.ErrorSpansBelowRoot;
+        if (below > 0)
+        {
+            string count = below.ToString(CultureInfo.InvariantCulture);
+            string spans = below == 1 ? "span" : "spans";
+            badge = $"<span class=\"span-errors\" title=\"{count} {spans} below the root {(below == 1 ? "has" : "have")} status ERROR\">⚠ {count} {spans} ERROR</span>";
+        }
+        return $"<tr data-trace=\"{id}\"{errorRow}><td>{time}</td><td>{Escape(root.Name)}</td><td class=\"num\">{SvgWaterfall.FormatDuration(root.DurationNanos)}</td><td><span class=\"{status}\">{status}</span>{badge}</td><td class=\"num\">{summary.SpanCount.ToString(CultureInfo.InvariantCulture)}</td><td><code>{id}</code></td></tr>";
     }
 
     public static string MetricsStrip(List<RouteSummary> routes)

@@ -36,7 +36,7 @@ internal static class DashboardJson
         return copy;
     }
 
-    public static byte[] Trace(TraceView view, List<SpanRecord> spans, KeyValue[] resource, Func<TraceId, bool> inRing, IReadOnlyList<TraceLogLine> logs)
+    public static byte[] Trace(TraceView view, List<SpanRecord> spans, KeyValue[] resource, Func<TraceId, bool> inRing, IReadOnlyList<TraceLogLine> logs, TraceSummary summary)
     {
         var buffer = new ArrayBufferWriter<byte>(8192);
         using (var json = new Utf8JsonWriter(buffer))
@@ -52,6 +52,8 @@ internal static class DashboardJson
             json.WriteString("rootSpanId", view.Root.SpanId.ToHexString());
             json.WriteNumber("startUnixNano", start);
             json.WriteNumber("durationNanos", view.Root.DurationNanos);
+            // How many spans are ERROR (the root or below it): what the trace list marks and errors=1 keeps.
+            json.WriteNumber("errorSpans", summary.ErrorSpans);
             json.WritePropertyName("resource");
             Attributes(json, resource);
             json.WriteStartArray("spans");
