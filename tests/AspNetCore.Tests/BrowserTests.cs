@@ -199,6 +199,57 @@ public sealed class BrowserTests
         Assert.Equal("true", await browser.EvaluateAsync("[...document.querySelectorAll('#traces tr')].every(r => r.classList.contains('has-error'))", cancel.Token));
     }
 
+    [Fact]
+    public async Task In_a_narrow_window_the_span_details_stack_under_the_waterfall_instead_of_covering_it()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string checkout = t.Checkout.ToHexString();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
+        await browser.SetViewportAsync(600, 900, cancel.Token);
+        await browser.WaitUntilAsync(
+            "window.innerWidth === 600 && document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + checkout + "' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2",
+            "the found trace's waterfall in a 600 px window", cancel.Token);
+
+        // A real click on the failing span's bar.
+        string bar = "#waterfall g.row:has(text.err) rect.span";
+        await browser.ClickAsync(bar, cancel.Token);
+        const string panel = "document.getElementById('details')";
+        await browser.WaitUntilAsync(panel + ".hidden === false && !!" + panel + ".querySelector('h3') && " + panel + ".querySelector('h3').textContent === " + JsonSerializer.Serialize(DebugApp.ChildName),
+            "the details of the clicked span", cancel.Token);
+
+        // The panel is in the page's flow, right under the waterfall: never over it.
+        Assert.Equal("static", await browser.EvaluateAsync("getComputedStyle(" + panel + ").position", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync(
+            "(() => { const w = document.getElementById('waterfall').getBoundingClientRect(), d = " + panel + ".getBoundingClientRect(); return d.top >= w.bottom && d.width > 500 && d.right <= document.documentElement.clientWidth; })()", cancel.Token));
+        // The page does not scroll sideways; the waterfall scrolls in its own box.
+        Assert.Equal("true", await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync("(() => { const w = document.getElementById('waterfall'); return w.scrollWidth > w.clientWidth; })()", cancel.Token));
+        // Every span row of the waterfall is what a person sees at its place, with the panel open: nothing covers it.
+        Assert.Equal("true", await browser.EvaluateAsync(
+            "(() => { const w = document.getElementById('waterfall'); w.scrollIntoView({block: 'start'}); const box = w.getBoundingClientRect();" +
+            " return [...w.querySelectorAll('g.row[data-span] rect.span')].every(r => { r.scrollIntoView({block: 'nearest', inline: 'nearest'});" +
+            " const b = r.getBoundingClientRect(), v = w.getBoundingClientRect(); const x = Math.max(b.left, v.left) + 2, y = b.top + b.height / 2;" +
+            " const hit = document.elementFromPoint(x, y); return !!hit && !!hit.closest('#waterfall'); }); })()", cancel.Token));
+        // Its content is the span's: the hostile attribute as text.
+        Assert.Equal(DebugApp.Hostile, await browser.EvaluateAsync("(() => { const c = [...document.querySelectorAll('#details td')].find(td => td.textContent === 'payment.note'); return c ? c.nextElementSibling.textContent : null; })()", cancel.Token));
+        // The whole page, the waterfall scrolled back to its names.
+        await browser.EvaluateAsync("document.getElementById('waterfall').scrollLeft = 0; window.scrollTo(0, 0)", cancel.Token);
+        Report(await browser.SaveScreenshotAsync("dashboard-narrow-details", cancel.Token, fullPage: true));
+
+        // Escape closes it; the waterfall stays where it was.
+        await browser.PressAsync("Escape", 27, cancel.Token);
+        await browser.WaitUntilAsync(panel + ".hidden === true", "the panel closed with Escape", cancel.Token);
+
+        // Wide again: the panel is the drawer on the right.
+        await browser.SetViewportAsync(1280, 1000, cancel.Token);
+        await browser.ClickAsync(bar, cancel.Token);
+        await browser.WaitUntilAsync(panel + ".hidden === false && window.innerWidth === 1280", "the details in a wide window", cancel.Token);
+        Assert.Equal("fixed", await browser.EvaluateAsync("getComputedStyle(" + panel + ").position", cancel.Token));
+    }
+
     private void Report(string path)
     {
         Assert.True(new FileInfo(path).Length > 1000, path);

@@ -30,12 +30,17 @@ internal static class DashboardHtml
             .Append("#filters{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;font-size:.9rem}#filters input[name=trace]{width:22rem;font-family:monospace}")
             .Append(".notice{background:#fff4e5;border:1px solid #f0c27b;padding:.4rem .6rem;display:inline-block}.muted{color:#888}")
             .Append("#waterfall g.row[data-span]{cursor:pointer}#waterfall g.row[data-span]:focus{outline:none}#waterfall g.row[data-span]:focus rect.span,#waterfall g.row.chosen rect.span{stroke:#1a4fd6;stroke-width:3}")
+            .Append("#waterfall{overflow-x:auto;max-width:100%}")
             .Append("#details{position:fixed;top:0;right:0;bottom:0;width:min(560px,46vw);overflow:auto;background:#fff;border-left:1px solid #ccc;box-shadow:-4px 0 12px rgba(0,0,0,.12);padding:0 1rem 1rem;font-size:.9rem}")
             .Append("#details h3{margin:.8rem 0 .4rem;word-break:break-all}#details h4{margin:1rem 0 .3rem}#details dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:0}")
             .Append("#details dt{color:#666}#details dd{margin:0;font-family:monospace;word-break:break-all}#details td{font-family:monospace;word-break:break-all}#details td:first-child{word-break:normal;white-space:nowrap}#details td.type{color:#999;font-size:.75rem}")
             .Append("#details .event,#details .link{border-left:3px solid #bbb;padding-left:.5rem;margin:.5rem 0}#details .event.exception{border-color:#c9302c}")
             .Append("pre.stack{background:#fbeaea;padding:.5rem;overflow:auto;font-size:.78rem;white-space:pre-wrap}#details-close{float:right;margin-top:.8rem}")
             .Append("#log-lines{font-family:monospace;font-size:.85rem}")
+            // A narrow window: the details panel is not a drawer over the waterfall but a section under it, in the page's flow.
+            // Wide tables (the trace list, the strip) scroll in their own box, as the waterfall does, so the page never scrolls sideways.
+            .Append("@media (max-width:").Append(NarrowWidth.ToString(CultureInfo.InvariantCulture)).Append("px){body{margin:.75rem}table{display:block;max-width:100%;overflow-x:auto}")
+            .Append("#details{position:static;width:auto;box-shadow:none;border:1px solid #ccc;border-top:3px solid #1a4fd6;margin-top:.75rem;padding:0 .75rem .75rem}}")
             .Append("</style></head><body>");
         html.Append("<h1>OtelGen · ").Append(Escape(serviceName)).Append(" <span id=\"live\">connecting…</span></h1>");
         html.Append("<h2>Routes</h2><div id=\"metrics\">").Append(MetricsStrip(routes)).Append("</div>");
@@ -64,9 +69,10 @@ internal static class DashboardHtml
 
         html.Append("<h2>Waterfall</h2><div id=\"waterfall\" data-trace=\"").Append(Escape(waterfallTraceId)).Append("\">").Append(waterfall).Append("</div>");
         html.Append("<p class=\"muted\" style=\"font-size:.8rem\">Click a span (or focus it and press Enter) for its details.</p>");
+        // Right after the waterfall: a drawer on the right in a wide window, the next section under the waterfall in a narrow one.
+        html.Append("<aside id=\"details\" hidden aria-label=\"span details\"><button id=\"details-close\" type=\"button\" aria-label=\"close\">close ✕</button><div id=\"details-body\"></div></aside>");
         // Log lines of the shown trace (the JSON's logs, from TraceLogStore), each linked to its span; hidden while there are none.
         html.Append("<section id=\"logs\" hidden><h2>Log lines</h2><table><thead><tr><th>time</th><th>level</th><th>message</th><th>span</th></tr></thead><tbody id=\"log-lines\"></tbody></table></section>");
-        html.Append("<aside id=\"details\" hidden aria-label=\"span details\"><button id=\"details-close\" type=\"button\" aria-label=\"close\">close ✕</button><div id=\"details-body\"></div></aside>");
 
         html.Append("<h2>Recent traces</h2>");
         if (!filter.IsEmpty && total >= 0)
@@ -107,6 +113,7 @@ function choose(spanId){for(const g of wf.querySelectorAll('g.row.chosen'))g.cla
 function open(traceId,spanId){pinned=traceId;load(traceId).then(t=>{if(!t){body.replaceChildren(el('p','This trace is no longer kept by the dashboard.','notice'));details.hidden=false;return;}const s=t.spans.find(x=>x.spanId===spanId);if(s){show(t,s);choose(spanId);}});}
 function show(t,s){
  body.replaceChildren();details.hidden=false;details.dataset.span=s.spanId;
+ if(getComputedStyle(details).position==='static')requestAnimationFrame(()=>details.scrollIntoView({block:'nearest'}));
  body.append(el('h3',s.name));
  const dl=el('dl');const kv=(k,v,c)=>{dl.append(el('dt',k));dl.append(el('dd',v,c));};
  kv('kind',s.kind);kv('trace id',t.traceId);kv('span id',s.spanId);kv('parent',s.parentSpanId?s.parentSpanId+(s.parentIsRemote?' (remote)':''):'none (root)');
@@ -177,6 +184,9 @@ es.addEventListener('trace',e=>{const t=JSON.parse(e.data);cache.delete(t.id);
         }
         return $"<tr data-trace=\"{id}\"{errorRow}><td>{time}</td><td>{Escape(root.Name)}</td><td class=\"num\">{SvgWaterfall.FormatDuration(root.DurationNanos)}</td><td><span class=\"{status}\">{status}</span>{badge}</td><td class=\"num\">{summary.SpanCount.ToString(CultureInfo.InvariantCulture)}</td><td><code>{id}</code></td></tr>";
     }
+
+    /// <summary>Below this window width (CSS px) the span details panel is a section under the waterfall, not a drawer over it.</summary>
+    public const int NarrowWidth = 900;
 
     public static string MetricsStrip(List<RouteSummary> routes)
     {
