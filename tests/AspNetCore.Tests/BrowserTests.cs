@@ -250,6 +250,33 @@ public sealed class BrowserTests
         Assert.Equal("fixed", await browser.EvaluateAsync("getComputedStyle(" + panel + ").position", cancel.Token));
     }
 
+    [Fact]
+    public async Task Span_details_show_the_resource_attributes_given_to_the_exporter_in_code()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string checkout = t.Checkout.ToHexString();
+        using var exporter = new DebugApp.ExporterFromCode();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
+        await browser.WaitUntilAsync("document.readyState === 'complete' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2", "the waterfall", cancel.Token);
+
+        await browser.ClickAsync("#waterfall g.row:has(text.err) rect.span", cancel.Token);
+        const string panel = "document.getElementById('details')";
+        await browser.WaitUntilAsync(panel + ".hidden === false && [...document.querySelectorAll('#details h4')].some(h => h.textContent === 'Resource')", "the details panel with its resource", cancel.Token);
+
+        // The resource section: the table after the "Resource" heading.
+        string resource = "(k => { const h = [...document.querySelectorAll('#details h4')].find(x => x.textContent === 'Resource'); const c = [...h.nextElementSibling.querySelectorAll('td')].find(td => td.textContent === k); return c ? c.nextElementSibling.textContent : null; })";
+        Assert.Equal(DebugApp.ResourceValue, await browser.EvaluateAsync(resource + "(" + JsonSerializer.Serialize(DebugApp.ResourceKey) + ")", cancel.Token));
+        Assert.Equal("shop", await browser.EvaluateAsync(resource + "('service.namespace')", cancel.Token));
+        Assert.Equal(DebugApp.CodeServiceName, await browser.EvaluateAsync(resource + "('service.name')", cancel.Token));
+        Assert.Equal("otelgen", await browser.EvaluateAsync(resource + "('telemetry.sdk.name')", cancel.Token));
+        Assert.Equal("0", await browser.EvaluateAsync("document.querySelectorAll('#details staging, #details script, #details b').length", cancel.Token));
+        await browser.EvaluateAsync("(() => { const h = [...document.querySelectorAll('#details h4')].find(x => x.textContent === 'Resource'); h.scrollIntoView({block: 'start'}); })()", cancel.Token);
+        Report(await browser.SaveScreenshotAsync("dashboard-resource-from-code", cancel.Token));
+    }
+
     private void Report(string path)
     {
         Assert.True(new FileInfo(path).Length > 1000, path);

@@ -287,6 +287,47 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task Trace_json_resource_has_what_the_running_exporter_was_given_in_code()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string url = "/otel/api/traces/" + t.Fast.ToHexString();
+
+        static System.Collections.Generic.Dictionary<string, string> Resource(string text)
+        {
+            using JsonDocument json = JsonDocument.Parse(text);
+            return json.RootElement.GetProperty("resource").EnumerateArray().ToDictionary(a => a.GetProperty("key").GetString()!, a => a.GetProperty("value").ToString());
+        }
+
+        // No exporter: the environment's resource only.
+        Assert.False(Resource(await app.Client.GetStringAsync(url)).ContainsKey(DebugApp.ResourceKey));
+
+        using (var exporter = new DebugApp.ExporterFromCode())
+        {
+            string text = await app.Client.GetStringAsync(url);
+            Assert.DoesNotContain("<", text);
+            Assert.Contains("\\u003Cstaging\\u003E", text);
+            var resource = Resource(text);
+            Assert.Equal(DebugApp.ResourceValue, resource[DebugApp.ResourceKey]);
+            Assert.Equal("shop", resource["service.namespace"]);
+            Assert.Equal(DebugApp.CodeServiceName, resource["service.name"]);
+            Assert.Equal("otelgen", resource["telemetry.sdk.name"]);
+            // Exactly what the exporter reports.
+            Assert.Equal(exporter.Exporter.Resource.Attributes.Select(a => a.Key), resource.Keys);
+
+            // A service name given to the dashboard in code still replaces service.name (and only that).
+            await using RunningApp named = await DebugApp.StartAsync(o => o.ServiceName = "dashboard-name");
+            DebugApp.Traces n = await DebugApp.RequestAllAsync(named);
+            var renamed = Resource(await named.Client.GetStringAsync("/otel/api/traces/" + n.Fast.ToHexString()));
+            Assert.Equal("dashboard-name", renamed["service.name"]);
+            Assert.Equal(DebugApp.ResourceValue, renamed[DebugApp.ResourceKey]);
+        }
+
+        // The exporter stopped: back to the environment's resource.
+        Assert.False(Resource(await app.Client.GetStringAsync(url)).ContainsKey(DebugApp.ResourceKey));
+    }
+
+    [Fact]
     public void The_pages_script_gets_the_base_path_as_an_escaped_string_literal()
     {
         // A configured dashboard path with quotes and a closing script tag must neither end the string nor the script.

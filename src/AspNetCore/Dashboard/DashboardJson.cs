@@ -4,6 +4,8 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OtelGen.Configuration;
+using OtelGen.Export;
 using OtelGen.Export.Otlp;
 using OtelGen.Spans;
 
@@ -20,14 +22,17 @@ internal static class DashboardJson
     private static readonly Lazy<KeyValue[]> s_resource = new(() => OtlpResource.Create().Attributes);
 
     /// <summary>
-    /// The resource this process reports: what <see cref="OtlpResource"/> builds from the environment
-    /// (<c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>, <c>telemetry.sdk.*</c>), with the
-    /// dashboard's configured service name when one is set.
+    /// The resource this process reports: the running OTLP exporter's (<see cref="OtlpExporter.Current"/>: the
+    /// environment's resource with what the exporter was given in code, <see cref="OtlpExporterOptions.ResourceAttributes"/>
+    /// and <see cref="OtlpOptions.ServiceName"/>), else what <see cref="OtlpResource"/> builds from the environment
+    /// (<c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>, <c>telemetry.sdk.*</c>). A service name set in the
+    /// dashboard's options in code (one that is not <c>OTEL_SERVICE_NAME</c>, its default) replaces <c>service.name</c>.
     /// </summary>
     public static KeyValue[] Resource(string? serviceName)
     {
-        KeyValue[] resource = s_resource.Value;
-        if (serviceName is null || resource.Length == 0 || resource[0].Key != "service.name" || resource[0].Value.ToString() == serviceName)
+        KeyValue[] resource = OtlpExporter.Current is { IsStopped: false } exporter ? exporter.Resource.Attributes : s_resource.Value;
+        if (serviceName is null || serviceName == EnvironmentSettings.Get("OTEL_SERVICE_NAME")
+            || resource.Length == 0 || resource[0].Key != "service.name" || resource[0].Value.ToString() == serviceName)
         {
             return resource;
         }
