@@ -156,6 +156,127 @@ public sealed class BrowserTests
         Report(await browser.SaveScreenshotAsync("dashboard-log-lines", cancel.Token));
     }
 
+    [Fact]
+    public async Task Trace_list_marks_a_trace_with_an_error_in_any_span_as_it_arrives_and_errors_only_keeps_it()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel", cancel.Token);
+        await browser.WaitUntilAsync("document.readyState === 'complete' && document.getElementById('live').textContent === 'live'", "the page and its event stream", cancel.Token);
+        await browser.EvaluateAsync("window.__noReload = 1", cancel.Token);
+
+        // The requests come after the page: their rows arrive over the event stream.
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string row(TraceId id) => "document.querySelector('#traces tr[data-trace=\"" + id.ToHexString() + "\"]')";
+        await browser.WaitUntilAsync("!!" + row(t.Fast) + " && !!" + row(t.Checkout) + " && !!" + row(t.Slow), "the three rows from the stream", cancel.Token);
+        Assert.Equal("1", await browser.EvaluateAsync("window.__noReload", cancel.Token));
+
+        // The checkout answered 200: its root is UNSET, but a span below it failed. Its row has the red bar and the badge.
+        string checkout = row(t.Checkout);
+        Assert.Equal("true", await browser.EvaluateAsync(checkout + ".classList.contains('has-error')", cancel.Token));
+        Assert.Equal("1", await browser.EvaluateAsync(checkout + ".dataset.errorSpans", cancel.Token));
+        Assert.Equal("UNSET", await browser.EvaluateAsync(checkout + ".cells[3].querySelector('span').textContent", cancel.Token));
+        Assert.Equal("⚠ 1 span ERROR", await browser.EvaluateAsync(checkout + ".querySelector('.span-errors').textContent", cancel.Token));
+        Assert.Equal("1 span below the root has status ERROR", await browser.EvaluateAsync(checkout + ".querySelector('.span-errors').title", cancel.Token));
+        // Both marks are drawn: the badge has a size and the bar is the first cell's red inset shadow.
+        Assert.Equal("true", await browser.EvaluateAsync("(() => { const r = " + checkout + ".querySelector('.span-errors').getBoundingClientRect(); return r.width > 20 && r.height > 8; })()", cancel.Token));
+        Assert.Contains("rgb(201, 48, 44)", await browser.EvaluateAsync("getComputedStyle(" + checkout + ".cells[0]).boxShadow", cancel.Token));
+        foreach (TraceId fine in new[] { t.Fast, t.Slow })
+        {
+            Assert.Equal("false", await browser.EvaluateAsync(row(fine) + ".classList.contains('has-error')", cancel.Token));
+            Assert.Equal("0", await browser.EvaluateAsync(row(fine) + ".querySelectorAll('.span-errors').length", cancel.Token));
+            Assert.Equal("none", await browser.EvaluateAsync("getComputedStyle(" + row(fine) + ".cells[0]).boxShadow", cancel.Token));
+        }
+        Report(await browser.SaveScreenshotAsync("dashboard-error-marker", cancel.Token));
+
+        // Errors only keeps a trace with an ERROR span anywhere, and the page the server renders marks it the same way.
+        await browser.ClickAsync("#filters input[name=errors]", cancel.Token);
+        await browser.ClickAsync("#filters button[type=submit]", cancel.Token);
+        await browser.WaitUntilAsync("location.search === '?errors=1' && document.readyState === 'complete' && !!" + checkout, "the errors-only view", cancel.Token);
+        Assert.Equal("false", await browser.EvaluateAsync("!!" + row(t.Fast), cancel.Token));
+        Assert.Equal("⚠ 1 span ERROR", await browser.EvaluateAsync(checkout + ".querySelector('.span-errors').textContent", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync("[...document.querySelectorAll('#traces tr')].every(r => r.classList.contains('has-error'))", cancel.Token));
+    }
+
+    [Fact]
+    public async Task In_a_narrow_window_the_span_details_stack_under_the_waterfall_instead_of_covering_it()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string checkout = t.Checkout.ToHexString();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
+        await browser.SetViewportAsync(600, 900, cancel.Token);
+        await browser.WaitUntilAsync(
+            "window.innerWidth === 600 && document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + checkout + "' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2",
+            "the found trace's waterfall in a 600 px window", cancel.Token);
+
+        // A real click on the failing span's bar.
+        string bar = "#waterfall g.row:has(text.err) rect.span";
+        await browser.ClickAsync(bar, cancel.Token);
+        const string panel = "document.getElementById('details')";
+        await browser.WaitUntilAsync(panel + ".hidden === false && !!" + panel + ".querySelector('h3') && " + panel + ".querySelector('h3').textContent === " + JsonSerializer.Serialize(DebugApp.ChildName),
+            "the details of the clicked span", cancel.Token);
+
+        // The panel is in the page's flow, right under the waterfall: never over it.
+        Assert.Equal("static", await browser.EvaluateAsync("getComputedStyle(" + panel + ").position", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync(
+            "(() => { const w = document.getElementById('waterfall').getBoundingClientRect(), d = " + panel + ".getBoundingClientRect(); return d.top >= w.bottom && d.width > 500 && d.right <= document.documentElement.clientWidth; })()", cancel.Token));
+        // The page does not scroll sideways; the waterfall scrolls in its own box.
+        Assert.Equal("true", await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync("(() => { const w = document.getElementById('waterfall'); return w.scrollWidth > w.clientWidth; })()", cancel.Token));
+        // Every span row of the waterfall is what a person sees at its place, with the panel open: nothing covers it.
+        Assert.Equal("true", await browser.EvaluateAsync(
+            "(() => { const w = document.getElementById('waterfall'); w.scrollIntoView({block: 'start'}); const box = w.getBoundingClientRect();" +
+            " return [...w.querySelectorAll('g.row[data-span] rect.span')].every(r => { r.scrollIntoView({block: 'nearest', inline: 'nearest'});" +
+            " const b = r.getBoundingClientRect(), v = w.getBoundingClientRect(); const x = Math.max(b.left, v.left) + 2, y = b.top + b.height / 2;" +
+            " const hit = document.elementFromPoint(x, y); return !!hit && !!hit.closest('#waterfall'); }); })()", cancel.Token));
+        // Its content is the span's: the hostile attribute as text.
+        Assert.Equal(DebugApp.Hostile, await browser.EvaluateAsync("(() => { const c = [...document.querySelectorAll('#details td')].find(td => td.textContent === 'payment.note'); return c ? c.nextElementSibling.textContent : null; })()", cancel.Token));
+        // The whole page, the waterfall scrolled back to its names.
+        await browser.EvaluateAsync("document.getElementById('waterfall').scrollLeft = 0; window.scrollTo(0, 0)", cancel.Token);
+        Report(await browser.SaveScreenshotAsync("dashboard-narrow-details", cancel.Token, fullPage: true));
+
+        // Escape closes it; the waterfall stays where it was.
+        await browser.PressAsync("Escape", 27, cancel.Token);
+        await browser.WaitUntilAsync(panel + ".hidden === true", "the panel closed with Escape", cancel.Token);
+
+        // Wide again: the panel is the drawer on the right.
+        await browser.SetViewportAsync(1280, 1000, cancel.Token);
+        await browser.ClickAsync(bar, cancel.Token);
+        await browser.WaitUntilAsync(panel + ".hidden === false && window.innerWidth === 1280", "the details in a wide window", cancel.Token);
+        Assert.Equal("fixed", await browser.EvaluateAsync("getComputedStyle(" + panel + ").position", cancel.Token));
+    }
+
+    [Fact]
+    public async Task Span_details_show_the_resource_attributes_given_to_the_exporter_in_code()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string checkout = t.Checkout.ToHexString();
+        using var exporter = new DebugApp.ExporterFromCode();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
+        await browser.WaitUntilAsync("document.readyState === 'complete' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2", "the waterfall", cancel.Token);
+
+        await browser.ClickAsync("#waterfall g.row:has(text.err) rect.span", cancel.Token);
+        const string panel = "document.getElementById('details')";
+        await browser.WaitUntilAsync(panel + ".hidden === false && [...document.querySelectorAll('#details h4')].some(h => h.textContent === 'Resource')", "the details panel with its resource", cancel.Token);
+
+        // The resource section: the table after the "Resource" heading.
+        string resource = "(k => { const h = [...document.querySelectorAll('#details h4')].find(x => x.textContent === 'Resource'); const c = [...h.nextElementSibling.querySelectorAll('td')].find(td => td.textContent === k); return c ? c.nextElementSibling.textContent : null; })";
+        Assert.Equal(DebugApp.ResourceValue, await browser.EvaluateAsync(resource + "(" + JsonSerializer.Serialize(DebugApp.ResourceKey) + ")", cancel.Token));
+        Assert.Equal("shop", await browser.EvaluateAsync(resource + "('service.namespace')", cancel.Token));
+        Assert.Equal(DebugApp.CodeServiceName, await browser.EvaluateAsync(resource + "('service.name')", cancel.Token));
+        Assert.Equal("otelgen", await browser.EvaluateAsync(resource + "('telemetry.sdk.name')", cancel.Token));
+        Assert.Equal("0", await browser.EvaluateAsync("document.querySelectorAll('#details staging, #details script, #details b').length", cancel.Token));
+        await browser.EvaluateAsync("(() => { const h = [...document.querySelectorAll('#details h4')].find(x => x.textContent === 'Resource'); h.scrollIntoView({block: 'start'}); })()", cancel.Token);
+        Report(await browser.SaveScreenshotAsync("dashboard-resource-from-code", cancel.Token));
+    }
+
     private void Report(string path)
     {
         Assert.True(new FileInfo(path).Length > 1000, path);

@@ -186,10 +186,145 @@ public sealed class DashboardTests
     public void Trace_rows_escape_span_names()
     {
         var root = new SpanRecord { TraceId = Spans.NewTraceId(), SpanId = SpanId.NewRandom(), Name = "<img src=x onerror=alert(1)>", Kind = ActivityKind.Server, StartUnixNano = 1_700_000_000_000_000_000, EndUnixNano = 1_700_000_000_002_000_000 };
-        string row = DashboardHtml.Row(new TraceView(1, root, new System.Collections.Generic.List<SpanRecord> { root }));
+        var spans = new System.Collections.Generic.List<SpanRecord> { root };
+        string row = DashboardHtml.Row(new TraceView(1, root, spans), TraceSummary.Of(root, spans));
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", row);
         Assert.DoesNotContain("<img", row);
         Assert.Contains(OtelGen.Folds.SvgWaterfall.FormatDuration(2_000_000), row);
+    }
+
+    [Fact]
+    public void A_row_marks_any_error_span_and_counts_the_ones_below_the_root()
+    {
+        TraceId trace = Spans.NewTraceId();
+        SpanRecord Make(string name, SpanId parent, SpanStatusCode status) => new()
+        {
+            TraceId = trace, SpanId = SpanId.NewRandom(), ParentSpanId = parent, Name = name, Kind = ActivityKind.Internal, StatusCode = status,
+            StartUnixNano = 1_700_000_000_000_000_000, EndUnixNano = 1_700_000_000_001_000_000,
+        };
+        SpanRecord root = Make("job", default, SpanStatusCode.Unset);
+        SpanRecord failing = Make("step <1>", root.SpanId, SpanStatusCode.Error);
+        SpanRecord fine = Make("step 2", root.SpanId, SpanStatusCode.Ok);
+        string RowOf(SpanRecord r, params SpanRecord[] others)
+        {
+            var spans = new System.Collections.Generic.List<SpanRecord>(others) { r };
+            return DashboardHtml.Row(new TraceView(1, r, spans), TraceSummary.Of(r, spans));
+        }
+
+        // A root that did not fail with a child that did: the red bar and a badge beside the root's own status.
+        string childFailed = RowOf(root, failing, fine);
+        Assert.StartsWith("<tr data-trace=\"" + trace.ToHexString() + "\" class=\"has-error\" data-error-spans=\"1\">", childFailed);
+        Assert.Contains("<td><span class=\"UNSET\">UNSET</span><span class=\"span-errors\" title=\"1 span below the root has status ERROR\">⚠ 1 span ERROR</span></td>", childFailed);
+        Assert.Contains("<td class=\"num\">3</td>", childFailed);
+
+        // A failed root and a failed child: both counted, the badge counts the child.
+        root.StatusCode = SpanStatusCode.Error;
+        string both = RowOf(root, failing, Make("step 3", root.SpanId, SpanStatusCode.Error));
+        Assert.Contains("class=\"has-error\" data-error-spans=\"3\"", both);
+        Assert.Contains("<span class=\"ERROR\">ERROR</span><span class=\"span-errors\" title=\"2 spans below the root have status ERROR\">⚠ 2 spans ERROR</span>", both);
+
+        // Only the root failed: the bar, no badge (the status says it).
+        string rootOnly = RowOf(root, fine);
+        Assert.Contains("class=\"has-error\" data-error-spans=\"1\"", rootOnly);
+        Assert.DoesNotContain("span-errors", rootOnly);
+
+        // Nothing failed: no mark at all.
+        root.StatusCode = SpanStatusCode.Ok;
+        string ok = RowOf(root, fine);
+        Assert.DoesNotContain("has-error", ok);
+        Assert.DoesNotContain("span-errors", ok);
+        Assert.Contains("<span class=\"OK\">OK</span></td>", ok);
+    }
+
+    [Fact]
+    public async Task Error_traces_are_marked_in_the_page_the_json_and_the_stream()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var streamRequest = new HttpRequestMessage(HttpMethod.Get, "/otel/stream");
+        using HttpResponseMessage stream = await app.Client.SendAsync(streamRequest, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(cancel.Token));
+        Assert.Equal("retry: 1000", await reader.ReadLineAsync(cancel.Token));
+
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string page = await app.Client.GetStringAsync("/otel");
+        // The checkout answered 200 (its SERVER span is UNSET) while its child failed: marked.
+        Assert.Contains(Row(t.Checkout) + " class=\"has-error\" data-error-spans=\"1\">", page);
+        Assert.Contains("<span class=\"UNSET\">UNSET</span><span class=\"span-errors\"", page);
+        Assert.Contains(Row(t.Fast) + ">", page);
+        Assert.Contains(Row(t.Slow) + ">", page);
+
+        async Task<int> ErrorSpans(TraceId id)
+        {
+            using JsonDocument json = JsonDocument.Parse(await app.Client.GetStringAsync("/otel/api/traces/" + id.ToHexString()));
+            return json.RootElement.GetProperty("errorSpans").GetInt32();
+        }
+        Assert.Equal(1, await ErrorSpans(t.Checkout));
+        Assert.Equal(0, await ErrorSpans(t.Fast));
+
+        // The event stream's row carries the same mark, and the event its count.
+        string checkout = t.Checkout.ToHexString();
+        while (true)
+        {
+            string? line = await reader.ReadLineAsync(cancel.Token);
+            Assert.NotNull(line);
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            using JsonDocument data = JsonDocument.Parse(line.Substring(6));
+            if (data.RootElement.GetProperty("id").GetString() != checkout)
+            {
+                continue;
+            }
+            Assert.True(data.RootElement.GetProperty("error").GetBoolean());
+            Assert.Equal(1, data.RootElement.GetProperty("errorSpans").GetInt32());
+            Assert.Equal("Unset", data.RootElement.GetProperty("status").GetString());
+            Assert.StartsWith(Row(t.Checkout) + " class=\"has-error\" data-error-spans=\"1\">", data.RootElement.GetProperty("row").GetString());
+            Assert.Contains("⚠ 1 span ERROR", data.RootElement.GetProperty("row").GetString());
+            break;
+        }
+    }
+
+    [Fact]
+    public async Task Trace_json_resource_has_what_the_running_exporter_was_given_in_code()
+    {
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string url = "/otel/api/traces/" + t.Fast.ToHexString();
+
+        static System.Collections.Generic.Dictionary<string, string> Resource(string text)
+        {
+            using JsonDocument json = JsonDocument.Parse(text);
+            return json.RootElement.GetProperty("resource").EnumerateArray().ToDictionary(a => a.GetProperty("key").GetString()!, a => a.GetProperty("value").ToString());
+        }
+
+        // No exporter: the environment's resource only.
+        Assert.False(Resource(await app.Client.GetStringAsync(url)).ContainsKey(DebugApp.ResourceKey));
+
+        using (var exporter = new DebugApp.ExporterFromCode())
+        {
+            string text = await app.Client.GetStringAsync(url);
+            Assert.DoesNotContain("<", text);
+            Assert.Contains("\\u003Cstaging\\u003E", text);
+            var resource = Resource(text);
+            Assert.Equal(DebugApp.ResourceValue, resource[DebugApp.ResourceKey]);
+            Assert.Equal("shop", resource["service.namespace"]);
+            Assert.Equal(DebugApp.CodeServiceName, resource["service.name"]);
+            Assert.Equal("otelgen", resource["telemetry.sdk.name"]);
+            // Exactly what the exporter reports.
+            Assert.Equal(exporter.Exporter.Resource.Attributes.Select(a => a.Key), resource.Keys);
+
+            // A service name given to the dashboard in code still replaces service.name (and only that).
+            await using RunningApp named = await DebugApp.StartAsync(o => o.ServiceName = "dashboard-name");
+            DebugApp.Traces n = await DebugApp.RequestAllAsync(named);
+            var renamed = Resource(await named.Client.GetStringAsync("/otel/api/traces/" + n.Fast.ToHexString()));
+            Assert.Equal("dashboard-name", renamed["service.name"]);
+            Assert.Equal(DebugApp.ResourceValue, renamed[DebugApp.ResourceKey]);
+        }
+
+        // The exporter stopped: back to the environment's resource.
+        Assert.False(Resource(await app.Client.GetStringAsync(url)).ContainsKey(DebugApp.ResourceKey));
     }
 
     [Fact]
@@ -393,7 +528,8 @@ public sealed class DashboardTests
         Assert.Contains("const filter={route:" + JsonSerializer.Serialize(route.ToLowerInvariant()) + ",errors:false,minNanos:0};", page);
     }
 
-    private static string Row(TraceId id) => "<tr data-trace=\"" + id.ToHexString() + "\">";
+    // The start of a trace's row (an error trace's row has a class after its id).
+    private static string Row(TraceId id) => "<tr data-trace=\"" + id.ToHexString() + "\"";
 
     private static int CountOf(string text, string part)
     {

@@ -24,9 +24,9 @@ internal static class DebugApp
     /// <summary>The three requests, each with its own trace id; the checkout links to the fast one.</summary>
     public sealed record Traces(TraceId Fast, TraceId Checkout, TraceId Slow);
 
-    public static async Task<RunningApp> StartAsync()
+    public static async Task<RunningApp> StartAsync(Action<OtelGenAspNetCoreOptions>? configure = null)
     {
-        WebApplication app = RunningApp.NewBuilder().Build();
+        WebApplication app = RunningApp.NewBuilder(configure).Build();
         app.MapGet("/fast", () => Results.Ok("fast"));
         app.MapGet("/slow", async () =>
         {
@@ -81,6 +81,49 @@ internal static class DebugApp
         }
         await Spans.WaitForAsync(s => s.TraceId == checkout && s.Name == ChildName);
         return new Traces(fast, checkout, slow);
+    }
+
+    /// <summary>Resource attributes given to an exporter in code (one hostile value), and its service name.</summary>
+    public const string ResourceKey = "deployment.environment.name";
+    public const string ResourceValue = "<staging> & \"blue\" it's";
+    public const string CodeServiceName = "checkout-from-code";
+
+    /// <summary>
+    /// Starts the process's OTLP exporter from code (to a JSON lines file in a temporary directory, so nothing needs a
+    /// collector) with <see cref="ResourceAttributes"/> and <see cref="CodeServiceName"/>; disposing shuts it down and
+    /// deletes the file.
+    /// </summary>
+    public sealed class ExporterFromCode : IDisposable
+    {
+        private readonly string _directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "otelgen-dashboard-" + Guid.NewGuid().ToString("N"));
+
+        public ExporterFromCode()
+        {
+            System.IO.Directory.CreateDirectory(_directory);
+            var options = new OtelGen.Export.OtlpExporterOptions
+            {
+                FilePath = System.IO.Path.Combine(_directory, "spans.jsonl"),
+                ServiceName = CodeServiceName,
+                FlushOnProcessExit = false,
+            };
+            options.ResourceAttributes.Add(new KeyValue(ResourceKey, ResourceValue));
+            options.ResourceAttributes.Add(new KeyValue("service.namespace", "shop"));
+            Exporter = OtelGen.Export.OtlpExporter.Start(options) ?? throw new InvalidOperationException("the exporter did not start");
+        }
+
+        public OtelGen.Export.OtlpExporter Exporter { get; }
+
+        public void Dispose()
+        {
+            Exporter.Shutdown(TimeSpan.FromSeconds(10));
+            try
+            {
+                System.IO.Directory.Delete(_directory, recursive: true);
+            }
+            catch (System.IO.IOException)
+            {
+            }
+        }
     }
 
     private static async Task SendAsync(RunningApp app, string path, TraceId traceId)

@@ -224,16 +224,38 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         await SendAsync("Input.dispatchKeyEvent", new { type = "keyUp", key, code = key, windowsVirtualKeyCode = keyCode }, cancel);
     }
 
-    /// <summary>Saves a PNG of the page as <c>artifacts/{name}.png</c> in the test output directory and returns its full path.</summary>
-    public async Task<string> SaveScreenshotAsync(string name, CancellationToken cancel)
+    /// <summary>
+    /// Makes the page's viewport <paramref name="width"/> × <paramref name="height"/> CSS pixels (a narrow window, as a
+    /// phone or a side-by-side window has), as DevTools' device toolbar does; the page lays itself out again.
+    /// </summary>
+    public Task SetViewportAsync(int width, int height, CancellationToken cancel) =>
+        SendAsync("Emulation.setDeviceMetricsOverride", new { width, height, deviceScaleFactor = 1, mobile = false }, cancel);
+
+    /// <summary>
+    /// Saves a PNG of the page as <c>artifacts/{name}.png</c> in the test output directory and returns its full path;
+    /// <paramref name="fullPage"/>: the whole page, not only what the viewport shows.
+    /// </summary>
+    public async Task<string> SaveScreenshotAsync(string name, CancellationToken cancel, bool fullPage = false)
     {
-        byte[] png = await ScreenshotAsync(cancel);
+        byte[] png = fullPage ? await FullPageScreenshotAsync(cancel) : await ScreenshotAsync(cancel);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         string artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);
         string path = Path.Combine(artifacts, name + ".png");
         await File.WriteAllBytesAsync(path, png, cancel);
         return path;
+    }
+
+    /// <summary>A PNG screenshot of the whole page (its full scroll height, at the viewport's width).</summary>
+    public async Task<byte[]> FullPageScreenshotAsync(CancellationToken cancel)
+    {
+        JsonElement metrics = await SendAsync("Page.getLayoutMetrics", new { }, cancel);
+        JsonElement content = metrics.GetProperty("cssContentSize");
+        JsonElement viewport = metrics.GetProperty("cssLayoutViewport");
+        double width = viewport.GetProperty("clientWidth").GetDouble();
+        double height = Math.Ceiling(content.GetProperty("height").GetDouble());
+        JsonElement result = await SendAsync("Page.captureScreenshot", new { format = "png", captureBeyondViewport = true, clip = new { x = 0, y = 0, width, height, scale = 1 } }, cancel);
+        return Convert.FromBase64String(result.GetProperty("data").GetString()!);
     }
 
     /// <summary>A PNG screenshot of the page.</summary>

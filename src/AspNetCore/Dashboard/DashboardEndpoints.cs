@@ -39,8 +39,16 @@ internal static class DashboardEndpoints
         feed.Drain();
         TraceFilter filter = TraceFilter.From(context.Request.Query);
         List<TraceView> recent = feed.Recent();
-        List<TraceView> traces = filter.IsEmpty ? recent : recent.FindAll(t => filter.Matches(feed.Summarize(t)));
-        TraceView? shown = traces.Count > 0 ? traces[0] : null;
+        var traces = new List<(TraceView Trace, TraceSummary Summary)>(recent.Count);
+        foreach (TraceView trace in recent)
+        {
+            TraceSummary summary = feed.Summarize(trace);
+            if (filter.Matches(summary))
+            {
+                traces.Add((trace, summary));
+            }
+        }
+        TraceView? shown = traces.Count > 0 ? traces[0].Trace : null;
         string? notice = null;
         bool pinned = false;
         if (filter.TraceId.Length > 0)
@@ -113,7 +121,7 @@ internal static class DashboardEndpoints
             return;
         }
         IReadOnlyList<TraceLogLine> logs = context.RequestServices.GetService<TraceLogStore>()?.LinesOf(view.Root.TraceId) ?? (IReadOnlyList<TraceLogLine>)Array.Empty<TraceLogLine>();
-        byte[] json = DashboardJson.Trace(view, feed.SpansOf(view), DashboardJson.Resource(options.ServiceName), feed.Contains, logs);
+        byte[] json = DashboardJson.Trace(view, feed.SpansOf(view), DashboardJson.Resource(options.ServiceName), feed.Contains, logs, feed.Summarize(view));
         await context.Response.Body.WriteAsync(json, context.RequestAborted);
     }
 
@@ -219,7 +227,8 @@ internal static class DashboardEndpoints
             TraceSummary summary = feed.Summarize(trace);
             json.WriteString("route", summary.Route);
             json.WriteBoolean("error", summary.HasError);
-            json.WriteString("row", DashboardHtml.Row(trace));
+            json.WriteNumber("errorSpans", summary.ErrorSpans);
+            json.WriteString("row", DashboardHtml.Row(trace, summary));
             json.WriteString("waterfall", Waterfall(feed, trace));
             json.WriteString("metrics", metrics);
             json.WriteEndObject();

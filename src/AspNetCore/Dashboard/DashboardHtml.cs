@@ -13,7 +13,7 @@ internal static class DashboardHtml
 {
     public static string Escape(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 
-    public static string Page(string basePath, string serviceName, List<TraceView> traces, string waterfall, string waterfallTraceId, List<RouteSummary> routes,
+    public static string Page(string basePath, string serviceName, List<(TraceView Trace, TraceSummary Summary)> traces, string waterfall, string waterfallTraceId, List<RouteSummary> routes,
         TraceFilter? filter = null, string? notice = null, bool pinned = false, int total = -1)
     {
         filter ??= new TraceFilter();
@@ -25,15 +25,22 @@ internal static class DashboardHtml
             .Append("table{border-collapse:collapse;font-size:.9rem}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}")
             .Append("tbody#traces tr{cursor:pointer}tbody#traces tr:hover{background:#f3f6fb}tr.selected{background:#e6eefa}")
             .Append(".ERROR{color:#c9302c;font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums}#live{color:#888;font-size:.8rem}")
+            // A trace with an ERROR span anywhere: a red bar on its row; ERROR spans below the root: a badge beside the root's status.
+            .Append("tbody#traces tr.has-error td:first-child{box-shadow:inset 4px 0 #c9302c}.span-errors{display:inline-block;margin-left:.4rem;padding:0 .35rem;border-radius:.6rem;background:#fbeaea;color:#a12622;border:1px solid #e3a3a1;font-size:.78rem;font-weight:600;white-space:nowrap}")
             .Append("#filters{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;font-size:.9rem}#filters input[name=trace]{width:22rem;font-family:monospace}")
             .Append(".notice{background:#fff4e5;border:1px solid #f0c27b;padding:.4rem .6rem;display:inline-block}.muted{color:#888}")
             .Append("#waterfall g.row[data-span]{cursor:pointer}#waterfall g.row[data-span]:focus{outline:none}#waterfall g.row[data-span]:focus rect.span,#waterfall g.row.chosen rect.span{stroke:#1a4fd6;stroke-width:3}")
+            .Append("#waterfall{overflow-x:auto;max-width:100%}")
             .Append("#details{position:fixed;top:0;right:0;bottom:0;width:min(560px,46vw);overflow:auto;background:#fff;border-left:1px solid #ccc;box-shadow:-4px 0 12px rgba(0,0,0,.12);padding:0 1rem 1rem;font-size:.9rem}")
             .Append("#details h3{margin:.8rem 0 .4rem;word-break:break-all}#details h4{margin:1rem 0 .3rem}#details dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:0}")
             .Append("#details dt{color:#666}#details dd{margin:0;font-family:monospace;word-break:break-all}#details td{font-family:monospace;word-break:break-all}#details td:first-child{word-break:normal;white-space:nowrap}#details td.type{color:#999;font-size:.75rem}")
             .Append("#details .event,#details .link{border-left:3px solid #bbb;padding-left:.5rem;margin:.5rem 0}#details .event.exception{border-color:#c9302c}")
             .Append("pre.stack{background:#fbeaea;padding:.5rem;overflow:auto;font-size:.78rem;white-space:pre-wrap}#details-close{float:right;margin-top:.8rem}")
             .Append("#log-lines{font-family:monospace;font-size:.85rem}")
+            // A narrow window: the details panel is not a drawer over the waterfall but a section under it, in the page's flow.
+            // Wide tables (the trace list, the strip) scroll in their own box, as the waterfall does, so the page never scrolls sideways.
+            .Append("@media (max-width:").Append(NarrowWidth.ToString(CultureInfo.InvariantCulture)).Append("px){body{margin:.75rem}table{display:block;max-width:100%;overflow-x:auto}")
+            .Append("#details{position:static;width:auto;box-shadow:none;border:1px solid #ccc;border-top:3px solid #1a4fd6;margin-top:.75rem;padding:0 .75rem .75rem}}")
             .Append("</style></head><body>");
         html.Append("<h1>OtelGen · ").Append(Escape(serviceName)).Append(" <span id=\"live\">connecting…</span></h1>");
         html.Append("<h2>Routes</h2><div id=\"metrics\">").Append(MetricsStrip(routes)).Append("</div>");
@@ -50,7 +57,7 @@ internal static class DashboardHtml
             }
         }
         html.Append("</datalist>")
-            .Append("<label><input type=\"checkbox\" name=\"errors\" value=\"1\"").Append(filter.ErrorsOnly ? " checked" : "").Append("> errors only</label>")
+            .Append("<label title=\"traces with a span whose status is ERROR: the root or any span below it\"><input type=\"checkbox\" name=\"errors\" value=\"1\"").Append(filter.ErrorsOnly ? " checked" : "").Append("> errors only</label>")
             .Append("<label>min duration <input name=\"min_ms\" type=\"number\" min=\"0\" step=\"any\" style=\"width:6rem\" value=\"")
             .Append(filter.MinMilliseconds > 0 ? filter.MinMilliseconds.ToString(CultureInfo.InvariantCulture) : "").Append("\"> ms</label>")
             .Append("<label>trace id <input name=\"trace\" maxlength=\"64\" placeholder=\"32 hex digits\" value=\"").Append(Escape(filter.TraceId)).Append("\"></label>")
@@ -62,9 +69,10 @@ internal static class DashboardHtml
 
         html.Append("<h2>Waterfall</h2><div id=\"waterfall\" data-trace=\"").Append(Escape(waterfallTraceId)).Append("\">").Append(waterfall).Append("</div>");
         html.Append("<p class=\"muted\" style=\"font-size:.8rem\">Click a span (or focus it and press Enter) for its details.</p>");
+        // Right after the waterfall: a drawer on the right in a wide window, the next section under the waterfall in a narrow one.
+        html.Append("<aside id=\"details\" hidden aria-label=\"span details\"><button id=\"details-close\" type=\"button\" aria-label=\"close\">close ✕</button><div id=\"details-body\"></div></aside>");
         // Log lines of the shown trace (the JSON's logs, from TraceLogStore), each linked to its span; hidden while there are none.
         html.Append("<section id=\"logs\" hidden><h2>Log lines</h2><table><thead><tr><th>time</th><th>level</th><th>message</th><th>span</th></tr></thead><tbody id=\"log-lines\"></tbody></table></section>");
-        html.Append("<aside id=\"details\" hidden aria-label=\"span details\"><button id=\"details-close\" type=\"button\" aria-label=\"close\">close ✕</button><div id=\"details-body\"></div></aside>");
 
         html.Append("<h2>Recent traces</h2>");
         if (!filter.IsEmpty && total >= 0)
@@ -73,9 +81,9 @@ internal static class DashboardHtml
                 .Append(total.ToString(CultureInfo.InvariantCulture)).Append(" kept traces match the filters.</p>");
         }
         html.Append("<table><thead><tr><th>time (UTC)</th><th>name</th><th class=\"num\">duration</th><th>status</th><th>spans</th><th>trace id</th></tr></thead><tbody id=\"traces\">");
-        foreach (TraceView trace in traces)
+        foreach ((TraceView trace, TraceSummary summary) in traces)
         {
-            html.Append(Row(trace));
+            html.Append(Row(trace, summary));
         }
         html.Append("</tbody></table>");
         html.Append("<script>(function(){")
@@ -105,6 +113,7 @@ function choose(spanId){for(const g of wf.querySelectorAll('g.row.chosen'))g.cla
 function open(traceId,spanId){pinned=traceId;load(traceId).then(t=>{if(!t){body.replaceChildren(el('p','This trace is no longer kept by the dashboard.','notice'));details.hidden=false;return;}const s=t.spans.find(x=>x.spanId===spanId);if(s){show(t,s);choose(spanId);}});}
 function show(t,s){
  body.replaceChildren();details.hidden=false;details.dataset.span=s.spanId;
+ if(getComputedStyle(details).position==='static')requestAnimationFrame(()=>details.scrollIntoView({block:'nearest'}));
  body.append(el('h3',s.name));
  const dl=el('dl');const kv=(k,v,c)=>{dl.append(el('dt',k));dl.append(el('dd',v,c));};
  kv('kind',s.kind);kv('trace id',t.traceId);kv('span id',s.spanId);kv('parent',s.parentSpanId?s.parentSpanId+(s.parentIsRemote?' (remote)':''):'none (root)');
@@ -147,7 +156,13 @@ es.addEventListener('trace',e=>{const t=JSON.parse(e.data);cache.delete(t.id);
  if(pinned===t.id&&old)old.classList.contains('selected')&&rows.rows[0].classList.add('selected');
  if(!pinned||pinned===t.id){wf.innerHTML=t.waterfall;shown(t.id);}});
 """;
-    public static string Row(TraceView trace)
+    /// <summary>
+    /// One row of the trace list. The status column is the root's status; a trace with an ERROR span anywhere has the
+    /// row class <c>has-error</c> (a red bar) and, when ERROR spans are below the root, a badge with their count
+    /// (<c>span.span-errors</c>, <c>data-error-spans</c> on the row): a request that answered 200 while a step failed is
+    /// marked, not only one whose root failed.
+    /// </summary>
+    public static string Row(TraceView trace, TraceSummary summary)
     {
         SpanRecord root = trace.Root;
         string time = DateTimeOffset.FromUnixTimeMilliseconds(root.StartUnixNano / 1_000_000).UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
@@ -158,8 +173,20 @@ es.addEventListener('trace',e=>{const t=JSON.parse(e.data);cache.delete(t.id);
             _ => "UNSET",
         };
         string id = trace.TraceIdHex;
-        return $"<tr data-trace=\"{id}\"><td>{time}</td><td>{Escape(root.Name)}</td><td class=\"num\">{SvgWaterfall.FormatDuration(root.DurationNanos)}</td><td class=\"{status}\">{status}</td><td class=\"num\">{trace.Spans.Count}</td><td><code>{id}</code></td></tr>";
+        string errorRow = summary.HasError ? " class=\"has-error\" data-error-spans=\"" + summary.ErrorSpans.ToString(CultureInfo.InvariantCulture) + "\"" : "";
+        string badge = "";
+        int below = summary.ErrorSpansBelowRoot;
+        if (below > 0)
+        {
+            string count = below.ToString(CultureInfo.InvariantCulture);
+            string spans = below == 1 ? "span" : "spans";
+            badge = $"<span class=\"span-errors\" title=\"{count} {spans} below the root {(below == 1 ? "has" : "have")} status ERROR\">⚠ {count} {spans} ERROR</span>";
+        }
+        return $"<tr data-trace=\"{id}\"{errorRow}><td>{time}</td><td>{Escape(root.Name)}</td><td class=\"num\">{SvgWaterfall.FormatDuration(root.DurationNanos)}</td><td><span class=\"{status}\">{status}</span>{badge}</td><td class=\"num\">{summary.SpanCount.ToString(CultureInfo.InvariantCulture)}</td><td><code>{id}</code></td></tr>";
     }
+
+    /// <summary>Below this window width (CSS px) the span details panel is a section under the waterfall, not a drawer over it.</summary>
+    public const int NarrowWidth = 900;
 
     public static string MetricsStrip(List<RouteSummary> routes)
     {

@@ -4,6 +4,8 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OtelGen.Configuration;
+using OtelGen.Export;
 using OtelGen.Export.Otlp;
 using OtelGen.Spans;
 
@@ -20,14 +22,17 @@ internal static class DashboardJson
     private static readonly Lazy<KeyValue[]> s_resource = new(() => OtlpResource.Create().Attributes);
 
     /// <summary>
-    /// The resource this process reports: what <see cref="OtlpResource"/> builds from the environment
-    /// (<c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>, <c>telemetry.sdk.*</c>), with the
-    /// dashboard's configured service name when one is set.
+    /// The resource this process reports: the running OTLP exporter's (<see cref="OtlpExporter.Current"/>: the
+    /// environment's resource with what the exporter was given in code, <see cref="OtlpExporterOptions.ResourceAttributes"/>
+    /// and <see cref="OtlpOptions.ServiceName"/>), else what <see cref="OtlpResource"/> builds from the environment
+    /// (<c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>, <c>telemetry.sdk.*</c>). A service name set in the
+    /// dashboard's options in code (one that is not <c>OTEL_SERVICE_NAME</c>, its default) replaces <c>service.name</c>.
     /// </summary>
     public static KeyValue[] Resource(string? serviceName)
     {
-        KeyValue[] resource = s_resource.Value;
-        if (serviceName is null || resource.Length == 0 || resource[0].Key != "service.name" || resource[0].Value.ToString() == serviceName)
+        KeyValue[] resource = OtlpExporter.Current is { IsStopped: false } exporter ? exporter.Resource.Attributes : s_resource.Value;
+        if (serviceName is null || serviceName == EnvironmentSettings.Get("OTEL_SERVICE_NAME")
+            || resource.Length == 0 || resource[0].Key != "service.name" || resource[0].Value.ToString() == serviceName)
         {
             return resource;
         }
@@ -36,7 +41,7 @@ internal static class DashboardJson
         return copy;
     }
 
-    public static byte[] Trace(TraceView view, List<SpanRecord> spans, KeyValue[] resource, Func<TraceId, bool> inRing, IReadOnlyList<TraceLogLine> logs)
+    public static byte[] Trace(TraceView view, List<SpanRecord> spans, KeyValue[] resource, Func<TraceId, bool> inRing, IReadOnlyList<TraceLogLine> logs, TraceSummary summary)
     {
         var buffer = new ArrayBufferWriter<byte>(8192);
         using (var json = new Utf8JsonWriter(buffer))
@@ -52,6 +57,8 @@ internal static class DashboardJson
             json.WriteString("rootSpanId", view.Root.SpanId.ToHexString());
             json.WriteNumber("startUnixNano", start);
             json.WriteNumber("durationNanos", view.Root.DurationNanos);
+            // How many spans are ERROR (the root or below it): what the trace list marks and errors=1 keeps.
+            json.WriteNumber("errorSpans", summary.ErrorSpans);
             json.WritePropertyName("resource");
             Attributes(json, resource);
             json.WriteStartArray("spans");

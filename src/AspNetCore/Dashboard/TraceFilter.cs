@@ -8,7 +8,7 @@ namespace OtelGen.AspNetCore.Dashboard;
 /// <summary>
 /// The trace list's filters, read from the query string so a filtered view can be linked:
 /// <c>route</c> (case-insensitive substring of the trace's route or root name), <c>errors=1</c> (any span
-/// ERROR), <c>min_ms</c> (root duration at least that many milliseconds) and <c>trace</c> (find one
+/// ERROR, the root or one below it), <c>min_ms</c> (root duration at least that many milliseconds) and <c>trace</c> (find one
 /// trace by its 32-hex id).
 /// </summary>
 internal sealed class TraceFilter
@@ -54,20 +54,34 @@ internal sealed class TraceFilter
     }
 }
 
-/// <summary>What the filters look at in one trace: root name and duration, route, whether any span is ERROR.</summary>
-internal readonly record struct TraceSummary(string Name, string Route, long DurationNanos, bool HasError)
+/// <summary>
+/// What the filters and the trace list look at in one trace: root name and duration, route, how many spans it has, how
+/// many of them are ERROR and whether the root is one of them.
+/// </summary>
+internal readonly record struct TraceSummary(string Name, string Route, long DurationNanos, int SpanCount, int ErrorSpans, bool RootIsError)
 {
+    /// <summary>True when any span of the trace, the root or another, has status ERROR (what <c>errors=1</c> keeps).</summary>
+    public bool HasError => ErrorSpans > 0;
+
+    /// <summary>ERROR spans other than the root: a request that answered 200 while a step failed has some.</summary>
+    public int ErrorSpansBelowRoot => RootIsError ? ErrorSpans - 1 : ErrorSpans;
+
     /// <summary>
     /// The route is the SERVER span's <c>http.route</c> (the local root's when it is one, else the first
     /// SERVER span's), else that span's name; a trace with no SERVER span is routed by its root's name.
     /// </summary>
     public static TraceSummary Of(SpanRecord root, System.Collections.Generic.List<SpanRecord> spans)
     {
-        bool error = false;
+        int errors = 0;
+        bool rootIsError = false;
         SpanRecord? server = root.Kind == System.Diagnostics.ActivityKind.Server ? root : null;
         foreach (SpanRecord span in spans)
         {
-            error |= span.StatusCode == SpanStatusCode.Error;
+            if (span.StatusCode == SpanStatusCode.Error)
+            {
+                errors++;
+                rootIsError |= ReferenceEquals(span, root);
+            }
             if (server is null && span.Kind == System.Diagnostics.ActivityKind.Server)
             {
                 server = span;
@@ -78,6 +92,6 @@ internal readonly record struct TraceSummary(string Name, string Route, long Dur
         {
             route = value.AsString();
         }
-        return new TraceSummary(root.Name, route, root.DurationNanos, error);
+        return new TraceSummary(root.Name, route, root.DurationNanos, spans.Count, errors, rootIsError);
     }
 }

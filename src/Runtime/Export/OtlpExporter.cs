@@ -388,9 +388,9 @@ public sealed class OtlpExporter : IDisposable
         {
             throw new ArgumentException("The options name neither an endpoint nor a file.", nameof(options));
         }
-        return options.UseGrpc
-            ? new OtlpGrpcTransport(options.Endpoint, OtlpGrpcTransport.TracesPath, options.Headers, options.Gzip, options.Retry)
-            : new OtlpHttpTransport(options.Endpoint, options.Protocol, options.Headers, options.Gzip, options.Retry);
+        // An endpoint the environment derived for the other protocol kind (gRPC or HTTP) is derived again for this one.
+        options.Endpoint = options.ResolvedEndpoint() ?? throw new ArgumentException("The endpoint does not suit the protocol.", nameof(options));
+        return options.CreateTransport(options.Endpoint, OtlpGrpcTransport.TracesPath, options.Retry);
     }
 
     private static DateTime DeadlineAfter(TimeSpan timeout)

@@ -64,28 +64,25 @@ public sealed class OtlpExporterOptions : OtlpOptions
     public TimeSpan BatchDeadline => Timeout < ExportTimeout ? Timeout : ExportTimeout;
 
     /// <summary>A copy (so that a running exporter's settings cannot change under it).</summary>
-    public OtlpExporterOptions Clone() => new()
+    public OtlpExporterOptions Clone()
     {
-        Endpoint = Endpoint,
-        Protocol = Protocol,
-        UseGrpc = UseGrpc,
-        Headers = new List<KeyValuePair<string, string>>(Headers),
-        Gzip = Gzip,
-        Timeout = Timeout,
-        ScheduleDelay = ScheduleDelay,
-        MaxExportBatchSize = MaxExportBatchSize,
-        MaxQueueSize = MaxQueueSize,
-        ExportTimeout = ExportTimeout,
-        Retry = Retry,
-        ServiceName = ServiceName,
-        ResourceAttributes = new List<KeyValue>(ResourceAttributes),
-        SpoolDirectory = SpoolDirectory,
-        SpoolMaxBytes = SpoolMaxBytes,
-        FilePath = FilePath,
-        Stage = Stage,
-        FlushOnProcessExit = FlushOnProcessExit,
-        ExitFlushLimit = ExitFlushLimit,
-    };
+        var copy = new OtlpExporterOptions
+        {
+            ScheduleDelay = ScheduleDelay,
+            MaxExportBatchSize = MaxExportBatchSize,
+            MaxQueueSize = MaxQueueSize,
+            ExportTimeout = ExportTimeout,
+            Retry = Retry,
+            ResourceAttributes = new List<KeyValue>(ResourceAttributes),
+            SpoolDirectory = SpoolDirectory,
+            SpoolMaxBytes = SpoolMaxBytes,
+            FilePath = FilePath,
+            Stage = Stage,
+            ExitFlushLimit = ExitFlushLimit,
+        };
+        CopySharedTo(copy);
+        return copy;
+    }
 
     /// <summary>
     /// Reads <c>OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT</c> (the generic one gets <c>/v1/traces</c> appended),
@@ -127,17 +124,20 @@ public sealed class OtlpExporterOptions : OtlpOptions
     /// The traces URL from the environment: <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c> as is, else
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> + <c>/v1/traces</c>; null (with one warning) when unset or not an http(s) URL.
     /// </summary>
-    public static Uri? TracesEndpoint() => OtlpSignalSettings.Endpoint("TRACES", "v1/traces");
+    public static Uri? TracesEndpoint() => OtlpSignalSettings.Endpoint("TRACES", "v1/traces", grpc: false, out _);
 
     /// <summary>
     /// Parses an endpoint variable; <paramref name="signalPath"/> (e.g. <c>v1/metrics</c>) is appended to a
     /// generic endpoint's path. Null with one warning when it is not an absolute http or https URL.
     /// </summary>
-    public static Uri? ParseEndpoint(string variable, string value, string? signalPath)
+    public static Uri? ParseEndpoint(string variable, string value, string? signalPath) => ParseEndpoint(variable, value, signalPath, value);
+
+    /// <summary>As <see cref="ParseEndpoint(string, string, string?)"/>; a warning shows <paramref name="shown"/> (the value as it was given).</summary>
+    internal static Uri? ParseEndpoint(string variable, string value, string? signalPath, string shown)
     {
         if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
         {
-            Diagnostics.Warn($"{variable}='{Redact(value)}' is not an absolute http:// or https:// URL; OTLP export of this signal is off.");
+            Diagnostics.Warn($"{variable}='{Redact(shown)}' is not an absolute http:// or https:// URL; OTLP export of this signal is off.");
             return null;
         }
         if (signalPath is null)

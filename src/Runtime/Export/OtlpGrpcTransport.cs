@@ -45,14 +45,17 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
     private readonly PooledBuffer _framed = new(1024);
     private readonly HashSet<int> _explained = new();
     private readonly string _where;
+    private readonly string? _unusable;
     private bool _warnedUnreachable;
     private long _retries;
 
     /// <summary>
     /// A transport calling <paramref name="method"/> (<see cref="TracesPath"/> or <see cref="MetricsPath"/>) on
-    /// <paramref name="endpoint"/> (e.g. <c>http://localhost:4317</c>; a path there is kept as a prefix).
+    /// <paramref name="endpoint"/> (e.g. <c>http://localhost:4317</c>; a path there is kept as a prefix); for https, with
+    /// the trusted certificates and client certificate of <paramref name="tls"/> (unless a <paramref name="handler"/> is
+    /// given, which then has the say).
     /// </summary>
-    public OtlpGrpcTransport(Uri endpoint, string method, IEnumerable<KeyValuePair<string, string>>? headers = null, bool gzip = false, RetryPolicy? retry = null, HttpMessageHandler? handler = null)
+    public OtlpGrpcTransport(Uri endpoint, string method, IEnumerable<KeyValuePair<string, string>>? headers = null, bool gzip = false, RetryPolicy? retry = null, HttpMessageHandler? handler = null, OtlpTls? tls = null)
     {
         var builder = new UriBuilder(endpoint) { Query = string.Empty, Fragment = string.Empty };
         builder.Path = builder.Path.TrimEnd('/') + method;
@@ -61,12 +64,19 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
         _retry = retry ?? new RetryPolicy();
         _headers = headers is null ? Array.Empty<KeyValuePair<string, string>>() : new List<KeyValuePair<string, string>>(headers).ToArray();
         // No ActivityHeadersPropagator: the exporter's requests never carry traceparent (they would name spans nobody exports).
-        _client = new HttpClient(handler ?? new SocketsHttpHandler
+        if (handler is null)
         {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            AutomaticDecompression = DecompressionMethods.None,
-            ActivityHeadersPropagator = null,
-        })
+            var sockets = new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                AutomaticDecompression = DecompressionMethods.None,
+                ActivityHeadersPropagator = null,
+            };
+            tls?.Apply(sockets.SslOptions);
+            handler = sockets;
+            _unusable = tls?.Unusable;
+        }
+        _client = new HttpClient(handler)
         {
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
             DefaultRequestVersion = HttpVersion.Version20,
@@ -77,7 +87,7 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
 
     /// <summary>The full URL of the Export method.</summary>
     public Uri Endpoint { get; }
-    /// <summary>Always protobuf: gRPC carries the binary messages.</summary>
+    /// <summary>The body encoding: always protobuf (gRPC carries the binary messages; spooled batches are protobuf bodies).</summary>
     public OtlpProtocol Protocol => OtlpProtocol.HttpProtobuf;
     /// <summary>True when messages are gzip-compressed (<c>grpc-encoding: gzip</c>).</summary>
     public bool Gzip { get; }
@@ -97,6 +107,11 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
     /// </summary>
     public ExportResult Send(ReadOnlyMemory<byte> body, DateTime deadline, CancellationToken cancel = default, bool retry = true)
     {
+        if (_unusable is not null)
+        {
+            // No certificate of the collector can be trusted (OtlpTls warned once why): nothing is sent.
+            return new ExportResult(ExportOutcome.RetryableFailure, 0, 0, 0);
+        }
         try
         {
             Frame(body.Span);
@@ -171,7 +186,7 @@ internal sealed class OtlpGrpcTransport : IOtlpSender
                 // Connection refused or reset, DNS, TLS, no HTTP/2: transient by OTLP's rules.
                 status = 0;
                 LastGrpcStatus = -1;
-                WarnUnreachable(OtlpHttpTransport.Innermost(e).Message);
+                WarnUnreachable(OtlpTls.Explain(e));
             }
 
             if (!retry)

@@ -99,11 +99,16 @@ internal sealed class OtlpHttpTransport : IOtlpSender
     private readonly PooledBuffer _compressed = new(1024);
     private readonly HashSet<int> _explained = new();
     private readonly string _where;
+    private readonly string? _unusable;
     private bool _warnedUnreachable;
     private long _retries;
 
-    /// <summary>A transport posting to <paramref name="endpoint"/> (a full URL, e.g. <c>http://host:4318/v1/traces</c>).</summary>
-    public OtlpHttpTransport(Uri endpoint, OtlpProtocol protocol, IEnumerable<KeyValuePair<string, string>>? headers = null, bool gzip = false, RetryPolicy? retry = null, HttpMessageHandler? handler = null)
+    /// <summary>
+    /// A transport posting to <paramref name="endpoint"/> (a full URL, e.g. <c>http://host:4318/v1/traces</c>); for
+    /// https, with the trusted certificates and client certificate of <paramref name="tls"/> (unless a
+    /// <paramref name="handler"/> is given, which then has the say).
+    /// </summary>
+    public OtlpHttpTransport(Uri endpoint, OtlpProtocol protocol, IEnumerable<KeyValuePair<string, string>>? headers = null, bool gzip = false, RetryPolicy? retry = null, HttpMessageHandler? handler = null, OtlpTls? tls = null)
     {
         Endpoint = endpoint;
         Protocol = protocol;
@@ -111,12 +116,20 @@ internal sealed class OtlpHttpTransport : IOtlpSender
         _retry = retry ?? new RetryPolicy();
         _headers = headers is null ? Array.Empty<KeyValuePair<string, string>>() : new List<KeyValuePair<string, string>>(headers).ToArray();
         _contentType = new MediaTypeHeaderValue(protocol == OtlpProtocol.HttpJson ? "application/json" : "application/x-protobuf");
-        _client = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), AutomaticDecompression = DecompressionMethods.None })
+        bool ownHandler = handler is null;
+        if (handler is null)
+        {
+            var sockets = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), AutomaticDecompression = DecompressionMethods.None };
+            tls?.Apply(sockets.SslOptions);
+            handler = sockets;
+            _unusable = tls?.Unusable;
+        }
+        _client = new HttpClient(handler)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("OtelGen/" + OtlpResource.SdkVersion);
-        if (handler is null && PlainHttpConnection.CanServe(endpoint))
+        if (ownHandler && PlainHttpConnection.CanServe(endpoint))
         {
             _plain = new PlainHttpConnection(endpoint, _contentType.MediaType!, gzip, _headers, "OtelGen/" + OtlpResource.SdkVersion);
         }
@@ -140,6 +153,11 @@ internal sealed class OtlpHttpTransport : IOtlpSender
     /// </summary>
     public ExportResult Send(ReadOnlyMemory<byte> body, DateTime deadline, CancellationToken cancel = default, bool retry = true)
     {
+        if (_unusable is not null)
+        {
+            // No certificate of the collector can be trusted (OtlpTls warned once why): nothing is sent.
+            return new ExportResult(ExportOutcome.RetryableFailure, 0, 0, 0);
+        }
         ReadOnlyMemory<byte> payload = body;
         try
         {
@@ -212,7 +230,7 @@ internal sealed class OtlpHttpTransport : IOtlpSender
             {
                 // Connection refused, reset, DNS, TLS: transient by OTLP's rules.
                 status = 0;
-                WarnUnreachable(Innermost(e).Message);
+                WarnUnreachable(OtlpTls.Explain(e));
             }
 
             if (!retry)

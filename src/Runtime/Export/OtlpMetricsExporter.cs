@@ -94,9 +94,9 @@ public sealed class OtlpMetricsExporter : IDisposable
         {
             throw new ArgumentException("Set Endpoint or Sender.", nameof(options));
         }
-        _sender = options.Sender ?? (options.UseGrpc
-            ? new OtlpGrpcTransport(options.Endpoint!, OtlpGrpcTransport.MetricsPath, options.Headers, options.Gzip)
-            : new OtlpHttpTransport(options.Endpoint!, options.Protocol, options.Headers, options.Gzip));
+        _sender = options.Sender ?? options.CreateTransport(
+            options.ResolvedEndpoint() ?? throw new ArgumentException("The endpoint does not suit the protocol.", nameof(options)),
+            OtlpGrpcTransport.MetricsPath);
         _encoder = new OtlpMetricsEncoder(OtlpResource.Create(options.ServiceName), options.Histograms);
         if (options.Collector is { } collector)
         {

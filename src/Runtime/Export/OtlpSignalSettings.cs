@@ -15,26 +15,55 @@ internal static class OtlpSignalSettings
     /// <summary>
     /// <c>OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT</c> used as is, else <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> with
     /// <paramref name="signalPath"/> (e.g. <c>v1/traces</c>; null for OTLP/gRPC: as is) appended; null when neither is set or valid.
+    /// <paramref name="generic"/> is the generic variable's text when that one was used (the endpoint then depends on the protocol).
+    /// For OTLP/gRPC (<paramref name="grpc"/>) an endpoint without a scheme (<c>collector:4317</c>) is accepted, as the
+    /// specification asks: it is <c>https://</c>, or <c>http://</c> when <c>OTEL_EXPORTER_OTLP_[SIGNAL_]INSECURE</c> is true.
     /// </summary>
-    public static Uri? Endpoint(string signal, string? signalPath)
+    public static Uri? Endpoint(string signal, string? signalPath, bool grpc, out string? generic)
     {
+        generic = null;
         string variable = "OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT";
         string? specific = EnvironmentSettings.Get(variable);
         if (specific is not null)
         {
-            return OtlpExporterOptions.ParseEndpoint(variable, specific, null);
+            return ParseEndpoint(variable, specific, null, grpc, Insecure(signal));
         }
-        string? generic = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_ENDPOINT");
-        return generic is null ? null : OtlpExporterOptions.ParseEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", generic, signalPath);
+        generic = EnvironmentSettings.Get("OTEL_EXPORTER_OTLP_ENDPOINT");
+        return generic is null ? null : ParseEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", generic, grpc ? null : signalPath, grpc, Insecure(signal));
     }
 
     /// <summary>
-    /// <c>http/protobuf</c>, <c>http/json</c> or <c>grpc</c> (<paramref name="grpc"/> true, bodies protobuf); anything
-    /// else warns once and keeps <paramref name="fallback"/>.
+    /// Parses an endpoint value: for OTLP/gRPC a value without <c>://</c> gets <c>https://</c> (or <c>http://</c> when
+    /// <paramref name="insecure"/>) in front; <paramref name="signalPath"/> is appended when not null. Null with one
+    /// warning when it is not an absolute http or https URL.
     /// </summary>
-    public static OtlpProtocol Protocol(string signal, OtlpProtocol fallback, out bool grpc)
+    public static Uri? ParseEndpoint(string variable, string value, string? signalPath, bool grpc, bool insecure)
     {
-        grpc = false;
+        if (grpc && !value.Contains("://", StringComparison.Ordinal))
+        {
+            return OtlpExporterOptions.ParseEndpoint(variable, (insecure ? "http://" : "https://") + value.Trim(), signalPath, shown: value);
+        }
+        return OtlpExporterOptions.ParseEndpoint(variable, value, signalPath);
+    }
+
+    /// <summary>
+    /// <c>OTEL_EXPORTER_OTLP_[SIGNAL_]INSECURE</c> (default false): whether an OTLP/gRPC endpoint given without a scheme
+    /// is cleartext. The specification gives it no other meaning: a scheme decides for itself, and OTLP/HTTP always
+    /// follows its URL's scheme.
+    /// </summary>
+    public static bool Insecure(string signal) => EnvironmentSettings.GetBool(Specific(signal, "INSECURE"), false);
+
+    /// <summary>
+    /// <c>OTEL_EXPORTER_OTLP_[SIGNAL_]{setting}</c>: the signal's own variable when set, else the generic one; null when
+    /// neither is set (the file paths of <c>CERTIFICATE</c>, <c>CLIENT_CERTIFICATE</c>, <c>CLIENT_KEY</c>).
+    /// </summary>
+    public static string? Setting(string signal, string setting) => EnvironmentSettings.Get(Specific(signal, setting));
+
+    /// <summary>
+    /// <c>http/protobuf</c>, <c>http/json</c> or <c>grpc</c>; anything else warns once and keeps <paramref name="fallback"/>.
+    /// </summary>
+    public static OtlpProtocol Protocol(string signal, OtlpProtocol fallback)
+    {
         string name = Specific(signal, "PROTOCOL");
         string? protocol = EnvironmentSettings.Get(name);
         if (protocol is null)
@@ -48,8 +77,7 @@ internal static class OtlpSignalSettings
             case "http/json":
                 return OtlpProtocol.HttpJson;
             case "grpc":
-                grpc = true;
-                return OtlpProtocol.HttpProtobuf;
+                return OtlpProtocol.Grpc;
             default:
                 EnvironmentSettings.Warn(name, protocol, "grpc, http/protobuf or http/json", "http/protobuf");
                 return fallback;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 using Google.Protobuf;
@@ -14,24 +15,32 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using OpenTelemetry.Proto.Collector.Logs.V1;
 using OpenTelemetry.Proto.Collector.Metrics.V1;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
 namespace OtelGen.Runtime.Tests.Export;
 
-/// <summary>What the collector does with the n-th call (0-based, traces and metrics counted together).</summary>
+/// <summary>What the collector does with the n-th call (0-based, traces, metrics and logs counted together).</summary>
 internal sealed record GrpcReply(StatusCode Code = StatusCode.OK, string Message = "", TimeSpan? RetryDelay = null, long Rejected = 0, string? PartialMessage = null, bool Hang = false)
 {
     public static readonly GrpcReply Ok = new();
 }
 
-/// <summary>One call as the server saw it: the decoded request, the metadata and how the message came.</summary>
-internal sealed record GrpcCall(string Method, IMessage Request, IReadOnlyDictionary<string, string> Metadata, string? GrpcEncoding, byte CompressedFlag, string ContentType, string Protocol);
+/// <summary>
+/// One call as the server saw it: the decoded request, the metadata and how the message came (<paramref name="Scheme"/>
+/// <c>https</c> over TLS; <paramref name="ClientCertificate"/> the thumbprint of the client's certificate, if it sent one).
+/// </summary>
+internal sealed record GrpcCall(string Method, IMessage Request, IReadOnlyDictionary<string, string> Metadata, string? GrpcEncoding, byte CompressedFlag, string ContentType, string Protocol,
+    string Scheme = "http", string? ClientCertificate = null);
 
 /// <summary>
-/// A real OTLP/gRPC collector for tests: Grpc.AspNetCore on Kestrel, HTTP/2 cleartext on 127.0.0.1 and a free port,
-/// decoding requests with the official OTLP service definitions (Protos/). Each call is recorded, then answered
-/// as <c>reply(n)</c> says. Disposing stops it (a hung call ends with the server).
+/// A real OTLP/gRPC collector for tests: Grpc.AspNetCore on Kestrel, HTTP/2 on 127.0.0.1 and a free port, cleartext or,
+/// with a <c>certificate</c>, TLS (ALPN h2; with <c>requireClientCertificate</c>, mTLS: any client certificate is
+/// accepted and recorded, none is refused in the handshake), decoding requests with the official OTLP service
+/// definitions (Protos/). Each call is recorded, then answered as <c>reply(n)</c> says. Disposing stops it (a hung call
+/// ends with the server).
 /// </summary>
 internal sealed class GrpcCollector : IDisposable
 {
@@ -41,12 +50,27 @@ internal sealed class GrpcCollector : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private int _count;
 
-    public GrpcCollector(Func<int, GrpcReply>? reply = null)
+    public GrpcCollector(Func<int, GrpcReply>? reply = null, X509Certificate2? certificate = null, bool requireClientCertificate = false)
     {
         _reply = reply ?? (_ => GrpcReply.Ok);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o =>
+        {
+            o.Protocols = HttpProtocols.Http2;
+            if (certificate is not null)
+            {
+                o.UseHttps(certificate, https =>
+                {
+                    if (requireClientCertificate)
+                    {
+                        https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                        https.AllowAnyClientCertificate();
+                    }
+                });
+            }
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(this);
         _app = builder.Build();
@@ -71,12 +95,13 @@ internal sealed class GrpcCollector : IDisposable
         });
         _app.MapGrpcService<TraceReceiver>();
         _app.MapGrpcService<MetricsReceiver>();
+        _app.MapGrpcService<LogsReceiver>();
         _app.StartAsync().GetAwaiter().GetResult();
         string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Endpoint = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
-    /// <summary>The base URL (<c>http://127.0.0.1:port</c>), as OTEL_EXPORTER_OTLP_ENDPOINT would name it.</summary>
+    /// <summary>The base URL (<c>http://127.0.0.1:port</c>, or <c>https://</c>), as OTEL_EXPORTER_OTLP_ENDPOINT would name it.</summary>
     public Uri Endpoint { get; }
 
     public int Calls => Volatile.Read(ref _count);
@@ -98,7 +123,8 @@ internal sealed class GrpcCollector : IDisposable
     {
         HttpContext http = context.GetHttpContext();
         var metadata = context.RequestHeaders.Where(e => !e.IsBinary).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value);
-        var call = new GrpcCall(method, request, metadata, http.Request.Headers["grpc-encoding"].FirstOrDefault(), (byte)http.Items["flag"]!, http.Request.ContentType ?? "", http.Request.Protocol);
+        var call = new GrpcCall(method, request, metadata, http.Request.Headers["grpc-encoding"].FirstOrDefault(), (byte)http.Items["flag"]!, http.Request.ContentType ?? "", http.Request.Protocol,
+            http.Request.Scheme, http.Connection.ClientCertificate?.Thumbprint);
         int n = Interlocked.Increment(ref _count) - 1;
         lock (_calls)
         {
@@ -175,6 +201,20 @@ internal sealed class GrpcCollector : IDisposable
             if (reply.Rejected > 0 || reply.PartialMessage is not null)
             {
                 response.PartialSuccess = new ExportMetricsPartialSuccess { RejectedDataPoints = reply.Rejected, ErrorMessage = reply.PartialMessage ?? "" };
+            }
+            return response;
+        }
+    }
+
+    private sealed class LogsReceiver(GrpcCollector collector) : LogsService.LogsServiceBase
+    {
+        public override async Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
+        {
+            GrpcReply reply = await collector.Answer("logs", request, context);
+            var response = new ExportLogsServiceResponse();
+            if (reply.Rejected > 0 || reply.PartialMessage is not null)
+            {
+                response.PartialSuccess = new ExportLogsPartialSuccess { RejectedLogRecords = reply.Rejected, ErrorMessage = reply.PartialMessage ?? "" };
             }
             return response;
         }

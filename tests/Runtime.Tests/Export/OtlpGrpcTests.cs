@@ -8,6 +8,7 @@ using Grpc.Core;
 using OpenTelemetry.Proto.Collector.Metrics.V1;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelGen.Export;
+using OtelGen.Export.Otlp;
 using OtelGen.Metrics;
 using OtelGen.Spans;
 using Xunit;
@@ -25,7 +26,7 @@ public class OtlpGrpcTests
     private static OtlpExporterOptions GrpcOptions(GrpcCollector collector)
     {
         OtlpExporterOptions options = ExportTestKit.Options(collector.Endpoint);
-        options.UseGrpc = true;
+        options.Protocol = OtlpProtocol.Grpc;
         return options;
     }
 
@@ -88,7 +89,7 @@ public class OtlpGrpcTests
         var exporter = new OtlpMetricsExporter(new OtlpMetricsExporterOptions
         {
             Endpoint = collector.Endpoint,
-            UseGrpc = true,
+            Protocol = OtlpProtocol.Grpc,
             Collector = metrics,
             Timeout = TimeSpan.FromSeconds(10),
             ServiceName = "grpc-metrics-test",
@@ -318,10 +319,11 @@ public class OtlpGrpcTests
             Assert.DoesNotContain("grpc", warnings, StringComparison.OrdinalIgnoreCase);
             Assert.True(traces.UseGrpc);
             Assert.True(metrics.UseGrpc);
-            Assert.Equal(OtelGen.Export.Otlp.OtlpProtocol.HttpProtobuf, traces.Protocol);
+            Assert.Equal(OtlpProtocol.Grpc, traces.Protocol);
+            Assert.Equal(OtlpProtocol.Grpc, metrics.Protocol);
             Assert.Equal("http://127.0.0.1:4317/", traces.Endpoint!.ToString());
             Assert.Equal("http://127.0.0.1:4317/", metrics.Endpoint!.ToString());
-            Assert.True(traces.Clone().UseGrpc);
+            Assert.Equal(OtlpProtocol.Grpc, traces.Clone().Protocol);
 
             // The signal's own variable wins: metrics over http/protobuf get /v1/metrics, traces stay on gRPC.
             Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL", null);
@@ -339,6 +341,82 @@ public class OtlpGrpcTests
                 Environment.SetEnvironmentVariable(pair.Key, pair.Value);
             }
         }
+    }
+
+    [Fact]
+    public void Grpc_chosen_in_code_sends_logs_to_the_logs_service()
+    {
+        using var collector = new GrpcCollector();
+        var exporter = new OtlpLogsExporter(new OtlpLogsExporterOptions
+        {
+            Endpoint = collector.Endpoint,
+            Protocol = OtlpProtocol.Grpc,
+            ServiceName = "grpc-logs-test",
+            FlushOnProcessExit = false,
+        }, startThread: false);
+        Assert.IsType<OtlpGrpcTransport>(exporter.Sender);
+        Assert.True(exporter.TryEnqueue(new OtelGen.Export.Otlp.OtlpLogRecord { TimeUnixNano = 5, ObservedTimeUnixNano = 6, SeverityNumber = 13, SeverityText = "Warning", Body = "disk 91% full", Category = "Ops" }));
+        Assert.True(exporter.Flush(Limit));
+        exporter.Dispose();
+
+        GrpcCall call = Assert.Single(collector.Received);
+        Assert.Equal("logs", call.Method);
+        Assert.Equal("HTTP/2", call.Protocol);
+        var request = (OpenTelemetry.Proto.Collector.Logs.V1.ExportLogsServiceRequest)call.Request;
+        Assert.Equal("grpc-logs-test", request.ResourceLogs[0].Resource.Attributes.Single(a => a.Key == "service.name").Value.StringValue);
+        OpenTelemetry.Proto.Logs.V1.LogRecord record = request.ResourceLogs.SelectMany(r => r.ScopeLogs).SelectMany(s => s.LogRecords).Single();
+        Assert.Equal("disk 91% full", record.Body.StringValue);
+        Assert.Equal(1, exporter.Exported);
+    }
+
+    [Fact]
+    public void Grpc_chosen_in_code_uses_the_environments_generic_endpoint_as_is_and_http_chosen_in_code_appends_the_path()
+    {
+        using var collector = new GrpcCollector();
+        string[] variables = { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL" };
+        string generic = collector.Endpoint.ToString().TrimEnd('/');
+
+        // The environment says http/protobuf: the traces endpoint is the base plus /v1/traces. Code chooses gRPC and leaves
+        // the endpoint alone: the exporter calls the TraceService on the base URL, as the environment's rule for gRPC says.
+        OtlpExporterOptions options = ExportTestKit.WithEnvironment(variables, new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = generic }, OtlpExporterOptions.FromEnvironment);
+        Assert.Equal(generic + "/v1/traces", options.Endpoint!.ToString());
+        options.Protocol = OtlpProtocol.Grpc;
+        options.ScheduleDelay = TimeSpan.FromMilliseconds(20);
+        options.FlushOnProcessExit = false;
+        SpanRing ring = ExportTestKit.RingWith(12);
+        var exporter = new OtlpExporter(ring, options);
+        Assert.True(exporter.Shutdown(Limit));
+        Assert.Equal("grpc", exporter.TargetName);
+        Assert.Equal(generic + "/", exporter.Options.Endpoint!.ToString());
+        Assert.Equal(12, Spans(collector).Count);
+        Assert.Equal(12, exporter.Statistics.Exported);
+
+        // The same for metrics.
+        OtlpMetricsExporterOptions metrics = ExportTestKit.WithEnvironment(variables, new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = generic }, OtlpMetricsExporterOptions.FromEnvironment);
+        metrics.Protocol = OtlpProtocol.Grpc;
+        metrics.FlushOnProcessExit = false;
+        using var meter = new Meter("test.grpc.code." + Guid.NewGuid().ToString("N"));
+        metrics.Collector = new MetricsCollector(new MetricsCollectorOptions { Filter = i => ReferenceEquals(i.Meter, meter) });
+        meter.CreateCounter<long>("app.items").Add(2);
+        using (var metricsExporter = new OtlpMetricsExporter(metrics, startThread: false))
+        {
+            Assert.True(metricsExporter.ExportNow());
+        }
+        Assert.Contains(collector.Received, c => c.Method == "metrics");
+        metrics.Collector.Dispose();
+
+        // The other way round: the environment says grpc (the base as is); code chooses http/protobuf: /v1/traces is appended.
+        OtlpExporterOptions http = ExportTestKit.WithEnvironment(variables, new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4317", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc" }, OtlpExporterOptions.FromEnvironment);
+        Assert.Equal("http://127.0.0.1:4317/", http.Endpoint!.ToString());
+        http.Protocol = OtlpProtocol.HttpProtobuf;
+        Assert.Equal("http://127.0.0.1:4317/v1/traces", http.ResolvedEndpoint()!.ToString());
+        // An endpoint set in code is used as it is, whatever the protocol.
+        http.Endpoint = new Uri("http://127.0.0.1:4317/custom");
+        Assert.Equal("http://127.0.0.1:4317/custom", http.ResolvedEndpoint()!.ToString());
+        // A signal's own endpoint variable is used as is for either protocol.
+        OtlpExporterOptions specific = ExportTestKit.WithEnvironment(variables, new() { ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "http://127.0.0.1:4317/p" }, OtlpExporterOptions.FromEnvironment);
+        specific.Protocol = OtlpProtocol.Grpc;
+        Assert.Equal("http://127.0.0.1:4317/p", specific.ResolvedEndpoint()!.ToString());
     }
 
     [Fact]

@@ -6,13 +6,21 @@ using OtelGen.Spans;
 
 namespace OtelGen.Export.Otlp;
 
-/// <summary>Which OTLP/HTTP body encoding to use.</summary>
+/// <summary>
+/// The OTLP transport protocol, as <c>OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL</c> names it: OTLP/HTTP with a protobuf or
+/// JSON body, or OTLP/gRPC.
+/// </summary>
 public enum OtlpProtocol
 {
-    /// <summary><c>http/protobuf</c>: binary protobuf, <c>application/x-protobuf</c> (the default).</summary>
+    /// <summary><c>http/protobuf</c>: OTLP/HTTP, binary protobuf, <c>application/x-protobuf</c> (the default).</summary>
     HttpProtobuf = 0,
-    /// <summary><c>http/json</c>: OTLP/JSON, <c>application/json</c>.</summary>
+    /// <summary><c>http/json</c>: OTLP/HTTP, OTLP/JSON, <c>application/json</c>.</summary>
     HttpJson = 1,
+    /// <summary>
+    /// <c>grpc</c>: OTLP/gRPC (protobuf in gRPC message frames over HTTP/2). The endpoint is then the collector's base
+    /// URL (e.g. <c>http://localhost:4317</c>), not a signal's path.
+    /// </summary>
+    Grpc = 2,
 }
 
 /// <summary>
