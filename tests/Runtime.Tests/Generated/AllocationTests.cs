@@ -99,7 +99,7 @@ namespace OtelGen.Runtime.Tests.Generated
             // which the second bound fails.
             Assert.InRange(completedTask, 0, 184);
             Assert.InRange(yieldingTask, 0, 392);
-            Assert.InRange(completedValueTask, 0, 176);
+            Assert.InRange(completedValueTask, 0, 184);
         }
     }
 }
