@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading;
+using System.Threading.Tasks;
 using OtelGen.Spans;
 
 namespace OtelGen.Context;
@@ -213,6 +214,35 @@ internal static class AmbientContext
         span.AfterSet = ExecutionContext.Capture();
         span.PushedUnder = span.AfterSet;
         span.Flow = node;
+    }
+
+    /// <summary>
+    /// Puts the caller's flow back and ends <paramref name="span"/> when <paramref name="task"/> completes. When the task
+    /// is pending and nothing else changed the execution context since the span was made current, the continuation is
+    /// registered under the default context on the way back to the caller's: two context switches, where putting the
+    /// flow back first and then registering under the default context takes three.
+    /// </summary>
+    public static void RestoreFlowAndEndWhenComplete(ActiveSpan span, Task task)
+    {
+        if (!task.IsCompleted && span.SetsFlow && span.RestoreTo is { } before && ActiveSpan.DefaultExecutionContext is { } empty
+            && ReferenceEquals(ExecutionContext.Capture(), span.AfterSet))
+        {
+            span.SetsFlow = false;
+            span.RestoreTo = null;
+            span.AfterSet = null;
+            ExecutionContext.Restore(empty);
+            try
+            {
+                span.EndAfter(task);
+            }
+            finally
+            {
+                ExecutionContext.Restore(before);
+            }
+            return;
+        }
+        RestoreFlow(span);
+        span.EndWhenComplete(task);
     }
 
     /// <summary>

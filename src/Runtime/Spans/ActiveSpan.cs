@@ -215,29 +215,39 @@ internal sealed class ActiveSpan
             EndWith(task);
             return;
         }
-        // A synchronous ContinueWith, not an await-style callback: a task runs only its first await-style
-        // continuation inline and queues the others to the thread pool, so a callback registered here
-        // would push the caller's own await onto another thread, one thread-pool hop per awaited traced
-        // call. Synchronous ContinueWith continuations run inline and in order, this one first.
         // Registered under the default execution context: ending a span needs no async-locals, and a
         // continuation made under any other context keeps a copy of it (80 bytes) and switches to it to run.
         ExecutionContext? current = ExecutionContext.Capture();
-        ExecutionContext? empty = DefaultContext.Value;
+        ExecutionContext? empty = DefaultExecutionContext;
         if (current is null || empty is null || ReferenceEquals(current, empty))
         {
-            task.ContinueWith(s_endTracked, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            EndAfter(task);
             return;
         }
         ExecutionContext.Restore(empty);
         try
         {
-            task.ContinueWith(s_endTracked, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            EndAfter(task);
         }
         finally
         {
             ExecutionContext.Restore(current);
         }
     }
+
+    /// <summary>
+    /// Ends this span when <paramref name="task"/> completes, from a continuation registered here and now (the caller
+    /// chooses the execution context it captures: see <see cref="EndWhenComplete"/>).
+    /// </summary>
+    internal void EndAfter(Task task) =>
+        // A synchronous ContinueWith, not an await-style callback: a task runs only its first await-style
+        // continuation inline and queues the others to the thread pool, so a callback registered here
+        // would push the caller's own await onto another thread, one thread-pool hop per awaited traced
+        // call. Synchronous ContinueWith continuations run inline and in order, this one first.
+        task.ContinueWith(s_endTracked, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>The runtime's default (empty) execution context, or null where it cannot be had.</summary>
+    internal static ExecutionContext? DefaultExecutionContext => DefaultContext.Value;
 
     // The runtime's default (empty) execution context, as a thread that never had one captures it; probed on
     // the first async span, so that a program with synchronous spans only never starts the probe thread.

@@ -239,8 +239,7 @@ public readonly struct AsyncSpanScope : IDisposable
     {
         if (Live is { } span)
         {
-            AmbientContext.RestoreFlow(span);
-            span.EndWhenComplete(task);
+            AmbientContext.RestoreFlowAndEndWhenComplete(span, task);
         }
         return task;
     }
@@ -250,8 +249,7 @@ public readonly struct AsyncSpanScope : IDisposable
     {
         if (Live is { } span)
         {
-            AmbientContext.RestoreFlow(span);
-            span.EndWhenComplete(task);
+            AmbientContext.RestoreFlowAndEndWhenComplete(span, task);
         }
         return task;
     }
