@@ -7,6 +7,8 @@
 # events, one per ~100 KB; the by-type numbers are estimates whose sum tracks the exact total). Also
 # prints the CPU per request from /proc, which on a shared machine moves by more than recording costs.
 # CHECK_PIN=true runs the server on CPU 1 and wrk on CPU 0 (windows.sh): the steady way to compare.
+# SERVER=tests/ServerComparison/bin/Release/net10.0/ServerComparison CHECK_TOGGLE=/debug/opentelemetry measures
+# OpenTelemetry .NET on the same routes instead (profile-check.sh takes the same two settings).
 # Loopback only, bounded, ends by itself. Needs wrk (Debian: apt-get install -y wrk) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -17,13 +19,17 @@ port=${CHECK_PORT:-5096}
 url="http://127.0.0.1:$port"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
 
-dotnet build -c Release tests/Benchmarks/aspnetcore/MeasuredBlogServer -v q -nologo >/dev/null
+server=${SERVER:-}
+if [ -z "$server" ]; then
+  dotnet build -c Release tests/Benchmarks/aspnetcore/MeasuredBlogServer -v q -nologo >/dev/null
+  server="tests/Benchmarks/aspnetcore/MeasuredBlogServer/bin/Release/net10.0/MeasuredBlogServer"
+fi
 dotnet build -c Release tools/AllocationSampler -v q -nologo >/dev/null
 work=$(mktemp -d)
 . tests/Benchmarks/aspnetcore/windows.sh
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-start_server tests/Benchmarks/aspnetcore/MeasuredBlogServer/bin/Release/net10.0/MeasuredBlogServer \
+start_server "$server" \
   DOTNET_STARTUP_HOOKS="$PWD/tools/AllocationSampler/bin/Release/net10.0/AllocationSampler.dll" ALLOCATION_SAMPLER_OUT="$work/types.txt"
 cpu_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12+$13}'; }
 # The sampler rewrites its file every half second: wait for a fresh one.

@@ -29,7 +29,8 @@ start_server() {
   exit 1
 }
 
-mode() { curl -sf -X POST "$url/debug/tracing/$1" >/dev/null; }
+# CHECK_TOGGLE=/debug/opentelemetry switches the other tracer of tests/ServerComparison instead of OtelGen.
+mode() { curl -sf -X POST "$url${CHECK_TOGGLE:-/debug/tracing}/$1" >/dev/null; }
 
 each_window() {
   local rounds=$1 measure=$2 m r order
