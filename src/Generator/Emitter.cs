@@ -310,7 +310,7 @@ internal static class Emitter
         }
         // From here the task ends the span; the finally ends it only when the call threw instead of returning one.
         w.Line(tracked + " = true;");
-        w.Line("return " + span + ".Track(" + task + ");");
+        w.Line("return " + span + (target.AsyncBody ? ".TrackAsyncMethod(" : ".Track(") + task + ");");
         w.Close();
         EmitFilter(w, span, ex);
         w.Line("finally");

@@ -133,7 +133,8 @@ internal sealed record TargetModel(
     CaptureModel? ReturnCapture,
     EquatableArray<string> MethodAttributes,
     EquatableArray<string> ReturnAttributes,
-    EquatableArray<string> SuppressedIds);
+    EquatableArray<string> SuppressedIds,
+    bool AsyncBody = false);
 
 /// <summary>One intercepted call: where it is (the interceptable location) and what it calls.</summary>
 internal sealed record CallSiteModel(TargetModel Target, int LocationVersion, string LocationData, string FileName, int Line, int Column, string CallText);

@@ -113,7 +113,12 @@ internal static partial class Parser
             ReturnCapture: returnCapture,
             MethodAttributes: Signatures.RepeatedAttributes(method.GetAttributes(), Signatures.MethodAttributes),
             ReturnAttributes: Signatures.RepeatedAttributes(method.GetReturnTypeAttributes(), Signatures.ReturnAttributes),
-            SuppressedIds: Signatures.SuppressedIds(method));
+            SuppressedIds: Signatures.SuppressedIds(method),
+            // The task is an async method's own (its state machine's, made in the span's flow): the span can end as
+            // that flow is left (AsyncSpanScope.TrackAsyncMethod). Not with a builder of the method's own, whose task
+            // may complete elsewhere; the result-recording wrapper the emitter adds is an async method too.
+            AsyncBody: shape is ReturnShape.Task or ReturnShape.TaskOfT
+                && (returnCapture is not null || method.IsAsync && !method.GetAttributes().Any(a => a.AttributeClass?.Name == "AsyncMethodBuilderAttribute")));
     }
 
     /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>

@@ -217,6 +217,23 @@ internal static class AmbientContext
     }
 
     /// <summary>
+    /// Puts the caller's flow back and ends <paramref name="span"/>, made current for a call of an <c>async</c> method,
+    /// after <paramref name="task"/> (the method's) completes, as the method's flow is left: no continuation on the task
+    /// (see <see cref="FlowNode.EndWhenLeft"/>). A span that did not make its own flow falls back to a continuation.
+    /// </summary>
+    public static void RestoreFlowAndEndWhenLeft(ActiveSpan span, Task task)
+    {
+        FlowNode? node = span.SetsFlow ? span.Flow : null;
+        if (node is null || task.IsCompleted || !ReferenceEquals(node.Span, span))
+        {
+            RestoreFlowAndEndWhenComplete(span, task);
+            return;
+        }
+        RestoreFlow(span);
+        node.EndWhenLeft(task);
+    }
+
+    /// <summary>
     /// Puts the caller's flow back and ends <paramref name="span"/> when <paramref name="task"/> completes. When the task
     /// is pending and nothing else changed the execution context since the span was made current, the continuation is
     /// registered under the default context on the way back to the caller's: two context switches, where putting the

@@ -38,7 +38,7 @@ internal sealed class ActiveSpan
     internal Exception? Thrown;
     private static int s_watchingThrows;
     // Ends a tracked span when its task completes (the span is the state): one delegate for all spans.
-    private static readonly Action<Task, object?> s_endTracked = static (task, span) => ((ActiveSpan)span!).EndWith(task);
+    private static readonly Action<Task, object?> s_endTracked = static (task, span) => ((ActiveSpan)span!).EndWithTask(task);
 
     internal ActiveSpan() { }
 
@@ -212,7 +212,7 @@ internal sealed class ActiveSpan
     {
         if (task.IsCompleted)
         {
-            EndWith(task);
+            EndWithTask(task);
             return;
         }
         // Registered under the default execution context: ending a span needs no async-locals, and a
@@ -273,7 +273,8 @@ internal sealed class ActiveSpan
         }
     }
 
-    private void EndWith(Task task)
+    /// <summary>Records how <paramref name="task"/> ended (fault, cancellation), ends this span and returns it to the pool.</summary>
+    internal void EndWithTask(Task task)
     {
         if (task.IsFaulted)
         {

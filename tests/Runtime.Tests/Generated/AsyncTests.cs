@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OtelGen.Spans;
@@ -35,6 +37,25 @@ public class AsyncSample
 
     [Traced]
     public async Task WaitForever(CancellationToken cancellationToken) => await Task.Delay(Timeout.Infinite, cancellationToken);
+
+    // A context scope left open to the end of the method: the method's last step runs in the scope's flow.
+    [Traced]
+    public async Task<int> LeaveScopeOpen(Task<int> gate)
+    {
+        OtelGen.Context.TraceContext.Continue("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        return await gate + 3;
+    }
+
+    [Traced]
+    public async Task<int> Level(int depth, Task gate)
+    {
+        if (depth <= 1)
+        {
+            await gate;
+            return 1;
+        }
+        return 1 + await Level(depth - 1, gate);
+    }
 }
 
 public class AsyncTests
@@ -53,6 +74,67 @@ public class AsyncTests
         Assert.Equal(42, await task);
         SpanRecord span = Recorded.Eventually("AsyncSample.AwaitGate", before);
         Assert.Equal(SpanStatusCode.Unset, span.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_async_methods_span_has_ended_when_the_awaiting_caller_resumes()
+    {
+        // The span ends as the method's flow is left, before the caller's continuation runs: no waiting here.
+        long before = Tracing.Ring.Written;
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<int> task = _sample.AwaitGate(gate.Task);
+        _ = Task.Run(() => gate.SetResult(1));
+        Assert.Equal(2, await task);
+        Assert.Contains(Recorded.Since(before), s => s.Name == "AsyncSample.AwaitGate");
+    }
+
+    [Fact]
+    public async Task Nested_async_methods_each_end_in_order_with_their_parents_after_their_children()
+    {
+        long before = Tracing.Ring.Written;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<int> task = _sample.Level(5, gate.Task);
+        Assert.DoesNotContain(Recorded.Since(before), s => s.Name == "AsyncSample.Level");
+        gate.SetResult();
+        Assert.Equal(5, await task);
+        List<SpanRecord> levels = Recorded.Since(before).Where(s => s.Name == "AsyncSample.Level").ToList();
+        Assert.Equal(5, levels.Count);
+        for (int i = 1; i < levels.Count; i++)
+        {
+            // Written innermost first; each the parent of the one before, ending no earlier.
+            Assert.Equal(levels[i].SpanId, levels[i - 1].ParentSpanId);
+            Assert.True(levels[i].EndUnixNano >= levels[i - 1].EndUnixNano);
+        }
+    }
+
+    [Fact]
+    public async Task Async_spans_called_and_not_awaited_end_when_their_tasks_complete()
+    {
+        long before = Tracing.Ring.Written;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<int>[] calls = Enumerable.Range(0, 20).Select(_ => _sample.Level(1, gate.Task)).ToArray();
+        await Task.Delay(10);
+        Assert.DoesNotContain(Recorded.Since(before), s => s.Name == "AsyncSample.Level");
+        // Completed from the thread pool, nobody awaiting yet: each method's last step leaves its flow there.
+        gate.SetResult();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Recorded.Since(before).Count(s => s.Name == "AsyncSample.Level") < 20 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        Assert.Equal(20, Recorded.Since(before).Count(s => s.Name == "AsyncSample.Level"));
+        Assert.Equal(20, (await Task.WhenAll(calls)).Sum());
+    }
+
+    [Fact]
+    public async Task A_context_scope_left_open_inside_an_async_method_does_not_lose_its_span()
+    {
+        long before = Tracing.Ring.Written;
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<int> task = _sample.LeaveScopeOpen(gate.Task);
+        gate.SetResult(1);
+        Assert.Equal(4, await task);
+        Recorded.Eventually("AsyncSample.LeaveScopeOpen", before);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ namespace OtelGen.Generated
             {
                 var task = @this.CountAsync();
                 tracked = true;
-                return span.Track(task);
+                return span.TrackAsyncMethod(task);
             }
             catch (global::System.Exception ex) when (span.FilterException(ex))
             {
@@ -231,7 +231,7 @@ namespace OtelGen.Generated
             {
                 var task = @this.RunAsync(cancellationToken);
                 tracked = true;
-                return span.Track(task);
+                return span.TrackAsyncMethod(task);
             }
             catch (global::System.Exception ex) when (span.FilterException(ex))
             {

@@ -53,7 +53,7 @@ namespace OtelGen.Generated
                 }
                 var task = RecordResult(span, @this.CountAsync(query));
                 tracked = true;
-                return span.Track(task);
+                return span.TrackAsyncMethod(task);
             }
             catch (global::System.Exception ex) when (span.FilterException(ex))
             {
