@@ -85,6 +85,7 @@ internal sealed class OtelGenLogger : ILogger
 
     private static readonly string[] s_levels = { "Trace", "Debug", "Information", "Warning", "Error", "Critical" };
     private static readonly int[] s_severities = { 1, 5, 9, 13, 17, 21 };
+    private static readonly Action<object?, AttributeList> s_addScope = static (scope, attributes) => attributes.AddScope(scope);
 
     // The attributes of the record being built on this thread (copied into a rented array of the right size).
     [ThreadStatic]
@@ -150,9 +151,15 @@ internal sealed class OtelGenLogger : ILogger
             {
                 list.AddPairs(pairs);
             }
-            if (_provider.Scopes is { } scopes)
+            IExternalScopeProvider? scopes = _provider.Scopes;
+            if (scopes is OtelGenScopeProvider ours)
             {
-                scopes.ForEachScope(static (scope, attributes) => attributes.AddScope(scope), list);
+                // The id scope is the record's own trace id and span id: not asked for.
+                ours.ForEachScopeWithoutIds(s_addScope, list);
+            }
+            else if (scopes is not null)
+            {
+                scopes.ForEachScope(s_addScope, list);
             }
             if (exception is not null)
             {

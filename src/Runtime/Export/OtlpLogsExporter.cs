@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
@@ -79,8 +80,11 @@ internal sealed class OtlpLogsExporter : IDisposable
     private long _droppedFailed;
     private long _exports;
     private long _failures;
+    private long _dequeued;
     private int _warnedFull;
     private int _disposed;
+    // 1 while the worker waits (or is about to) for a full batch or the schedule delay: only then do producers wake it.
+    private int _waiting;
 
     /// <summary>Starts exporting (a background thread when <paramref name="startThread"/>).</summary>
     public OtlpLogsExporter(OtlpLogsExporterOptions options, bool startThread = true)
@@ -128,12 +132,13 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// True when a record offered now would be dropped (the queue is full, or the exporter disposed): a caller can
     /// skip making it and call <see cref="CountDropped"/>, so that a flood under a collector that is down costs little.
     /// </summary>
-    public bool IsFull => _queue.Count >= _queue.Capacity || Volatile.Read(ref _disposed) != 0;
+    public bool IsFull => _queue.IsFull || Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Counts a record dropped before it was made (see <see cref="IsFull"/>).</summary>
     public void CountDropped()
     {
         Interlocked.Increment(ref _droppedQueueFull);
+        WakeIfWaiting(); // a full queue is more than a batch: the worker may have missed its wake-up
         if (Interlocked.Exchange(ref _warnedFull, 1) == 0)
         {
             Diagnostics.Warn("the OTLP log queue is full (OTEL_BLRP_MAX_QUEUE_SIZE); log records are dropped and counted.");
@@ -148,18 +153,27 @@ internal sealed class OtlpLogsExporter : IDisposable
     public bool TryEnqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes = default)
     {
         // One compare-exchange: the ring is the bound (exactly MaxQueueSize slots).
-        long count = Volatile.Read(ref _disposed) != 0 ? -1 : _queue.Enqueue(record, attributes);
-        if (count < 0)
+        long queued = Volatile.Read(ref _disposed) != 0 ? -1 : _queue.Enqueue(record, attributes);
+        if (queued < 0)
         {
             CountDropped();
             return false;
         }
-        if (count == _batch.Length)
+        if (queued % _batch.Length == 0)
         {
-            // A full batch waits: wake the worker once (it drains until the queue is empty, so later calls need not).
-            _wake.Set();
+            // Every batch-th record wakes the worker if it waits (it drains until the queue is empty, so it need not be
+            // woken while it works; reading only the position here keeps the worker's side of the ring off this core).
+            WakeIfWaiting();
         }
         return true;
+    }
+
+    private void WakeIfWaiting()
+    {
+        if (Volatile.Read(ref _waiting) != 0)
+        {
+            _wake.Set();
+        }
     }
 
     /// <summary>Sends everything queued now, bounded by <paramref name="timeout"/> (default: the export timeout). True when all were accepted.</summary>
@@ -202,14 +216,25 @@ internal sealed class OtlpLogsExporter : IDisposable
     {
         CancellationToken stop = _stop.Token;
         WaitHandle[] handles = { stop.WaitHandle, _wake };
+        bool progress = true;
         while (!stop.IsCancellationRequested)
         {
-            WaitHandle.WaitAny(handles, _options.ScheduleDelay);
+            // Say that it waits before looking at the queue (a full fence, as the producers' compare-exchange is): a producer
+            // that misses the flag has queued records this look sees. Less than a batch waits for a wake-up or the delay;
+            // a drain that took nothing (a record counted but not yet written) waits a millisecond.
+            Interlocked.Exchange(ref _waiting, 1);
+            if (!progress || _queue.Count < _batch.Length)
+            {
+                WaitHandle.WaitAny(handles, progress ? _options.ScheduleDelay : TimeSpan.FromMilliseconds(1));
+            }
+            Volatile.Write(ref _waiting, 0);
             if (stop.IsCancellationRequested)
             {
                 return;
             }
+            long before = Volatile.Read(ref _dequeued);
             Drain(DateTime.UtcNow + _options.Timeout, stop);
+            progress = Volatile.Read(ref _dequeued) != before || _queue.Count == 0;
         }
     }
 
@@ -235,6 +260,7 @@ internal sealed class OtlpLogsExporter : IDisposable
                 {
                     break; // counted but not yet written by its logging thread: the next drain takes it
                 }
+                Volatile.Write(ref _dequeued, _dequeued + count);
                 ok &= Send(count, deadline, retry);
             }
         }
@@ -286,23 +312,36 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// The queue: a preallocated ring of records (a bounded multi-producer queue after Dmitry Vyukov's: a sequence
     /// number per slot, one compare-exchange per enqueue), so queuing a record allocates nothing. One consumer (the
     /// export lock). Exactly as many slots as the queue size (a mask when that is a power of two, else a remainder).
+    /// The producers' position and the consumer's are on cache lines of their own, and a producer never reads the
+    /// consumer's: whether there is room is the next slot's sequence number, which it reads to write the slot anyway.
     /// </summary>
     private sealed class RecordRing
     {
+        private const int CacheLine = 64;
+
         private readonly Slot[] _slots;
         private readonly long _mask;
         private readonly long _capacity;
         private readonly bool _powerOfTwo;
-        private long _tail;
-        private long _head;
+        private Positions _positions;
 
         public long Capacity => _capacity;
 
         /// <summary>Records ever queued (positions taken).</summary>
-        public long Enqueued => Volatile.Read(ref _tail);
+        public long Enqueued => Volatile.Read(ref _positions.Tail);
 
         /// <summary>Records waiting (taken positions not yet dequeued).</summary>
-        public long Count => Math.Max(0, Volatile.Read(ref _tail) - Volatile.Read(ref _head));
+        public long Count => Math.Max(0, Volatile.Read(ref _positions.Tail) - Volatile.Read(ref _positions.Head));
+
+        /// <summary>True when the next position's slot still holds a record the consumer has not taken.</summary>
+        public bool IsFull
+        {
+            get
+            {
+                long position = Volatile.Read(ref _positions.Tail);
+                return Volatile.Read(ref _slots[Index(position)].Sequence) - position < 0;
+            }
+        }
 
         private long Index(long position) => _powerOfTwo ? position & _mask : position % _capacity;
 
@@ -319,17 +358,17 @@ internal sealed class OtlpLogsExporter : IDisposable
             }
         }
 
-        /// <summary>Queues a record; the number waiting after it (itself included), or -1 when full.</summary>
+        /// <summary>Queues a record; the number of records ever queued after it (its position + 1), or -1 when full.</summary>
         public long Enqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes)
         {
-            long position = Volatile.Read(ref _tail);
+            long position = Volatile.Read(ref _positions.Tail);
             while (true)
             {
                 ref Slot slot = ref _slots[Index(position)];
                 long difference = Volatile.Read(ref slot.Sequence) - position;
                 if (difference == 0)
                 {
-                    if (Interlocked.CompareExchange(ref _tail, position + 1, position) == position)
+                    if (Interlocked.CompareExchange(ref _positions.Tail, position + 1, position) == position)
                     {
                         KeyValue[]? storage = slot.Attributes;
                         if (attributes.Length > 0)
@@ -344,9 +383,9 @@ internal sealed class OtlpLogsExporter : IDisposable
                         slot.Record.Attributes = storage;
                         slot.Record.AttributeCount = attributes.Length;
                         Volatile.Write(ref slot.Sequence, position + 1);
-                        return position + 1 - Volatile.Read(ref _head);
+                        return position + 1;
                     }
-                    position = Volatile.Read(ref _tail);
+                    position = Volatile.Read(ref _positions.Tail);
                 }
                 else if (difference < 0)
                 {
@@ -354,7 +393,7 @@ internal sealed class OtlpLogsExporter : IDisposable
                 }
                 else
                 {
-                    position = Volatile.Read(ref _tail);
+                    position = Volatile.Read(ref _positions.Tail);
                 }
             }
         }
@@ -365,7 +404,7 @@ internal sealed class OtlpLogsExporter : IDisposable
         /// </summary>
         public bool TryDequeue(ref OtlpLogRecord target)
         {
-            long position = _head;
+            long position = _positions.Head;
             ref Slot slot = ref _slots[Index(position)];
             if (Volatile.Read(ref slot.Sequence) != position + 1)
             {
@@ -376,7 +415,7 @@ internal sealed class OtlpLogsExporter : IDisposable
             slot.Record = default;
             slot.Attributes = spare;
             Volatile.Write(ref slot.Sequence, position + _capacity);
-            Volatile.Write(ref _head, position + 1);
+            Volatile.Write(ref _positions.Head, position + 1);
             return true;
         }
 
@@ -385,6 +424,16 @@ internal sealed class OtlpLogsExporter : IDisposable
             public long Sequence;
             public OtlpLogRecord Record;
             public KeyValue[]? Attributes;
+        }
+
+        /// <summary>The producers' next position and the consumer's, each alone on its cache line.</summary>
+        [StructLayout(LayoutKind.Explicit, Size = 3 * CacheLine)]
+        private struct Positions
+        {
+            [FieldOffset(CacheLine)]
+            public long Tail;
+            [FieldOffset(2 * CacheLine)]
+            public long Head;
         }
     }
 }
