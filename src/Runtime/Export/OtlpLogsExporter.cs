@@ -77,6 +77,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     private readonly Thread? _thread;
     private long _exported;
     private long _droppedQueueFull;
+    private long _droppedRejected;
     private long _droppedFailed;
     private long _exports;
     private long _failures;
@@ -104,11 +105,13 @@ internal sealed class OtlpLogsExporter : IDisposable
         {
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         }
+        TargetName = _sender switch { OtlpFileSender => "file", OtlpGrpcTransport => "grpc", _ => "http" };
         if (startThread)
         {
             _thread = new Thread(Run) { IsBackground = true, Name = "OtelGen OTLP logs" };
             _thread.Start();
         }
+        ExporterMetrics.Register(this);
     }
 
     /// <summary>Records accepted into the queue.</summary>
@@ -117,7 +120,9 @@ internal sealed class OtlpLogsExporter : IDisposable
     public long Exported => Interlocked.Read(ref _exported);
     /// <summary>Records dropped because the queue was full.</summary>
     public long DroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
-    /// <summary>Records dropped because their request failed (after retries) or was refused.</summary>
+    /// <summary>Records in requests the collector refused (400, 413, other 4xx) or rejected in a partial success.</summary>
+    public long DroppedRejected => Interlocked.Read(ref _droppedRejected);
+    /// <summary>Records whose request failed past the retries and the deadline, or still waiting when the exporter stopped.</summary>
     public long DroppedFailed => Interlocked.Read(ref _droppedFailed);
     /// <summary>Requests accepted by the collector.</summary>
     public long Exports => Interlocked.Read(ref _exports);
@@ -125,6 +130,26 @@ internal sealed class OtlpLogsExporter : IDisposable
     public long Failures => Interlocked.Read(ref _failures);
     /// <summary>Records waiting.</summary>
     public int Pending => (int)_queue.Count;
+    /// <summary><c>http</c>, <c>grpc</c> or <c>file</c>: the tag value on this exporter's metrics.</summary>
+    public string TargetName { get; }
+
+    /// <summary>
+    /// What the exporter has done so far, read at any time from any thread: <c>Exported</c>, <c>DroppedQueueFull</c>,
+    /// <c>DroppedRejected</c>, <c>DroppedFailed</c>, <c>Exports</c>, <c>Failures</c>, <c>Retries</c>, <c>Pending</c>
+    /// (counts of log records and requests; the span-only counts stay 0).
+    /// </summary>
+    public ExporterStatistics Statistics => new()
+    {
+        Exported = Exported,
+        DroppedQueueFull = DroppedQueueFull,
+        DroppedRejected = DroppedRejected,
+        DroppedFailed = DroppedFailed,
+        Exports = Exports,
+        Failures = Failures,
+        Retries = _sender.Retries,
+        Pending = Pending,
+    };
+
     /// <summary>The sender (for tests).</summary>
     internal IOtlpSender Sender => _sender;
 
@@ -208,6 +233,7 @@ internal sealed class OtlpLogsExporter : IDisposable
             _sender.Dispose();
             _buffer.Dispose();
         }
+        ExporterMetrics.Unregister(this);
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
@@ -279,11 +305,11 @@ internal sealed class OtlpLogsExporter : IDisposable
                 long rejected = Math.Min(count, Math.Max(0, result.RejectedItems));
                 Interlocked.Increment(ref _exports);
                 Interlocked.Add(ref _exported, count - rejected);
-                Interlocked.Add(ref _droppedFailed, rejected);
+                Interlocked.Add(ref _droppedRejected, rejected);
                 return rejected == 0;
             }
             Interlocked.Increment(ref _failures);
-            Interlocked.Add(ref _droppedFailed, count);
+            Interlocked.Add(ref result.Outcome == ExportOutcome.Rejected ? ref _droppedRejected : ref _droppedFailed, count);
             return false;
         }
         catch (Exception e)
