@@ -176,7 +176,9 @@ public abstract class LogExportSetup
 /// the listener has it, so every measured call is queued while the exporter's thread encodes and posts the batches that
 /// filled on the other core. Both sides are woken at a full batch. The Allocated column counts the whole process
 /// (BenchmarkDotNet reads <c>GC.GetTotalAllocatedBytes</c>); the cleanup prints the logging thread's own bytes per call
-/// (<c>GC.GetAllocatedBytesForCurrentThread</c> around every iteration) and how many of the calls reached the listener.
+/// (<c>GC.GetAllocatedBytesForCurrentThread</c> around every iteration), its CPU time per call (the median iteration; on a
+/// shared machine the time BenchmarkDotNet measures also holds the time other processes had the core) and how many of the
+/// calls reached the listener.
 /// Run: dotnet run -c Release --project tests/Benchmarks -- --filter '*LogExport*' --job short --memory
 /// </summary>
 [MemoryDiagnoser]
@@ -191,6 +193,8 @@ public class LogExportBenchmarks : LogExportSetup
     private long _threadBytesAt;
     private long _measuredCalls;
     private long _callsAt;
+    private long _cpuAt;
+    private readonly System.Collections.Generic.List<double> _cpuPerCall = new();
 
     [GlobalSetup(Targets = new[] { nameof(OpenTelemetryQueued) })]
     public void SetupOpenTelemetry()
@@ -244,46 +248,80 @@ public class LogExportBenchmarks : LogExportSetup
     {
         _callsAt = Calls;
         _threadBytesAt = GC.GetAllocatedBytesForCurrentThread();
+        _cpuAt = 0; // read at the iteration's first call: BenchmarkDotNet collects garbage between the setup and the first call
+    }
+
+    private void Call()
+    {
+        if (_cpuAt == 0)
+        {
+            _cpuAt = ThreadCpu.Nanoseconds();
+        }
+        Calls++;
+        OrderPlaced(Logger, 1234, "ada", null);
     }
 
     [IterationCleanup]
     public void AfterIteration()
     {
+        long cpu = ThreadCpu.Nanoseconds() - _cpuAt;
         _threadBytes += GC.GetAllocatedBytesForCurrentThread() - _threadBytesAt;
-        _measuredCalls += Calls - _callsAt;
+        long calls = Calls - _callsAt;
+        _measuredCalls += calls;
+        if (_cpuAt > 0 && cpu >= 0 && calls > 0)
+        {
+            _cpuPerCall.Add((double)cpu / calls);
+        }
         Flush();
     }
 
     [GlobalCleanup]
-    public void Cleanup() =>
-        Report($"logging thread allocated {(double)_threadBytes / Math.Max(1, _measuredCalls):F1} B per call over {_measuredCalls} calls in iterations");
+    public void Cleanup()
+    {
+        _cpuPerCall.Sort();
+        string cpu = _cpuPerCall.Count == 0 ? "no thread CPU clock"
+            : $"logging thread CPU time per call: median {_cpuPerCall[_cpuPerCall.Count / 2]:F1} ns, quartiles {_cpuPerCall[_cpuPerCall.Count / 4]:F1}-{_cpuPerCall[3 * _cpuPerCall.Count / 4]:F1} ns over {_cpuPerCall.Count} iterations";
+        Report($"logging thread allocated {(double)_threadBytes / Math.Max(1, _measuredCalls):F1} B per call over {_measuredCalls} calls in iterations; {cpu}");
+    }
 
     [Benchmark(Baseline = true, Description = "OpenTelemetry .NET 1.21.0, queue with room")]
-    public void OpenTelemetryQueued()
-    {
-        Calls++;
-        OrderPlaced(Logger, 1234, "ada", null);
-    }
+    public void OpenTelemetryQueued() => Call();
 
     [Benchmark(Description = "OtelGen, queue with room")]
-    public void OtelGenQueued()
-    {
-        Calls++;
-        OrderPlaced(Logger, 1234, "ada", null);
-    }
+    public void OtelGenQueued() => Call();
 
     [Benchmark(Description = "OpenTelemetry .NET 1.21.0, queue with room, in an Activity")]
-    public void OpenTelemetryQueuedInSpan()
-    {
-        Calls++;
-        OrderPlaced(Logger, 1234, "ada", null);
-    }
+    public void OpenTelemetryQueuedInSpan() => Call();
 
     [Benchmark(Description = "OtelGen, queue with room, in an OtelGen span")]
-    public void OtelGenQueuedInSpan()
+    public void OtelGenQueuedInSpan() => Call();
+}
+
+/// <summary>
+/// The calling thread's CPU time (Linux <c>clock_gettime(CLOCK_THREAD_CPUTIME_ID)</c>, nanoseconds; -1 elsewhere): time the
+/// thread ran, without the time other processes of a shared machine had its core.
+/// </summary>
+internal static class ThreadCpu
+{
+    private const int ClockThreadCpuTimeId = 3;
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
     {
-        Calls++;
-        OrderPlaced(Logger, 1234, "ada", null);
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    public static long Nanoseconds()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return -1;
+        }
+        return ClockGetTime(ClockThreadCpuTimeId, out TimeSpec time) == 0 ? time.Seconds * 1_000_000_000 + time.Nanoseconds : -1;
     }
 }
 

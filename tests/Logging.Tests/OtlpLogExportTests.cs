@@ -339,6 +339,35 @@ public sealed class OtlpLogExportTests
         }
     }
 
+    /// <summary>
+    /// A message whose values are numbers and strings is formatted on the export thread (it cannot change); one with any
+    /// other value is formatted at the call, so that a value changed afterwards does not change the body.
+    /// </summary>
+    [Fact]
+    public void Bodies_are_the_text_at_the_call_whether_formatted_there_or_on_the_export_thread()
+    {
+        using var collector = new LogsCollector();
+        OtlpLogsExporter exporter = Exporter(collector, "protobuf", startThread: false);
+        var mutable = new System.Text.StringBuilder("before");
+        using (ILoggerFactory factory = Factory(exporter))
+        {
+            ILogger logger = factory.CreateLogger("Bodies");
+            OrderPlaced(logger, 7, "ada", null);
+            logger.LogInformation("value {Value} at {Amount}", mutable, 2.5m);
+            mutable.Append(" after");
+            logger.LogInformation("count {Count}, ratio {Ratio}, ok {Ok}, none {None}", 3L, 0.25, true, null);
+            // Queued, not yet sent: which bodies were left to the export thread.
+            Assert.Null(exporter.RecordAt(0).Body);
+            Assert.NotNull(exporter.RecordAt(0).BodyRenderer);
+            Assert.Equal("value before at 2.5", exporter.RecordAt(1).Body);
+            Assert.Null(exporter.RecordAt(1).BodyRenderer);
+            Assert.Null(exporter.RecordAt(2).Body);
+        }
+        Assert.Equal(
+            new[] { "Order 7 placed by ada", "value before at 2.5", "count 3, ratio 0.25, ok True, none (null)" },
+            collector.Records.Select(r => r.Record.Body.StringValue));
+    }
+
     [Fact]
     public void Outside_a_span_a_record_has_no_trace_context()
     {

@@ -177,20 +177,58 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// </summary>
     public bool TryEnqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes = default)
     {
-        // One compare-exchange: the ring is the bound (exactly MaxQueueSize slots).
-        long queued = Volatile.Read(ref _disposed) != 0 ? -1 : _queue.Enqueue(record, attributes);
-        if (queued < 0)
+        long position = TryClaim();
+        if (position < 0)
         {
-            CountDropped();
             return false;
         }
-        if (queued % _batch.Length == 0)
+        KeyValue[]? storage = StorageAt(position);
+        if (attributes.Length > 0)
+        {
+            if (storage is null || storage.Length < attributes.Length)
+            {
+                storage = new KeyValue[Math.Max(8, attributes.Length)];
+            }
+            attributes.CopyTo(storage);
+        }
+        RecordAt(position) = record;
+        Publish(position, storage, attributes.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the next position for a record written in place (<see cref="RecordAt"/>, <see cref="StorageAt"/>, then
+    /// <see cref="Publish"/>, always, even when writing it failed): one compare-exchange, the ring being the bound (exactly
+    /// <see cref="OtlpLogsExporterOptions.MaxQueueSize"/> slots). -1, the record dropped and counted, when the queue is
+    /// full or the exporter disposed. Until it is published, the worker waits for it (records behind it wait too), so
+    /// the caller writes it at once. Never blocks, never throws.
+    /// </summary>
+    public long TryClaim()
+    {
+        long position = Volatile.Read(ref _disposed) != 0 ? -1 : _queue.TryClaim();
+        if (position < 0)
+        {
+            CountDropped();
+        }
+        return position;
+    }
+
+    /// <summary>The record at a claimed position, to be overwritten whole (it holds the slot's previous record).</summary>
+    public ref OtlpLogRecord RecordAt(long position) => ref _queue.RecordAt(position);
+
+    /// <summary>The attribute array kept by a claimed position's slot (cleared; null before its first use), to write the attributes into.</summary>
+    public KeyValue[]? StorageAt(long position) => _queue.StorageAt(position);
+
+    /// <summary>Hands a claimed record to the worker with its first <paramref name="count"/> attributes in <paramref name="attributes"/> (the slot keeps that array).</summary>
+    public void Publish(long position, KeyValue[]? attributes, int count)
+    {
+        _queue.Publish(position, attributes, count);
+        if ((position + 1) % _batch.Length == 0)
         {
             // Every batch-th record wakes the worker if it waits (it drains until the queue is empty, so it need not be
             // woken while it works; reading only the position here keeps the worker's side of the ring off this core).
             WakeIfWaiting();
         }
-        return true;
     }
 
     private void WakeIfWaiting()
@@ -297,6 +335,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     {
         try
         {
+            RenderBodies(count);
             _buffer.Clear();
             _encoder.Encode(new ReadOnlySpan<OtlpLogRecord>(_batch, 0, count), _buffer, _sender.Protocol);
             ExportResult result = _sender.Send(_buffer.WrittenMemory, deadline, default, retry);
@@ -330,6 +369,26 @@ internal sealed class OtlpLogsExporter : IDisposable
                     Array.Clear(attributes, 0, _batch[i].AttributeCount);
                 }
                 _batch[i] = new OtlpLogRecord { Attributes = attributes };
+            }
+        }
+    }
+
+    // The bodies a logger left to this thread to format (OtlpLogRecord.BodyRenderer); a renderer that throws leaves the body out.
+    private void RenderBodies(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref OtlpLogRecord record = ref _batch[i];
+            if (record.Body is null && record.BodyRenderer is { } render && record.BodyState is { } state && record.BodyFormatter is { } formatter)
+            {
+                try
+                {
+                    record.Body = render(state, formatter);
+                }
+                catch (Exception)
+                {
+                    // the renderer's own fallbacks failed too: no body
+                }
             }
         }
     }
@@ -384,32 +443,18 @@ internal sealed class OtlpLogsExporter : IDisposable
             }
         }
 
-        /// <summary>Queues a record; the number of records ever queued after it (its position + 1), or -1 when full.</summary>
-        public long Enqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes)
+        /// <summary>Takes the next position (one compare-exchange), or -1 when the ring is full.</summary>
+        public long TryClaim()
         {
             long position = Volatile.Read(ref _positions.Tail);
             while (true)
             {
-                ref Slot slot = ref _slots[Index(position)];
-                long difference = Volatile.Read(ref slot.Sequence) - position;
+                long difference = Volatile.Read(ref _slots[Index(position)].Sequence) - position;
                 if (difference == 0)
                 {
                     if (Interlocked.CompareExchange(ref _positions.Tail, position + 1, position) == position)
                     {
-                        KeyValue[]? storage = slot.Attributes;
-                        if (attributes.Length > 0)
-                        {
-                            if (storage is null || storage.Length < attributes.Length)
-                            {
-                                storage = slot.Attributes = new KeyValue[Math.Max(8, attributes.Length)];
-                            }
-                            attributes.CopyTo(storage);
-                        }
-                        slot.Record = record;
-                        slot.Record.Attributes = storage;
-                        slot.Record.AttributeCount = attributes.Length;
-                        Volatile.Write(ref slot.Sequence, position + 1);
-                        return position + 1;
+                        return position;
                     }
                     position = Volatile.Read(ref _positions.Tail);
                 }
@@ -422,6 +467,20 @@ internal sealed class OtlpLogsExporter : IDisposable
                     position = Volatile.Read(ref _positions.Tail);
                 }
             }
+        }
+
+        public ref OtlpLogRecord RecordAt(long position) => ref _slots[Index(position)].Record;
+
+        public KeyValue[]? StorageAt(long position) => _slots[Index(position)].Attributes;
+
+        /// <summary>Makes a claimed slot's record readable, with the slot's attribute array (kept for the slot's next record).</summary>
+        public void Publish(long position, KeyValue[]? attributes, int count)
+        {
+            ref Slot slot = ref _slots[Index(position)];
+            slot.Attributes = attributes;
+            slot.Record.Attributes = attributes;
+            slot.Record.AttributeCount = attributes is null ? 0 : count;
+            Volatile.Write(ref slot.Sequence, position + 1);
         }
 
         /// <summary>
