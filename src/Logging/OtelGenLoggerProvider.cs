@@ -85,6 +85,7 @@ internal sealed class OtelGenLogger : ILogger
 
     private static readonly string[] s_levels = { "Trace", "Debug", "Information", "Warning", "Error", "Critical" };
     private static readonly int[] s_severities = { 1, 5, 9, 13, 17, 21 };
+    private static readonly Action<object?, AttributeList> s_addScope = static (scope, attributes) => attributes.AddScope(scope);
 
     // The attributes of the record being built on this thread (copied into a rented array of the right size).
     [ThreadStatic]
@@ -117,48 +118,82 @@ internal sealed class OtelGenLogger : ILogger
             exporter.CountDropped();
             return;
         }
+        long position = -1;
         AttributeList? list = null;
         try
         {
+            // The clock and, unless the message can be formatted later (below), the formatter (the app's code) come first;
+            // then the record is written in place in its queue slot, which the worker waits for until it is published
+            // (below, always).
             long now = OtlpLogRecord.UnixNanos(DateTime.UtcNow);
-            var record = new OtlpLogRecord
-            {
-                TimeUnixNano = now,
-                ObservedTimeUnixNano = now,
-                SeverityNumber = s_severities[(int)logLevel],
-                SeverityText = s_levels[(int)logLevel],
-                Body = Cut(Format(state, exception, formatter)),
-                Category = _category,
-                EventId = eventId.Id,
-                EventName = eventId.Name,
-            };
+            bool mayDefer = exception is null && Deferral<TState>.Accepts(formatter);
+            string? body = mayDefer ? null : Cut(Format(state, exception, formatter));
             SpanContext context = TraceContext.Current;
-            if (context.IsValid && !context.IsRemote)
+            bool inSpan = context.IsValid && !context.IsRemote;
+            position = exporter.TryClaim();
+            if (position < 0)
             {
-                record.TraceId = context.TraceId;
-                record.SpanId = context.SpanId;
-                record.TraceFlags = context.TraceFlags;
+                return; // full after all: dropped and counted
             }
+            ref OtlpLogRecord record = ref exporter.RecordAt(position);
+            record.TimeUnixNano = now;
+            record.ObservedTimeUnixNano = now;
+            record.SeverityNumber = s_severities[(int)logLevel];
+            record.SeverityText = s_levels[(int)logLevel];
+            record.Body = body;
+            record.BodyRenderer = null;
+            record.BodyState = null;
+            record.BodyFormatter = null;
+            record.Category = _category;
+            record.EventId = eventId.Id;
+            record.EventName = eventId.Name;
+            record.TraceId = inSpan ? context.TraceId : default;
+            record.SpanId = inSpan ? context.SpanId : default;
+            record.TraceFlags = inSpan ? context.TraceFlags : (byte)0;
+
+            // The attributes go straight into the slot's own array (grown when too small).
             list = t_attributes ??= new AttributeList();
             t_attributes = null; // a logger called from a value's ToString on this thread gets its own list
-            list.Clear();
-            if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
+            list.Attach(exporter.StorageAt(position));
+            object? values = null;
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> list0)
             {
-                list.AddPairs(values);
+                values = list0;
+                list.AddPairs(list0);
             }
             else if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
             {
                 list.AddPairs(pairs);
             }
-            if (_provider.Scopes is { } scopes)
+            if (mayDefer)
             {
-                scopes.ForEachScope(static (scope, attributes) => attributes.AddScope(scope), list);
+                if (values is not null && list.AllScalar)
+                {
+                    // Only numbers and strings, in a state and with a formatter of Microsoft.Extensions.Logging's own: the
+                    // text cannot change, so the export thread formats it (the same formatter on the same boxed state).
+                    record.BodyState = values;
+                    record.BodyFormatter = formatter;
+                    record.BodyRenderer = Deferral<TState>.Render;
+                }
+                else
+                {
+                    record.Body = Cut(Format(state, exception, formatter));
+                }
+            }
+            IExternalScopeProvider? scopes = _provider.Scopes;
+            if (scopes is OtelGenScopeProvider ours)
+            {
+                // The id scope is the record's own trace id and span id: not asked for.
+                ours.ForEachScopeWithoutIds(s_addScope, list);
+            }
+            else if (scopes is not null)
+            {
+                scopes.ForEachScope(s_addScope, list);
             }
             if (exception is not null)
             {
                 list.AddException(exception);
             }
-            exporter.TryEnqueue(record, list.Items);
         }
         catch (Exception e)
         {
@@ -166,9 +201,15 @@ internal sealed class OtelGenLogger : ILogger
         }
         finally
         {
+            if (position >= 0)
+            {
+                // Published even when something above threw: the worker must never wait for it forever.
+                int count = 0;
+                KeyValue[]? attributes = list is null ? exporter.StorageAt(position) : list.Detach(out count);
+                exporter.Publish(position, attributes, count);
+            }
             if (list is not null)
             {
-                list.Clear();
                 t_attributes = list;
             }
         }
@@ -206,20 +247,79 @@ internal sealed class OtelGenLogger : ILogger
 
     internal static string? Cut(string? text) => text is { Length: > MaxStringLength } ? text.Substring(0, MaxStringLength) : text;
 
-    /// <summary>A reusable growing list of attributes for one record.</summary>
+    /// <summary>
+    /// Whether a message of state <typeparamref name="TState"/> may be formatted on the export thread: the state is one of
+    /// Microsoft.Extensions.Logging's own (<c>LoggerMessage.Define</c>'s, <c>LogInformation</c>'s) and so is the formatter,
+    /// which formats the state's values with the invariant culture and nothing else. Whether the values allow it (only
+    /// numbers and strings) is decided per call.
+    /// </summary>
+    private static class Deferral<TState>
+    {
+        private static readonly bool s_ownState = typeof(TState).Assembly == typeof(ILogger).Assembly;
+        // The last formatter looked at and the answer (one entry: a state type comes with one formatter).
+        private static Verdict? s_last;
+
+        /// <summary>Formats a boxed state handed over by <see cref="Log"/>, on the export thread.</summary>
+        public static readonly Func<object, Delegate, string?> Render =
+            static (box, formatter) => Cut(Format((TState)box, null, (Func<TState, Exception?, string>)formatter));
+
+        public static bool Accepts(Func<TState, Exception?, string> formatter)
+        {
+            if (!s_ownState || formatter is null)
+            {
+                return false;
+            }
+            Verdict? last = Volatile.Read(ref s_last);
+            if (last is not null && ReferenceEquals(last.Formatter, formatter))
+            {
+                return last.Own;
+            }
+            bool own;
+            try
+            {
+                own = (formatter.Target is { } target ? target.GetType().Assembly : formatter.Method.DeclaringType?.Assembly) == typeof(ILogger).Assembly;
+            }
+            catch (Exception)
+            {
+                own = false; // no metadata for it (trimmed): format on the logging thread
+            }
+            Volatile.Write(ref s_last, new Verdict(formatter, own));
+            return own;
+        }
+
+        private sealed record Verdict(Delegate Formatter, bool Own);
+    }
+
+    /// <summary>
+    /// A reusable writer of one record's attributes into an array it is lent (a queue slot's, cleared), which it grows
+    /// (a bigger copy) when it is too small, up to 1024 attributes.
+    /// </summary>
     private sealed class AttributeList
     {
-        private KeyValue[] _items = new KeyValue[16];
+        private KeyValue[] _items = Array.Empty<KeyValue>();
 
         public int Count { get; private set; }
 
-        public void Clear()
+        /// <summary>True while every value added since <see cref="Attach"/> is null, a string, a bool or a number.</summary>
+        public bool AllScalar { get; private set; } = true;
+
+        /// <summary>Starts writing into <paramref name="storage"/> (null: an array is made at the first attribute).</summary>
+        public void Attach(KeyValue[]? storage)
         {
-            Array.Clear(_items, 0, Count);
+            _items = storage ?? Array.Empty<KeyValue>();
             Count = 0;
+            AllScalar = true;
         }
 
-        public ReadOnlySpan<KeyValue> Items => _items.AsSpan(0, Count);
+        /// <summary>The array written (the one attached, or its grown copy; null when there was none and nothing was written) and how many were.</summary>
+        public KeyValue[]? Detach(out int count)
+        {
+            count = Count;
+            KeyValue[]? items = _items.Length == 0 ? null : _items;
+            _items = Array.Empty<KeyValue>();
+            Count = 0;
+            return items;
+        }
 
         public void AddPairs(IReadOnlyList<KeyValuePair<string, object?>> values)
         {
@@ -242,6 +342,7 @@ internal sealed class OtelGenLogger : ILogger
                 catch (Exception)
                 {
                     // one value that cannot be read is left out
+                    AllScalar = false;
                 }
             }
         }
@@ -303,6 +404,7 @@ internal sealed class OtelGenLogger : ILogger
 
         private void Add(string? key, object? value)
         {
+            AllScalar &= value is null or string or bool or int or long or short or byte or sbyte or ushort or uint or ulong or double or float or decimal;
             if (string.IsNullOrEmpty(key) || value is null || key == OriginalFormat)
             {
                 return;
@@ -351,7 +453,7 @@ internal sealed class OtelGenLogger : ILogger
                 {
                     return; // a record keeps at most 1024 attributes
                 }
-                Array.Resize(ref _items, Count * 2);
+                Array.Resize(ref _items, Math.Max(8, Count * 2));
             }
             _items[Count++] = new KeyValue(key, converted);
         }

@@ -50,15 +50,39 @@ public sealed class OtelGenScopeProvider : IExternalScopeProvider
         }
         if (_tracking != ActivityTrackingOptions.None)
         {
-            try
-            {
-                ReportTrace(callback, state);
-            }
-            catch (Exception e)
-            {
-                Skipped(e);
-            }
+            Trace(callback, state, ids: true);
         }
+        Pushed(callback, state);
+    }
+
+    /// <summary>
+    /// What <see cref="ForEachScope"/> gives but the id scope, for OtelGen's OTLP logger, whose records carry the ids as
+    /// their own fields: the tag and baggage scopes when their options are on, then the <c>BeginScope</c> scopes. No
+    /// id scope is looked up or made, and it is a direct call (the interface's is a generic virtual one).
+    /// </summary>
+    internal void ForEachScopeWithoutIds<TState>(Action<object?, TState> callback, TState state)
+    {
+        if ((_tracking & (ActivityTrackingOptions.Tags | ActivityTrackingOptions.Baggage)) != 0)
+        {
+            Trace(callback, state, ids: false);
+        }
+        Pushed(callback, state);
+    }
+
+    private void Trace<TState>(Action<object?, TState> callback, TState state, bool ids)
+    {
+        try
+        {
+            ReportTrace(callback, state, ids);
+        }
+        catch (Exception e)
+        {
+            Skipped(e);
+        }
+    }
+
+    private void Pushed<TState>(Action<object?, TState> callback, TState state)
+    {
         try
         {
             _scopes.ForEachScope(static (scope, guarded) => guarded.Give(scope), new Guarded<TState>(callback, state));
@@ -76,7 +100,7 @@ public sealed class OtelGenScopeProvider : IExternalScopeProvider
     /// no span of this process (one continued from a traceparent, TRACEPARENT in the environment) gives none, as
     /// .NET gives none without an Activity.
     /// </summary>
-    private void ReportTrace<TState>(Action<object?, TState> callback, TState state)
+    private void ReportTrace<TState>(Action<object?, TState> callback, TState state, bool withIds)
     {
         Activity? activity = Activity.Current;
         SpanContext context = TraceContext.Current;
@@ -98,14 +122,14 @@ public sealed class OtelGenScopeProvider : IExternalScopeProvider
         // otherwise an Activity is (one started inside our span, one with none of ours around it): .NET's answer.
         if (!live && activity is not null)
         {
-            ReportActivity(activity, callback, state);
+            ReportActivity(activity, callback, state, withIds);
             return;
         }
         if (!ours)
         {
             return;
         }
-        if (_ids != ActivityTrackingOptions.None)
+        if (_ids != ActivityTrackingOptions.None && withIds)
         {
             TraceLogScope? ids = t_ids;
             if (ids is null || !ids.IsFor(_ids, context, parent, live))
@@ -140,11 +164,11 @@ public sealed class OtelGenScopeProvider : IExternalScopeProvider
     }
 
     /// <summary>What .NET's provider gives for an Activity: the id scope (kept on the Activity), its tags, its baggage.</summary>
-    private void ReportActivity<TState>(Activity activity, Action<object?, TState> callback, TState state)
+    private void ReportActivity<TState>(Activity activity, Action<object?, TState> callback, TState state, bool withIds)
     {
         const string IdsKey = "OtelGen.Logging.Ids";
         const string BaggageKey = "OtelGen.Logging.Baggage";
-        if (_ids != ActivityTrackingOptions.None)
+        if (_ids != ActivityTrackingOptions.None && withIds)
         {
             if (activity.GetCustomProperty(IdsKey) is not TraceLogScope ids || ids.Fields != _ids)
             {

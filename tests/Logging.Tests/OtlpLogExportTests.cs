@@ -280,6 +280,94 @@ public sealed class OtlpLogExportTests
         }
     }
 
+    /// <summary>
+    /// The public statistics, through the provider AddOtelGen registers (settings from the environment), against a real
+    /// loopback listener: what was accepted, what waits, what was refused, summed over this process's providers with the
+    /// disposed ones' final counts kept. Tests in this assembly run one at a time, so the differences are this test's.
+    /// </summary>
+    [Fact]
+    public void OtelGenLogExport_Statistics_counts_the_records_of_AddOtelGen_providers_exactly()
+    {
+        string[] names = { "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_BLRP_SCHEDULE_DELAY", "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT" };
+        string?[] saved = names.Select(Environment.GetEnvironmentVariable).ToArray();
+        using var sink = new OtelGen.Tests.Shared.OtlpHttpSink();
+        try
+        {
+            Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", new Uri(sink.Endpoint, "/v1/logs").ToString());
+            Environment.SetEnvironmentVariable("OTEL_BLRP_SCHEDULE_DELAY", "600000"); // fewer than a batch wait until disposed
+            Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "5000");
+            ExporterStatistics start = OtelGenLogExport.Statistics;
+
+            ServiceProvider accepted = new ServiceCollection().AddLogging(l => l.AddOtelGen(o => o.ExportLogs = true)).BuildServiceProvider();
+            ILogger logger = accepted.GetRequiredService<ILoggerFactory>().CreateLogger("Stats");
+            for (int i = 0; i < 5; i++)
+            {
+                OrderPlaced(logger, i, "ada", null);
+            }
+            ExporterStatistics waiting = OtelGenLogExport.Statistics;
+            Assert.Equal(5, waiting.Pending - start.Pending);
+            Assert.Equal(0, waiting.Exported - start.Exported);
+            accepted.Dispose(); // sends what waits, in one request
+            ExporterStatistics sent = OtelGenLogExport.Statistics;
+            Assert.Equal(5, sink.LogRecords);
+            Assert.Equal(5, sent.Exported - start.Exported);
+            Assert.Equal(1, sent.Exports - start.Exports);
+            Assert.Equal(start.Pending, sent.Pending);
+
+            sink.StatusCode = 400;
+            ServiceProvider refused = new ServiceCollection().AddLogging(l => l.AddOtelGen(o => o.ExportLogs = true)).BuildServiceProvider();
+            logger = refused.GetRequiredService<ILoggerFactory>().CreateLogger("Stats");
+            for (int i = 0; i < 3; i++)
+            {
+                OrderPlaced(logger, i, "ada", null);
+            }
+            refused.Dispose();
+            ExporterStatistics end = OtelGenLogExport.Statistics;
+            Assert.Equal(5, end.Exported - start.Exported);
+            Assert.Equal(3, end.DroppedRejected - start.DroppedRejected);
+            Assert.Equal(1, end.Failures - start.Failures);
+            Assert.Equal(0, end.DroppedQueueFull - start.DroppedQueueFull);
+            Assert.Equal(0, end.DroppedFailed - start.DroppedFailed);
+            Assert.Equal(8, end.Exported + end.Dropped - start.Exported - start.Dropped);
+        }
+        finally
+        {
+            for (int i = 0; i < names.Length; i++)
+            {
+                Environment.SetEnvironmentVariable(names[i], saved[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A message whose values are numbers and strings is formatted on the export thread (it cannot change); one with any
+    /// other value is formatted at the call, so that a value changed afterwards does not change the body.
+    /// </summary>
+    [Fact]
+    public void Bodies_are_the_text_at_the_call_whether_formatted_there_or_on_the_export_thread()
+    {
+        using var collector = new LogsCollector();
+        OtlpLogsExporter exporter = Exporter(collector, "protobuf", startThread: false);
+        var mutable = new System.Text.StringBuilder("before");
+        using (ILoggerFactory factory = Factory(exporter))
+        {
+            ILogger logger = factory.CreateLogger("Bodies");
+            OrderPlaced(logger, 7, "ada", null);
+            logger.LogInformation("value {Value} at {Amount}", mutable, 2.5m);
+            mutable.Append(" after");
+            logger.LogInformation("count {Count}, ratio {Ratio}, ok {Ok}, none {None}", 3L, 0.25, true, null);
+            // Queued, not yet sent: which bodies were left to the export thread.
+            Assert.Null(exporter.RecordAt(0).Body);
+            Assert.NotNull(exporter.RecordAt(0).BodyRenderer);
+            Assert.Equal("value before at 2.5", exporter.RecordAt(1).Body);
+            Assert.Null(exporter.RecordAt(1).BodyRenderer);
+            Assert.Null(exporter.RecordAt(2).Body);
+        }
+        Assert.Equal(
+            new[] { "Order 7 placed by ada", "value before at 2.5", "count 3, ratio 0.25, ok True, none (null)" },
+            collector.Records.Select(r => r.Record.Body.StringValue));
+    }
+
     [Fact]
     public void Outside_a_span_a_record_has_no_trace_context()
     {

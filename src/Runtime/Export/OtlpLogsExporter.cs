@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 using OtelGen.Configuration;
 using OtelGen.Export.Otlp;
@@ -76,11 +77,15 @@ internal sealed class OtlpLogsExporter : IDisposable
     private readonly Thread? _thread;
     private long _exported;
     private long _droppedQueueFull;
+    private long _droppedRejected;
     private long _droppedFailed;
     private long _exports;
     private long _failures;
+    private long _dequeued;
     private int _warnedFull;
     private int _disposed;
+    // 1 while the worker waits (or is about to) for a full batch or the schedule delay: only then do producers wake it.
+    private int _waiting;
 
     /// <summary>Starts exporting (a background thread when <paramref name="startThread"/>).</summary>
     public OtlpLogsExporter(OtlpLogsExporterOptions options, bool startThread = true)
@@ -100,11 +105,13 @@ internal sealed class OtlpLogsExporter : IDisposable
         {
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         }
+        TargetName = _sender switch { OtlpFileSender => "file", OtlpGrpcTransport => "grpc", _ => "http" };
         if (startThread)
         {
             _thread = new Thread(Run) { IsBackground = true, Name = "OtelGen OTLP logs" };
             _thread.Start();
         }
+        ExporterMetrics.Register(this);
     }
 
     /// <summary>Records accepted into the queue.</summary>
@@ -113,7 +120,9 @@ internal sealed class OtlpLogsExporter : IDisposable
     public long Exported => Interlocked.Read(ref _exported);
     /// <summary>Records dropped because the queue was full.</summary>
     public long DroppedQueueFull => Interlocked.Read(ref _droppedQueueFull);
-    /// <summary>Records dropped because their request failed (after retries) or was refused.</summary>
+    /// <summary>Records in requests the collector refused (400, 413, other 4xx) or rejected in a partial success.</summary>
+    public long DroppedRejected => Interlocked.Read(ref _droppedRejected);
+    /// <summary>Records whose request failed past the retries and the deadline, or still waiting when the exporter stopped.</summary>
     public long DroppedFailed => Interlocked.Read(ref _droppedFailed);
     /// <summary>Requests accepted by the collector.</summary>
     public long Exports => Interlocked.Read(ref _exports);
@@ -121,6 +130,26 @@ internal sealed class OtlpLogsExporter : IDisposable
     public long Failures => Interlocked.Read(ref _failures);
     /// <summary>Records waiting.</summary>
     public int Pending => (int)_queue.Count;
+    /// <summary><c>http</c>, <c>grpc</c> or <c>file</c>: the tag value on this exporter's metrics.</summary>
+    public string TargetName { get; }
+
+    /// <summary>
+    /// What the exporter has done so far, read at any time from any thread: <c>Exported</c>, <c>DroppedQueueFull</c>,
+    /// <c>DroppedRejected</c>, <c>DroppedFailed</c>, <c>Exports</c>, <c>Failures</c>, <c>Retries</c>, <c>Pending</c>
+    /// (counts of log records and requests; the span-only counts stay 0).
+    /// </summary>
+    public ExporterStatistics Statistics => new()
+    {
+        Exported = Exported,
+        DroppedQueueFull = DroppedQueueFull,
+        DroppedRejected = DroppedRejected,
+        DroppedFailed = DroppedFailed,
+        Exports = Exports,
+        Failures = Failures,
+        Retries = _sender.Retries,
+        Pending = Pending,
+    };
+
     /// <summary>The sender (for tests).</summary>
     internal IOtlpSender Sender => _sender;
 
@@ -128,12 +157,13 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// True when a record offered now would be dropped (the queue is full, or the exporter disposed): a caller can
     /// skip making it and call <see cref="CountDropped"/>, so that a flood under a collector that is down costs little.
     /// </summary>
-    public bool IsFull => _queue.Count >= _queue.Capacity || Volatile.Read(ref _disposed) != 0;
+    public bool IsFull => _queue.IsFull || Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Counts a record dropped before it was made (see <see cref="IsFull"/>).</summary>
     public void CountDropped()
     {
         Interlocked.Increment(ref _droppedQueueFull);
+        WakeIfWaiting(); // a full queue is more than a batch: the worker may have missed its wake-up
         if (Interlocked.Exchange(ref _warnedFull, 1) == 0)
         {
             Diagnostics.Warn("the OTLP log queue is full (OTEL_BLRP_MAX_QUEUE_SIZE); log records are dropped and counted.");
@@ -147,19 +177,66 @@ internal sealed class OtlpLogsExporter : IDisposable
     /// </summary>
     public bool TryEnqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes = default)
     {
-        // One compare-exchange: the ring is the bound (exactly MaxQueueSize slots).
-        long count = Volatile.Read(ref _disposed) != 0 ? -1 : _queue.Enqueue(record, attributes);
-        if (count < 0)
+        long position = TryClaim();
+        if (position < 0)
         {
-            CountDropped();
             return false;
         }
-        if (count == _batch.Length)
+        KeyValue[]? storage = StorageAt(position);
+        if (attributes.Length > 0)
         {
-            // A full batch waits: wake the worker once (it drains until the queue is empty, so later calls need not).
+            if (storage is null || storage.Length < attributes.Length)
+            {
+                storage = new KeyValue[Math.Max(8, attributes.Length)];
+            }
+            attributes.CopyTo(storage);
+        }
+        RecordAt(position) = record;
+        Publish(position, storage, attributes.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the next position for a record written in place (<see cref="RecordAt"/>, <see cref="StorageAt"/>, then
+    /// <see cref="Publish"/>, always, even when writing it failed): one compare-exchange, the ring being the bound (exactly
+    /// <see cref="OtlpLogsExporterOptions.MaxQueueSize"/> slots). -1, the record dropped and counted, when the queue is
+    /// full or the exporter disposed. Until it is published, the worker waits for it (records behind it wait too), so
+    /// the caller writes it at once. Never blocks, never throws.
+    /// </summary>
+    public long TryClaim()
+    {
+        long position = Volatile.Read(ref _disposed) != 0 ? -1 : _queue.TryClaim();
+        if (position < 0)
+        {
+            CountDropped();
+        }
+        return position;
+    }
+
+    /// <summary>The record at a claimed position, to be overwritten whole (it holds the slot's previous record).</summary>
+    public ref OtlpLogRecord RecordAt(long position) => ref _queue.RecordAt(position);
+
+    /// <summary>The attribute array kept by a claimed position's slot (cleared; null before its first use), to write the attributes into.</summary>
+    public KeyValue[]? StorageAt(long position) => _queue.StorageAt(position);
+
+    /// <summary>Hands a claimed record to the worker with its first <paramref name="count"/> attributes in <paramref name="attributes"/> (the slot keeps that array).</summary>
+    public void Publish(long position, KeyValue[]? attributes, int count)
+    {
+        _queue.Publish(position, attributes, count);
+        if ((position + 1) % _batch.Length == 0)
+        {
+            // Every batch-th record wakes the worker if it waits (it drains until the queue is empty, so it need not be
+            // woken while it works; reading only the position here keeps the worker's side of the ring off this core).
+            WakeIfWaiting();
+        }
+    }
+
+    private void WakeIfWaiting()
+    {
+        if (Volatile.Read(ref _waiting) != 0)
+        {
             _wake.Set();
         }
-        return true;
     }
 
     /// <summary>Sends everything queued now, bounded by <paramref name="timeout"/> (default: the export timeout). True when all were accepted.</summary>
@@ -194,6 +271,7 @@ internal sealed class OtlpLogsExporter : IDisposable
             _sender.Dispose();
             _buffer.Dispose();
         }
+        ExporterMetrics.Unregister(this);
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
@@ -202,14 +280,25 @@ internal sealed class OtlpLogsExporter : IDisposable
     {
         CancellationToken stop = _stop.Token;
         WaitHandle[] handles = { stop.WaitHandle, _wake };
+        bool progress = true;
         while (!stop.IsCancellationRequested)
         {
-            WaitHandle.WaitAny(handles, _options.ScheduleDelay);
+            // Say that it waits before looking at the queue (a full fence, as the producers' compare-exchange is): a producer
+            // that misses the flag has queued records this look sees. Less than a batch waits for a wake-up or the delay;
+            // a drain that took nothing (a record counted but not yet written) waits a millisecond.
+            Interlocked.Exchange(ref _waiting, 1);
+            if (!progress || _queue.Count < _batch.Length)
+            {
+                WaitHandle.WaitAny(handles, progress ? _options.ScheduleDelay : TimeSpan.FromMilliseconds(1));
+            }
+            Volatile.Write(ref _waiting, 0);
             if (stop.IsCancellationRequested)
             {
                 return;
             }
+            long before = Volatile.Read(ref _dequeued);
             Drain(DateTime.UtcNow + _options.Timeout, stop);
+            progress = Volatile.Read(ref _dequeued) != before || _queue.Count == 0;
         }
     }
 
@@ -235,6 +324,7 @@ internal sealed class OtlpLogsExporter : IDisposable
                 {
                     break; // counted but not yet written by its logging thread: the next drain takes it
                 }
+                Volatile.Write(ref _dequeued, _dequeued + count);
                 ok &= Send(count, deadline, retry);
             }
         }
@@ -245,6 +335,7 @@ internal sealed class OtlpLogsExporter : IDisposable
     {
         try
         {
+            RenderBodies(count);
             _buffer.Clear();
             _encoder.Encode(new ReadOnlySpan<OtlpLogRecord>(_batch, 0, count), _buffer, _sender.Protocol);
             ExportResult result = _sender.Send(_buffer.WrittenMemory, deadline, default, retry);
@@ -253,11 +344,11 @@ internal sealed class OtlpLogsExporter : IDisposable
                 long rejected = Math.Min(count, Math.Max(0, result.RejectedItems));
                 Interlocked.Increment(ref _exports);
                 Interlocked.Add(ref _exported, count - rejected);
-                Interlocked.Add(ref _droppedFailed, rejected);
+                Interlocked.Add(ref _droppedRejected, rejected);
                 return rejected == 0;
             }
             Interlocked.Increment(ref _failures);
-            Interlocked.Add(ref _droppedFailed, count);
+            Interlocked.Add(ref result.Outcome == ExportOutcome.Rejected ? ref _droppedRejected : ref _droppedFailed, count);
             return false;
         }
         catch (Exception e)
@@ -282,27 +373,60 @@ internal sealed class OtlpLogsExporter : IDisposable
         }
     }
 
+    // The bodies a logger left to this thread to format (OtlpLogRecord.BodyRenderer); a renderer that throws leaves the body out.
+    private void RenderBodies(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref OtlpLogRecord record = ref _batch[i];
+            if (record.Body is null && record.BodyRenderer is { } render && record.BodyState is { } state && record.BodyFormatter is { } formatter)
+            {
+                try
+                {
+                    record.Body = render(state, formatter);
+                }
+                catch (Exception)
+                {
+                    // the renderer's own fallbacks failed too: no body
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// The queue: a preallocated ring of records (a bounded multi-producer queue after Dmitry Vyukov's: a sequence
     /// number per slot, one compare-exchange per enqueue), so queuing a record allocates nothing. One consumer (the
     /// export lock). Exactly as many slots as the queue size (a mask when that is a power of two, else a remainder).
+    /// The producers' position and the consumer's are on cache lines of their own, and a producer never reads the
+    /// consumer's: whether there is room is the next slot's sequence number, which it reads to write the slot anyway.
     /// </summary>
     private sealed class RecordRing
     {
+        private const int CacheLine = 64;
+
         private readonly Slot[] _slots;
         private readonly long _mask;
         private readonly long _capacity;
         private readonly bool _powerOfTwo;
-        private long _tail;
-        private long _head;
+        private Positions _positions;
 
         public long Capacity => _capacity;
 
         /// <summary>Records ever queued (positions taken).</summary>
-        public long Enqueued => Volatile.Read(ref _tail);
+        public long Enqueued => Volatile.Read(ref _positions.Tail);
 
         /// <summary>Records waiting (taken positions not yet dequeued).</summary>
-        public long Count => Math.Max(0, Volatile.Read(ref _tail) - Volatile.Read(ref _head));
+        public long Count => Math.Max(0, Volatile.Read(ref _positions.Tail) - Volatile.Read(ref _positions.Head));
+
+        /// <summary>True when the next position's slot still holds a record the consumer has not taken.</summary>
+        public bool IsFull
+        {
+            get
+            {
+                long position = Volatile.Read(ref _positions.Tail);
+                return Volatile.Read(ref _slots[Index(position)].Sequence) - position < 0;
+            }
+        }
 
         private long Index(long position) => _powerOfTwo ? position & _mask : position % _capacity;
 
@@ -319,34 +443,20 @@ internal sealed class OtlpLogsExporter : IDisposable
             }
         }
 
-        /// <summary>Queues a record; the number waiting after it (itself included), or -1 when full.</summary>
-        public long Enqueue(in OtlpLogRecord record, ReadOnlySpan<KeyValue> attributes)
+        /// <summary>Takes the next position (one compare-exchange), or -1 when the ring is full.</summary>
+        public long TryClaim()
         {
-            long position = Volatile.Read(ref _tail);
+            long position = Volatile.Read(ref _positions.Tail);
             while (true)
             {
-                ref Slot slot = ref _slots[Index(position)];
-                long difference = Volatile.Read(ref slot.Sequence) - position;
+                long difference = Volatile.Read(ref _slots[Index(position)].Sequence) - position;
                 if (difference == 0)
                 {
-                    if (Interlocked.CompareExchange(ref _tail, position + 1, position) == position)
+                    if (Interlocked.CompareExchange(ref _positions.Tail, position + 1, position) == position)
                     {
-                        KeyValue[]? storage = slot.Attributes;
-                        if (attributes.Length > 0)
-                        {
-                            if (storage is null || storage.Length < attributes.Length)
-                            {
-                                storage = slot.Attributes = new KeyValue[Math.Max(8, attributes.Length)];
-                            }
-                            attributes.CopyTo(storage);
-                        }
-                        slot.Record = record;
-                        slot.Record.Attributes = storage;
-                        slot.Record.AttributeCount = attributes.Length;
-                        Volatile.Write(ref slot.Sequence, position + 1);
-                        return position + 1 - Volatile.Read(ref _head);
+                        return position;
                     }
-                    position = Volatile.Read(ref _tail);
+                    position = Volatile.Read(ref _positions.Tail);
                 }
                 else if (difference < 0)
                 {
@@ -354,9 +464,23 @@ internal sealed class OtlpLogsExporter : IDisposable
                 }
                 else
                 {
-                    position = Volatile.Read(ref _tail);
+                    position = Volatile.Read(ref _positions.Tail);
                 }
             }
+        }
+
+        public ref OtlpLogRecord RecordAt(long position) => ref _slots[Index(position)].Record;
+
+        public KeyValue[]? StorageAt(long position) => _slots[Index(position)].Attributes;
+
+        /// <summary>Makes a claimed slot's record readable, with the slot's attribute array (kept for the slot's next record).</summary>
+        public void Publish(long position, KeyValue[]? attributes, int count)
+        {
+            ref Slot slot = ref _slots[Index(position)];
+            slot.Attributes = attributes;
+            slot.Record.Attributes = attributes;
+            slot.Record.AttributeCount = attributes is null ? 0 : count;
+            Volatile.Write(ref slot.Sequence, position + 1);
         }
 
         /// <summary>
@@ -365,7 +489,7 @@ internal sealed class OtlpLogsExporter : IDisposable
         /// </summary>
         public bool TryDequeue(ref OtlpLogRecord target)
         {
-            long position = _head;
+            long position = _positions.Head;
             ref Slot slot = ref _slots[Index(position)];
             if (Volatile.Read(ref slot.Sequence) != position + 1)
             {
@@ -376,7 +500,7 @@ internal sealed class OtlpLogsExporter : IDisposable
             slot.Record = default;
             slot.Attributes = spare;
             Volatile.Write(ref slot.Sequence, position + _capacity);
-            Volatile.Write(ref _head, position + 1);
+            Volatile.Write(ref _positions.Head, position + 1);
             return true;
         }
 
@@ -385,6 +509,16 @@ internal sealed class OtlpLogsExporter : IDisposable
             public long Sequence;
             public OtlpLogRecord Record;
             public KeyValue[]? Attributes;
+        }
+
+        /// <summary>The producers' next position and the consumer's, each alone on its cache line.</summary>
+        [StructLayout(LayoutKind.Explicit, Size = 3 * CacheLine)]
+        private struct Positions
+        {
+            [FieldOffset(CacheLine)]
+            public long Tail;
+            [FieldOffset(2 * CacheLine)]
+            public long Head;
         }
     }
 }

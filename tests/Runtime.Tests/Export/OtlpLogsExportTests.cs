@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
@@ -8,6 +9,7 @@ using OpenTelemetry.Proto.Logs.V1;
 using OtelGen.Export;
 using OtelGen.Export.Otlp;
 using OtelGen.Spans;
+using OtelGen.Tests.Shared;
 using Xunit;
 
 namespace OtelGen.Runtime.Tests.Export;
@@ -126,8 +128,123 @@ public sealed class OtlpLogsExportTests
         var failed = new OtlpLogRecord { Body = "refused" };
         Assert.True(exporter.TryEnqueue(failed));
         Assert.False(exporter.Flush());
-        Assert.Equal(1, exporter.DroppedFailed);
+        Assert.Equal(1, exporter.DroppedRejected);
+        Assert.Equal(0, exporter.DroppedFailed);
         Assert.Equal(1, exporter.Failures);
+    }
+
+    private static OtlpLogsExporter LoopbackExporter(OtlpHttpSink sink) => new(new OtlpLogsExporterOptions
+    {
+        Endpoint = new Uri(sink.Endpoint, "/v1/logs"),
+        MaxQueueSize = 4,
+        MaxExportBatchSize = 2,
+        FlushOnProcessExit = false,
+        Timeout = TimeSpan.FromSeconds(5),
+    }, startThread: false);
+
+    private static void Offer(OtlpLogsExporter exporter, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            exporter.TryEnqueue(new OtlpLogRecord { Body = "r" + i, SeverityNumber = 9, Category = "Stats" }, new[] { new KeyValue("i", i) });
+        }
+    }
+
+    /// <summary>
+    /// A real OTLP/HTTP listener on 127.0.0.1 that answers 200, then 400, then 503 (retryable, so the sender retries until
+    /// the deadline): the statistics count every record exactly once, by what happened to it, and the requests.
+    /// </summary>
+    [Fact]
+    public void Statistics_count_what_a_loopback_collector_accepted_refused_and_never_took_and_what_the_full_queue_dropped()
+    {
+        using var sink = new OtlpHttpSink();
+        var exporter = LoopbackExporter(sink);
+        Assert.Equal("http", exporter.TargetName);
+
+        Offer(exporter, 6); // four fit in the queue
+        Assert.Equal(new ExporterStatistics { DroppedQueueFull = 2, Pending = 4 }, exporter.Statistics);
+        Assert.True(exporter.Flush());
+        Assert.Equal(4, sink.LogRecords);
+        Assert.Equal(2, sink.Requests); // batches of two
+        Assert.Equal(new ExporterStatistics { Exported = 4, DroppedQueueFull = 2, Exports = 2 }, exporter.Statistics);
+
+        sink.StatusCode = 400; // refused, never retried
+        Offer(exporter, 3);
+        Assert.False(exporter.Flush());
+        Assert.Equal(4 + 3, sink.LogRecords);
+        Assert.Equal(new ExporterStatistics { Exported = 4, DroppedQueueFull = 2, DroppedRejected = 3, Exports = 2, Failures = 2 }, exporter.Statistics);
+
+        sink.StatusCode = 503; // retryable: one retry fits in 1.2 s (the first backoff waits 0.5 to 1 s, the next at least 0.75 s)
+        Offer(exporter, 1);
+        Assert.False(exporter.Flush(TimeSpan.FromMilliseconds(1200)));
+        Assert.Equal(2 + 2 + 2, sink.Requests);
+        ExporterStatistics expected = new()
+        {
+            Exported = 4, DroppedQueueFull = 2, DroppedRejected = 3, DroppedFailed = 1, Exports = 2, Failures = 3, Retries = 1,
+        };
+        Assert.Equal(expected, exporter.Statistics);
+        Assert.Equal(6 + 3 + 1, expected.Exported + expected.Dropped + expected.Pending); // every record offered, once
+
+        exporter.Dispose();
+        Assert.Equal(expected, exporter.Statistics);
+    }
+
+    [Fact]
+    public void Log_exporter_counts_are_published_on_the_OtelGen_meter_and_kept_in_the_process_totals_after_it_stops()
+    {
+        ExporterStatistics before = ExporterMetrics.LogStatistics();
+        using var sink = new OtlpHttpSink();
+        var exporter = LoopbackExporter(sink);
+        Offer(exporter, 6);
+        Assert.True(exporter.Flush());
+        sink.StatusCode = 400;
+        Offer(exporter, 1);
+        Assert.False(exporter.Flush());
+
+        var seen = new List<(string Name, long Value, Dictionary<string, object?> Tags)>();
+        using (var listener = new MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ExporterMetrics.MeterName && instrument.Name.StartsWith("otelgen.exporter.", StringComparison.Ordinal))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                var map = new Dictionary<string, object?>();
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    map[tag.Key] = tag.Value;
+                }
+                seen.Add((instrument.Name, value, map));
+            });
+            listener.Start();
+            listener.RecordObservableInstruments();
+        }
+
+        // Other exporters of the test process may be alive: ours is a measurement with exactly its counts.
+        bool Has(string name, long value, string? reason = null, string? signal = null) => seen.Exists(m =>
+            m.Name == name && m.Value == value && (string?)m.Tags["otelgen.exporter.target"] == "http" &&
+            (reason is null || (string?)m.Tags["reason"] == reason) &&
+            (signal is null || (string?)m.Tags["otelgen.exporter.signal"] == signal));
+        Assert.True(Has("otelgen.exporter.log_records.exported", 4));
+        Assert.True(Has("otelgen.exporter.log_records.dropped", 2, reason: "queue_full"));
+        Assert.True(Has("otelgen.exporter.log_records.dropped", 1, reason: "rejected"));
+        Assert.True(Has("otelgen.exporter.log_records.queue.size", 0));
+        Assert.True(Has("otelgen.exporter.exports", 2, signal: "logs"));
+        Assert.True(Has("otelgen.exporter.failures", 1, signal: "logs"));
+        Assert.DoesNotContain(seen, m => m.Name.StartsWith("otelgen.exporter.spans.", StringComparison.Ordinal) && m.Tags.ContainsKey("otelgen.exporter.signal"));
+        Assert.All(seen.FindAll(m => m.Name == "otelgen.exporter.exports"), m => Assert.Contains((string?)m.Tags["otelgen.exporter.signal"], new[] { "traces", "logs" }));
+
+        exporter.Dispose();
+        ExporterStatistics after = ExporterMetrics.LogStatistics();
+        Assert.Equal(4, after.Exported - before.Exported);
+        Assert.Equal(2, after.DroppedQueueFull - before.DroppedQueueFull);
+        Assert.Equal(1, after.DroppedRejected - before.DroppedRejected);
+        Assert.Equal(2, after.Exports - before.Exports);
+        Assert.Equal(1, after.Failures - before.Failures);
     }
 
     [Fact]

@@ -20,6 +20,16 @@ internal struct OtlpLogRecord
     public string? SeverityText;
     /// <summary>The formatted message.</summary>
     public string? Body;
+    /// <summary>
+    /// When <see cref="Body"/> is null and this is set, the body is made on the export thread, before encoding, by
+    /// <c>BodyRenderer(BodyState, BodyFormatter)</c>: a logger that hands over the state of a message whose values cannot
+    /// change (numbers, strings) instead of formatting it on the logging thread.
+    /// </summary>
+    public Func<object, Delegate, string?>? BodyRenderer;
+    /// <summary>The message's state (boxed) for <see cref="BodyRenderer"/>.</summary>
+    public object? BodyState;
+    /// <summary>The message's formatter for <see cref="BodyRenderer"/>.</summary>
+    public Delegate? BodyFormatter;
     /// <summary>The attributes (only the first <see cref="AttributeCount"/> are set).</summary>
     public KeyValue[]? Attributes;
     /// <summary>How many of <see cref="Attributes"/> are set.</summary>
