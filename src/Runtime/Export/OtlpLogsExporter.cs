@@ -95,9 +95,10 @@ internal sealed class OtlpLogsExporter : IDisposable
         {
             throw new ArgumentException("Set Endpoint or Sender.", nameof(options));
         }
-        _sender = options.Sender ?? (options.UseGrpc
-            ? new OtlpGrpcTransport(options.Endpoint!, OtlpGrpcTransport.LogsPath, options.Headers, options.Gzip)
-            : new OtlpHttpTransport(options.Endpoint!, options.Protocol, options.Headers, options.Gzip));
+        // The same transport as traces and metrics: OTLP/HTTP or gRPC, and the TLS files for https.
+        _sender = options.Sender ?? options.CreateTransport(
+            options.ResolvedEndpoint() ?? throw new ArgumentException("The endpoint does not suit the protocol.", nameof(options)),
+            OtlpGrpcTransport.LogsPath);
         _encoder = new OtlpLogsEncoder(OtlpResource.Create(options.ServiceName));
         _batch = new OtlpLogRecord[Math.Max(1, Math.Min(options.MaxExportBatchSize, options.MaxQueueSize))];
         _queue = new RecordRing(Math.Max(1, options.MaxQueueSize));

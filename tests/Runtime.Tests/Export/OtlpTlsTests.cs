@@ -154,6 +154,39 @@ public sealed class OtlpTlsTests : IDisposable
         }
     }
 
+    /// <summary>Logs take the same TLS settings: their own CERTIFICATE variable over the generic one, over gRPC.</summary>
+    [Fact]
+    public void Logs_over_grpc_and_tls_trust_the_logs_certificate_file()
+    {
+        using X509Certificate2 server = TestCertificates.SelfSignedServer();
+        using X509Certificate2 other = TestCertificates.SelfSignedServer();
+        using var collector = new GrpcCollector(certificate: server);
+        string trusted = TestCertificates.WriteCertificates(_directory, "collector.pem", server);
+        string wrong = TestCertificates.WriteCertificates(_directory, "other.pem", other);
+        OtlpLogsExporterOptions options = ExportTestKit.WithEnvironment(Variables, new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+            ["OTEL_EXPORTER_OTLP_CERTIFICATE"] = wrong,
+            ["OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE"] = trusted,
+        }, OtlpLogsExporterOptions.FromEnvironment);
+        Assert.Equal(trusted, options.CertificateFile);
+        options.FlushOnProcessExit = false;
+        using (var exporter = new OtlpLogsExporter(options, startThread: false))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.True(exporter.TryEnqueue(new OtlpLogRecord { Body = "over tls " + i, SeverityNumber = 9, Category = "Tls" }, Array.Empty<KeyValue>()));
+            }
+            Assert.True(exporter.Flush(Limit));
+            Assert.Equal(3, exporter.Statistics.Exported);
+        }
+        GrpcCall call = Assert.Single(collector.Received);
+        Assert.Equal("logs", call.Method);
+        Assert.Equal("https", call.Scheme);
+        Assert.Equal(3, ((OpenTelemetry.Proto.Collector.Logs.V1.ExportLogsServiceRequest)call.Request).ResourceLogs.Sum(r => r.ScopeLogs.Sum(s => s.LogRecords.Count)));
+    }
+
     [Fact]
     public void An_untrusted_collector_certificate_fails_the_export_and_the_spans_are_counted()
     {
