@@ -115,11 +115,18 @@ internal static partial class Parser
             ReturnAttributes: Signatures.RepeatedAttributes(method.GetReturnTypeAttributes(), Signatures.ReturnAttributes),
             SuppressedIds: Signatures.SuppressedIds(method),
             // The task is an async method's own (its state machine's, made in the span's flow): the span can end as
-            // that flow is left (AsyncSpanScope.TrackAsyncMethod). Not with a builder of the method's own, whose task
-            // may complete elsewhere; the result-recording wrapper the emitter adds is an async method too.
+            // that flow is left (AsyncSpanScope.TrackAsyncMethod). Only where this body is the one that runs (not a
+            // method an override may replace with one returning any task), and not with a builder of the method's
+            // own, whose task may complete elsewhere; the result-recording wrapper the emitter adds is an async method too.
             AsyncBody: shape is ReturnShape.Task or ReturnShape.TaskOfT
-                && (returnCapture is not null || method.IsAsync && !method.GetAttributes().Any(a => a.AttributeClass?.Name == "AsyncMethodBuilderAttribute")));
+                && (returnCapture is not null
+                    || method.IsAsync && RunsThisBody(method) && !method.GetAttributes().Any(a => a.AttributeClass?.Name == "AsyncMethodBuilderAttribute")));
     }
+
+    /// <summary>Whether a call of <paramref name="method"/> runs its own body: no override can take its place.</summary>
+    private static bool RunsThisBody(IMethodSymbol method) =>
+        method.IsStatic || method.IsSealed || method.ContainingType.IsSealed || method.ContainingType.TypeKind == TypeKind.Struct
+        || !method.IsVirtual && !method.IsOverride && !method.IsAbstract;
 
     /// <summary>The assembly-qualified runtime name, e.g. <c>MyApp.Outer+Inner, MyApp</c>.</summary>
     private static string RuntimeTypeName(INamedTypeSymbol type, Compilation compilation)

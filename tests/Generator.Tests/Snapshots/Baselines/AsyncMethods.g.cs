@@ -29,9 +29,9 @@ namespace OtelGen.Generated
             global::OtelGen.Spans.SpanFlags.None);
 
         // Intercepts: AsyncMethods.cs(34,40): CountAsync()
-        // Intercepts: AsyncMethods.cs(42,24): jobs.CountAsync()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgsQCAABBc3luY01ldGhvZHMuY3M=")]
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgnEDAABBc3luY01ldGhvZHMuY3M=")]
+        // Intercepts: AsyncMethods.cs(61,24): jobs.CountAsync()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWScQCAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWST8FAABBc3luY01ldGhvZHMuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task<int> Jobs_CountAsync(this global::MyApp.Jobs @this)
         {
@@ -75,8 +75,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: AsyncMethods.cs(45,24): jobs.ForwardAsync()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgvEDAABBc3luY01ldGhvZHMuY3M=")]
+        // Intercepts: AsyncMethods.cs(64,24): jobs.ForwardAsync()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWSb8FAABBc3luY01ldGhvZHMuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task<int> Jobs_ForwardAsync(this global::MyApp.Jobs @this)
         {
@@ -120,8 +120,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: AsyncMethods.cs(44,24): jobs.NameAsync(7)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgrYDAABBc3luY01ldGhvZHMuY3M=")]
+        // Intercepts: AsyncMethods.cs(63,24): jobs.NameAsync(7)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWSYQFAABBc3luY01ldGhvZHMuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.ValueTask<string> Jobs_NameAsync(this global::MyApp.Jobs @this, int id)
         {
@@ -165,8 +165,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: AsyncMethods.cs(43,20): jobs.PingAsync()
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgpIDAABBc3luY01ldGhvZHMuY3M=")]
+        // Intercepts: AsyncMethods.cs(62,20): jobs.PingAsync()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWSWAFAABBc3luY01ldGhvZHMuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.ValueTask Jobs_PingAsync(this global::MyApp.Jobs @this)
         {
@@ -201,6 +201,51 @@ namespace OtelGen.Generated
             }
         }
 
+        private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_RetryAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "Jobs.RetryAsync",
+            global::System.Diagnostics.ActivityKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.Jobs.RetryAsync"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        // Intercepts: AsyncMethods.cs(65,24): jobs.RetryAsync()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWSeYFAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static global::System.Threading.Tasks.Task<int> Jobs_RetryAsync(this global::MyApp.Jobs @this)
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                return @this.RetryAsync();
+            }
+            return Jobs_RetryAsync_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static global::System.Threading.Tasks.Task<int> Jobs_RetryAsync_Traced(global::MyApp.Jobs @this)
+        {
+            var span = global::OtelGen.Spans.AsyncSpanScope.Start(Jobs_RetryAsync_Span);
+            bool tracked = false;
+            try
+            {
+                var task = @this.RetryAsync();
+                tracked = true;
+                return span.Track(task);
+            }
+            catch (global::System.Exception ex) when (span.FilterException(ex))
+            {
+                throw; // not reached: the filter records the exception and declines it
+            }
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
+        }
+
         private static readonly global::OtelGen.Spans.SpanDescriptor Jobs_RunAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
             "Jobs.RunAsync",
             global::System.Diagnostics.ActivityKind.Internal,
@@ -210,8 +255,8 @@ namespace OtelGen.Generated
             },
             global::OtelGen.Spans.SpanFlags.None);
 
-        // Intercepts: AsyncMethods.cs(41,20): jobs.RunAsync(CancellationToken.None)
-        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "mG9JGi1XxMToikINTTXwgjgDAABBc3luY01ldGhvZHMuY3M=")]
+        // Intercepts: AsyncMethods.cs(60,20): jobs.RunAsync(CancellationToken.None)
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWSQYFAABBc3luY01ldGhvZHMuY3M=")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static global::System.Threading.Tasks.Task Jobs_RunAsync(this global::MyApp.Jobs @this, global::System.Threading.CancellationToken cancellationToken)
         {
@@ -230,6 +275,51 @@ namespace OtelGen.Generated
             try
             {
                 var task = @this.RunAsync(cancellationToken);
+                tracked = true;
+                return span.TrackAsyncMethod(task);
+            }
+            catch (global::System.Exception ex) when (span.FilterException(ex))
+            {
+                throw; // not reached: the filter records the exception and declines it
+            }
+            finally
+            {
+                if (!tracked)
+                {
+                    span.Dispose();
+                }
+            }
+        }
+
+        private static readonly global::OtelGen.Spans.SpanDescriptor QuickJobs_RetryAsync_Span = new global::OtelGen.Spans.SpanDescriptor(
+            "QuickJobs.RetryAsync",
+            global::System.Diagnostics.ActivityKind.Internal,
+            new global::OtelGen.Spans.KeyValue[]
+            {
+                new("code.function.name", "MyApp.QuickJobs.RetryAsync"),
+            },
+            global::OtelGen.Spans.SpanFlags.None);
+
+        // Intercepts: AsyncMethods.cs(66,35): new QuickJobs().RetryAsync()
+        [global::System.Runtime.CompilerServices.InterceptsLocation(1, "nHICf/4b/mk6+bgUKMrWSRYGAABBc3luY01ldGhvZHMuY3M=")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public static global::System.Threading.Tasks.Task<int> QuickJobs_RetryAsync(this global::MyApp.QuickJobs @this)
+        {
+            if (!global::OtelGen.Tracing.IsEnabled)
+            {
+                return @this.RetryAsync();
+            }
+            return QuickJobs_RetryAsync_Traced(@this);
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static global::System.Threading.Tasks.Task<int> QuickJobs_RetryAsync_Traced(global::MyApp.QuickJobs @this)
+        {
+            var span = global::OtelGen.Spans.AsyncSpanScope.Start(QuickJobs_RetryAsync_Span);
+            bool tracked = false;
+            try
+            {
+                var task = @this.RetryAsync();
                 tracked = true;
                 return span.TrackAsyncMethod(task);
             }

@@ -32,6 +32,25 @@ public class Jobs
     // Not async itself, but returns a task: traced until the task completes.
     [Traced]
     public Task<int> ForwardAsync() => CountAsync();
+
+    // Async here, but an override may return any task: ended by a continuation (Track), not as its flow is left.
+    [Traced]
+    public virtual async Task<int> RetryAsync()
+    {
+        await Task.Yield();
+        return 1;
+    }
+}
+
+public sealed class QuickJobs : Jobs
+{
+    // Sealed: this body is the one that runs (TrackAsyncMethod).
+    [Traced]
+    public override async Task<int> RetryAsync()
+    {
+        await Task.Yield();
+        return 2;
+    }
 }
 
 public static class Program
@@ -43,5 +62,7 @@ public static class Program
         await jobs.PingAsync();
         _ = await jobs.NameAsync(7).ConfigureAwait(false);
         _ = await jobs.ForwardAsync();
+        _ = await jobs.RetryAsync();
+        _ = await new QuickJobs().RetryAsync();
     }
 }
