@@ -35,9 +35,6 @@ public sealed class OtlpExporterOptions : OtlpOptions
     /// <summary>Backoff timing for retries.</summary>
     public RetryPolicy Retry { get; set; } = new();
 
-    /// <summary>Resource attributes added to (and overriding) <c>OTEL_RESOURCE_ATTRIBUTES</c>.</summary>
-    public IList<KeyValue> ResourceAttributes { get; set; } = new List<KeyValue>();
-
     /// <summary>
     /// A directory where batches go when the collector stays down past the retry window, replayed when
     /// it returns (<c>OTELGEN_EXPORT_SPOOL_DIR</c>); null: such batches are dropped and counted.
@@ -73,7 +70,6 @@ public sealed class OtlpExporterOptions : OtlpOptions
             MaxQueueSize = MaxQueueSize,
             ExportTimeout = ExportTimeout,
             Retry = Retry,
-            ResourceAttributes = new List<KeyValue>(ResourceAttributes),
             SpoolDirectory = SpoolDirectory,
             SpoolMaxBytes = SpoolMaxBytes,
             FilePath = FilePath,

@@ -99,7 +99,7 @@ internal sealed class OtlpLogsExporter : IDisposable
         _sender = options.Sender ?? options.CreateTransport(
             options.ResolvedEndpoint() ?? throw new ArgumentException("The endpoint does not suit the protocol.", nameof(options)),
             OtlpGrpcTransport.LogsPath);
-        _encoder = new OtlpLogsEncoder(OtlpResource.Create(options.ServiceName));
+        _encoder = new OtlpLogsEncoder(OtlpResource.Create(options.ServiceName, options.ResourceAttributes));
         _batch = new OtlpLogRecord[Math.Max(1, Math.Min(options.MaxExportBatchSize, options.MaxQueueSize))];
         _queue = new RecordRing(Math.Max(1, options.MaxQueueSize));
         if (options.FlushOnProcessExit)

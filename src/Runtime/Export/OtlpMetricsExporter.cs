@@ -97,7 +97,7 @@ public sealed class OtlpMetricsExporter : IDisposable
         _sender = options.Sender ?? options.CreateTransport(
             options.ResolvedEndpoint() ?? throw new ArgumentException("The endpoint does not suit the protocol.", nameof(options)),
             OtlpGrpcTransport.MetricsPath);
-        _encoder = new OtlpMetricsEncoder(OtlpResource.Create(options.ServiceName), options.Histograms);
+        _encoder = new OtlpMetricsEncoder(OtlpResource.Create(options.ServiceName, options.ResourceAttributes), options.Histograms);
         if (options.Collector is { } collector)
         {
             _collector = collector;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using OtelGen.Export.Otlp;
+using OtelGen.Spans;
 
 namespace OtelGen.Export;
 
@@ -88,6 +89,12 @@ public abstract class OtlpOptions
     public string? ServiceName { get; set; }
 
     /// <summary>
+    /// Resource attributes added to (and overriding) <c>OTEL_RESOURCE_ATTRIBUTES</c>. Every signal has its own options:
+    /// give traces, metrics and logs the same ones, so that a backend sees one resource.
+    /// </summary>
+    public IList<KeyValue> ResourceAttributes { get; set; } = new List<KeyValue>();
+
+    /// <summary>
     /// Send what the exporter holds when the process exits (<see cref="AppDomain.ProcessExit"/>, default true),
     /// bounded by the signal's own limits: see <see cref="OtlpExporterOptions.ExitFlushLimit"/> for traces,
     /// <see cref="Timeout"/> for metrics.
@@ -163,6 +170,7 @@ public abstract class OtlpOptions
         target.Gzip = Gzip;
         target.Timeout = Timeout;
         target.ServiceName = ServiceName;
+        target.ResourceAttributes = new List<KeyValue>(ResourceAttributes);
         target.FlushOnProcessExit = FlushOnProcessExit;
         target.CertificateFile = CertificateFile;
         target.ClientCertificateFile = ClientCertificateFile;

@@ -93,6 +93,8 @@ public class OtlpGrpcTests
             Collector = metrics,
             Timeout = TimeSpan.FromSeconds(10),
             ServiceName = "grpc-metrics-test",
+            // Given in code, as for traces: metrics carry the same resource.
+            ResourceAttributes = { new KeyValue("deployment.environment.name", "staging") },
             FlushOnProcessExit = false,
         }, startThread: false);
         meter.CreateCounter<long>("app.jobs.done").Add(3);
@@ -103,6 +105,7 @@ public class OtlpGrpcTests
         Assert.Equal("metrics", first.Method);
         var request = (ExportMetricsServiceRequest)first.Request;
         Assert.Equal("grpc-metrics-test", request.ResourceMetrics[0].Resource.Attributes.Single(a => a.Key == "service.name").Value.StringValue);
+        Assert.Equal("staging", request.ResourceMetrics[0].Resource.Attributes.Single(a => a.Key == "deployment.environment.name").Value.StringValue);
         OpenTelemetry.Proto.Metrics.V1.Metric metric = request.ResourceMetrics.SelectMany(r => r.ScopeMetrics).SelectMany(s => s.Metrics).Single();
         Assert.Equal("app.jobs.done", metric.Name);
         Assert.True(metric.Sum.IsMonotonic);
@@ -352,6 +355,7 @@ public class OtlpGrpcTests
             Endpoint = collector.Endpoint,
             Protocol = OtlpProtocol.Grpc,
             ServiceName = "grpc-logs-test",
+            ResourceAttributes = { new KeyValue("deployment.environment.name", "staging") },
             FlushOnProcessExit = false,
         }, startThread: false);
         Assert.IsType<OtlpGrpcTransport>(exporter.Sender);
@@ -364,6 +368,7 @@ public class OtlpGrpcTests
         Assert.Equal("HTTP/2", call.Protocol);
         var request = (OpenTelemetry.Proto.Collector.Logs.V1.ExportLogsServiceRequest)call.Request;
         Assert.Equal("grpc-logs-test", request.ResourceLogs[0].Resource.Attributes.Single(a => a.Key == "service.name").Value.StringValue);
+        Assert.Equal("staging", request.ResourceLogs[0].Resource.Attributes.Single(a => a.Key == "deployment.environment.name").Value.StringValue);
         OpenTelemetry.Proto.Logs.V1.LogRecord record = request.ResourceLogs.SelectMany(r => r.ScopeLogs).SelectMany(s => s.LogRecords).Single();
         Assert.Equal("disk 91% full", record.Body.StringValue);
         Assert.Equal(1, exporter.Exported);
