@@ -23,7 +23,7 @@ internal static class DashboardJson
 
     /// <summary>
     /// The resource this process reports: the running OTLP exporter's (<see cref="OtlpExporter.Current"/>: the
-    /// environment's resource with what the exporter was given in code, <see cref="OtlpExporterOptions.ResourceAttributes"/>
+    /// environment's resource with what the exporter was given in code, <see cref="OtlpOptions.ResourceAttributes"/>
     /// and <see cref="OtlpOptions.ServiceName"/>), else what <see cref="OtlpResource"/> builds from the environment
     /// (<c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>, <c>telemetry.sdk.*</c>). A service name set in the
     /// dashboard's options in code (one that is not <c>OTEL_SERVICE_NAME</c>, its default) replaces <c>service.name</c>.
