@@ -200,6 +200,45 @@ public sealed class BrowserTests
     }
 
     [Fact]
+    public async Task In_a_wide_window_the_open_drawer_makes_room_instead_of_covering_the_waterfall()
+    {
+        string chromium = RequireChromium();
+        await using RunningApp app = await DebugApp.StartAsync();
+        DebugApp.Traces t = await DebugApp.RequestAllAsync(app);
+        string checkout = t.Checkout.ToHexString();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
+        await browser.SetViewportAsync(1280, 900, cancel.Token);
+        await browser.WaitUntilAsync(
+            "window.innerWidth === 1280 && document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + checkout + "' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2",
+            "the found trace's waterfall in a 1280 px window", cancel.Token);
+        await browser.ClickAsync("#waterfall g.row:has(text.err) rect.span", cancel.Token);
+        const string panel = "document.getElementById('details')";
+        await browser.WaitUntilAsync(panel + ".hidden === false && !!" + panel + ".querySelector('h3')", "the details of the clicked span", cancel.Token);
+
+        // Still a drawer at the right edge, and the waterfall's box ends where it begins.
+        Assert.Equal("fixed", await browser.EvaluateAsync("getComputedStyle(" + panel + ").position", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync(
+            "(() => { const w = document.getElementById('waterfall').getBoundingClientRect(), d = " + panel + ".getBoundingClientRect(); return w.right <= d.left && d.width > 500; })()", cancel.Token));
+        // Nothing of the page runs under the drawer: wide tables scroll in their own boxes too.
+        Assert.Equal("true", await browser.EvaluateAsync(
+            "(() => { const d = " + panel + ".getBoundingClientRect(); return [...document.querySelectorAll('body > *:not(#details), #waterfall, table')].every(e => e.id === 'details' || e.closest('#details') || e.getBoundingClientRect().right <= d.left); })()", cancel.Token));
+        // Every span bar is what a person sees at its place (scrolled into the waterfall's own box if needed).
+        Assert.Equal("true", await browser.EvaluateAsync(
+            "(() => { const w = document.getElementById('waterfall');" +
+            " return [...w.querySelectorAll('g.row[data-span] rect.span')].every(r => { r.scrollIntoView({block: 'nearest', inline: 'nearest'});" +
+            " const b = r.getBoundingClientRect(), v = w.getBoundingClientRect(); const x = Math.max(b.left, v.left) + 2, y = b.top + b.height / 2;" +
+            " const hit = document.elementFromPoint(x, y); return !!hit && !!hit.closest('#waterfall'); }); })()", cancel.Token));
+        await browser.EvaluateAsync("document.getElementById('waterfall').scrollLeft = 0; window.scrollTo(0, 0)", cancel.Token);
+        Report(await browser.SaveScreenshotAsync("dashboard-wide-details", cancel.Token));
+
+        // Closed, the page takes the whole width again.
+        await browser.PressAsync("Escape", 27, cancel.Token);
+        await browser.WaitUntilAsync(panel + ".hidden === true", "the panel closed with Escape", cancel.Token);
+        Assert.Equal("true", await browser.EvaluateAsync("(() => { const b = getComputedStyle(document.body); return b.marginRight === b.marginLeft; })()", cancel.Token));
+    }
+
+    [Fact]
     public async Task In_a_narrow_window_the_span_details_stack_under_the_waterfall_instead_of_covering_it()
     {
         string chromium = RequireChromium();

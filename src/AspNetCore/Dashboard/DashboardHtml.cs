@@ -31,7 +31,7 @@ internal static class DashboardHtml
             .Append(".notice{background:#fff4e5;border:1px solid #f0c27b;padding:.4rem .6rem;display:inline-block}.muted{color:#888}")
             .Append("#waterfall g.row[data-span]{cursor:pointer}#waterfall g.row[data-span]:focus{outline:none}#waterfall g.row[data-span]:focus rect.span,#waterfall g.row.chosen rect.span{stroke:#1a4fd6;stroke-width:3}")
             .Append("#waterfall{overflow-x:auto;max-width:100%}")
-            .Append("#details{position:fixed;top:0;right:0;bottom:0;width:min(560px,46vw);overflow:auto;background:#fff;border-left:1px solid #ccc;box-shadow:-4px 0 12px rgba(0,0,0,.12);padding:0 1rem 1rem;font-size:.9rem}")
+            .Append("#details{box-sizing:border-box;position:fixed;top:0;right:0;bottom:0;width:min(560px,46vw);overflow:auto;background:#fff;border-left:1px solid #ccc;box-shadow:-4px 0 12px rgba(0,0,0,.12);padding:0 1rem 1rem;font-size:.9rem}")
             .Append("#details h3{margin:.8rem 0 .4rem;word-break:break-all}#details h4{margin:1rem 0 .3rem}#details dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:0}")
             .Append("#details dt{color:#666}#details dd{margin:0;font-family:monospace;word-break:break-all}#details td{font-family:monospace;word-break:break-all}#details td:first-child{word-break:normal;white-space:nowrap}#details td.type{color:#999;font-size:.75rem}")
             .Append("#details .event,#details .link{border-left:3px solid #bbb;padding-left:.5rem;margin:.5rem 0}#details .event.exception{border-color:#c9302c}")
@@ -41,6 +41,9 @@ internal static class DashboardHtml
             // Wide tables (the trace list, the strip) scroll in their own box, as the waterfall does, so the page never scrolls sideways.
             .Append("@media (max-width:").Append(NarrowWidth.ToString(CultureInfo.InvariantCulture)).Append("px){body{margin:.75rem}table{display:block;max-width:100%;overflow-x:auto}")
             .Append("#details{position:static;width:auto;box-shadow:none;border:1px solid #ccc;border-top:3px solid #1a4fd6;margin-top:.75rem;padding:0 .75rem .75rem}}")
+            // A wide window: while the drawer is open the page makes room for it on the right, so it covers nothing; the
+            // waterfall and wide tables narrow and scroll sideways in their own boxes.
+            .Append("@media (min-width:").Append((NarrowWidth + 1).ToString(CultureInfo.InvariantCulture)).Append("px){body:has(#details:not([hidden])){margin-right:calc(min(560px,46vw) + 1rem)}body:has(#details:not([hidden])) table{display:block;max-width:100%;overflow-x:auto}}")
             .Append("</style></head><body>");
         html.Append("<h1>OtelGen · ").Append(Escape(serviceName)).Append(" <span id=\"live\">connecting…</span></h1>");
         html.Append("<h2>Routes</h2><div id=\"metrics\">").Append(MetricsStrip(routes)).Append("</div>");
