@@ -46,6 +46,34 @@ public class AsyncSample
         return await gate + 3;
     }
 
+    // Five ways an async method's last step can run: after a yield, after a timer, after a gate another thread opens,
+    // at once (no await reached), or with an exception after a yield.
+    [Traced]
+    public async Task<int> Mixed(int i, Task gate)
+    {
+        switch (i % 5)
+        {
+            case 0:
+                await Task.Yield();
+                return i;
+            case 1:
+                await Task.Delay(1);
+                return i;
+            case 2:
+                await gate;
+                return i;
+            case 3:
+                if (i < 0)
+                {
+                    await Task.Yield(); // never: this one completes without awaiting
+                }
+                return i;
+            default:
+                await Task.Yield();
+                throw new InvalidOperationException("mixed " + i);
+        }
+    }
+
     [Traced]
     public async Task<int> Level(int depth, Task gate)
     {
@@ -124,6 +152,45 @@ public class AsyncTests
         }
         Assert.Equal(20, Recorded.Since(before).Count(s => s.Name == "AsyncSample.Level"));
         Assert.Equal(20, (await Task.WhenAll(calls)).Sum());
+    }
+
+    [Fact]
+    public async Task Every_span_of_many_concurrent_async_calls_ends_once_whichever_way_each_completes()
+    {
+        const int calls = 2000;
+        long before = Tracing.Ring.Written;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<int>[] started = await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(() =>
+            Enumerable.Range(0, calls / 8).Select(k => _sample.Mixed(worker * (calls / 8) + k, gate.Task)).ToArray())))
+            .ContinueWith(t => t.Result.SelectMany(x => x).ToArray());
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(20);
+            gate.SetResult();
+        });
+        int failed = 0;
+        foreach (Task<int> call in started)
+        {
+            try
+            {
+                await call;
+            }
+            catch (InvalidOperationException)
+            {
+                failed++;
+            }
+        }
+        Assert.Equal(calls / 5, failed);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Recorded.Since(before).Count(s => s.Name == "AsyncSample.Mixed") < calls && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        List<SpanRecord> spans = Recorded.Since(before).Where(s => s.Name == "AsyncSample.Mixed").ToList();
+        Assert.Equal(calls, spans.Count);
+        Assert.Equal(calls, spans.Select(s => s.SpanId).Distinct().Count());
+        Assert.Equal(calls / 5, spans.Count(s => s.StatusCode == SpanStatusCode.Error));
+        Assert.All(spans, s => Assert.True(s.EndUnixNano >= s.StartUnixNano));
     }
 
     [Fact]
