@@ -12,7 +12,7 @@ namespace OtelGen.Context;
 /// A span around a call of an <c>async</c> method also ends through its node (<see cref="EndWhenLeft"/>): no
 /// continuation on the method's task, the span ends as its flow is left for good.
 /// </summary>
-internal sealed class FlowNode
+internal class FlowNode
 {
     public static readonly AsyncLocal<FlowNode?> Current = new(OnChanged);
 
@@ -22,21 +22,34 @@ internal sealed class FlowNode
     // Activity.Current when the span started: an Activity current later in this flow is inside the span if
     // its parent chain leads here (see AmbientContext.ResolveParent).
     public readonly Activity? AmbientActivity;
-    // For a scope's node (TraceContext, a job's run): the span node it was made over, whose flow a thread leaving
-    // this one may be leaving for good (a scope left open to the end of an async method). Always one hop: a scope
-    // made over a scope points past it, so scopes made in a loop never form a chain.
-    public readonly FlowNode? Outer;
     // The task of the async method that Span is around, until the span ends (see EndWhenLeft).
     private Task? _pending;
 
-    /// <summary>A node; <paramref name="madeOver"/> is the node current before a scope made this one (null for spans).</summary>
-    public FlowNode(SpanContext context, ActiveSpan? span, Baggage baggage, Activity? ambientActivity = null, FlowNode? madeOver = null)
+    /// <summary>A span's node.</summary>
+    public FlowNode(SpanContext context, ActiveSpan? span, Baggage baggage, Activity? ambientActivity = null)
     {
         AmbientActivity = ambientActivity;
         Context = context;
         Span = span;
         Baggage = baggage;
-        Outer = madeOver is null ? null : madeOver.Outer ?? madeOver;
+    }
+
+    /// <summary>
+    /// A scope's node (TraceContext, a job's run), made over <paramref name="madeOver"/>: a node of its own type, so that
+    /// span nodes, one per async span, do not carry the field.
+    /// </summary>
+    public static FlowNode ForScope(SpanContext context, ActiveSpan? span, Baggage baggage, Activity? ambientActivity, FlowNode? madeOver) =>
+        new ScopeNode(context, span, baggage, ambientActivity, madeOver is ScopeNode scope ? scope.Outer : madeOver);
+
+    // For a scope's node: the span node it was made over, whose flow a thread leaving this one may be leaving for good
+    // (a scope left open to the end of an async method). Always one hop: a scope made over a scope points past it, so
+    // scopes made in a loop never form a chain.
+    private sealed class ScopeNode : FlowNode
+    {
+        public readonly FlowNode? Outer;
+
+        public ScopeNode(SpanContext context, ActiveSpan? span, Baggage baggage, Activity? ambientActivity, FlowNode? outer)
+            : base(context, span, baggage, ambientActivity) => Outer = outer;
     }
 
     /// <summary>The live span if it is still the one this node was made for (spans are reused).</summary>
@@ -92,7 +105,7 @@ internal sealed class FlowNode
             {
                 left.TryEnd();
             }
-            if (left.Outer is { _pending: { IsCompleted: true } } outer)
+            if (left is ScopeNode { Outer: { _pending: { IsCompleted: true } } outer })
             {
                 outer.TryEnd();
             }

@@ -53,7 +53,7 @@ public static class TraceContext
     public static ContextScope Continue(SpanContext context, Baggage? baggage = null)
     {
         FlowNode? previous = FlowNode.Current.Value;
-        FlowNode.Current.Value = new FlowNode(context, null, baggage ?? Baggage.Empty, Activity.Current, madeOver: previous);
+        FlowNode.Current.Value = FlowNode.ForScope(context, null, baggage ?? Baggage.Empty, Activity.Current, previous);
         return new ContextScope(previous);
     }
 
@@ -68,7 +68,7 @@ public static class TraceContext
         }
         FlowNode? previous = FlowNode.Current.Value;
         ActiveSpan? live = AmbientContext.CurrentSpan();
-        FlowNode.Current.Value = new FlowNode(context, live, baggage.With(name, value), Activity.Current, madeOver: previous);
+        FlowNode.Current.Value = FlowNode.ForScope(context, live, baggage.With(name, value), Activity.Current, previous);
         return new ContextScope(previous);
     }
 

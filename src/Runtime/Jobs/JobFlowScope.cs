@@ -35,12 +35,12 @@ public readonly struct JobFlowScope : IDisposable
             span.AmbientActivity = Activity.Current;
             _segment = new SpanRef(span);
             _context = span.Context;
-            FlowNode.Current.Value = new FlowNode(span.Context, span, span.Baggage, span.AmbientActivity, madeOver: _previous);
+            FlowNode.Current.Value = FlowNode.ForScope(span.Context, span, span.Baggage, span.AmbientActivity, _previous);
         }
         else
         {
             _context = job.Context;
-            FlowNode.Current.Value = new FlowNode(job.Context, job, job.Baggage, Activity.Current, madeOver: _previous);
+            FlowNode.Current.Value = FlowNode.ForScope(job.Context, job, job.Baggage, Activity.Current, _previous);
         }
         _after = ExecutionContext.Capture();
         _active = true;

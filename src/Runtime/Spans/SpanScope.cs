@@ -161,6 +161,11 @@ public readonly struct AsyncSpanScope : IDisposable
         span.Begin(descriptor, name, kind, parent, baggage, stack);
         span.AmbientActivity = ambient;
         AmbientContext.SetFlow(span, node, executionContext);
+        // The context just made has this span's node and the same Activity.Current: a span the call starts before
+        // its first await (a nested async span) finds its parent here without reading the async-locals again.
+        stack.LookedUpUnder = span.AfterSet;
+        stack.LookedUpFlow = span.Flow;
+        stack.LookedUpActivity = ambient;
         return new AsyncSpanScope(span);
     }
 
