@@ -93,7 +93,7 @@ namespace OtelGen.Runtime.Tests.Generated
             _output.WriteLine($"span cost per call (traced minus untraced): completed Task<int> {completedTask:0} B, awaited Task<int> {yieldingTask:0} B, completed ValueTask<int> {completedValueTask:0} B");
 
             // Bounds with a little room (whole-process bytes, whose spread here is about 30 B). All three are the flow: one
-            // async-local change (the node, the new ExecutionContext and its two-entry map, 168 B) and, because this
+            // async-local change (the node, the new ExecutionContext and its two-entry map, 160 B) and, because this
             // flow did not carry OtelGen's node before, the runtime's list of async-locals to notify of changes (48 B;
             // a request's flow pays it once, for its SERVER span). An awaited async method's span adds nothing to end:
             // it ends as the method's flow is left (FlowNode.EndWhenLeft). With a continuation on the task it was
