@@ -199,6 +199,26 @@ public sealed class BrowserTests
         Assert.Equal("true", await browser.EvaluateAsync("[...document.querySelectorAll('#traces tr')].every(r => r.classList.contains('has-error'))", cancel.Token));
     }
 
+    /// <summary>
+    /// True when the point of every span bar is the waterfall's (<c>elementFromPoint</c>, each bar scrolled into view,
+    /// in the waterfall's own box if need be): nothing covers any span.
+    /// </summary>
+    private const string EverySpanBarIsSeen =
+        "(() => { const w = document.getElementById('waterfall'); w.scrollIntoView({block: 'start'});" +
+        " return [...w.querySelectorAll('g.row[data-span] rect.span')].every(r => { r.scrollIntoView({block: 'nearest', inline: 'nearest'});" +
+        " const b = r.getBoundingClientRect(), v = w.getBoundingClientRect(); const x = Math.max(b.left, v.left) + 2, y = b.top + b.height / 2;" +
+        " const hit = document.elementFromPoint(x, y); return !!hit && !!hit.closest('#waterfall'); }); })()";
+
+    /// <summary>Sets a window <paramref name="width"/> px wide and waits for the checkout trace's waterfall, its two spans armed.</summary>
+    private static async Task ShowCheckoutWaterfallAsync(HeadlessChromium browser, string checkout, int width, CancellationToken cancel)
+    {
+        await browser.SetViewportAsync(width, 900, cancel);
+        await browser.WaitUntilAsync(
+            "window.innerWidth === " + width + " && document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + checkout
+            + "' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2",
+            "the found trace's waterfall in a " + width + " px window", cancel);
+    }
+
     [Fact]
     public async Task In_a_wide_window_the_open_drawer_makes_room_instead_of_covering_the_waterfall()
     {
@@ -208,10 +228,7 @@ public sealed class BrowserTests
         string checkout = t.Checkout.ToHexString();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
-        await browser.SetViewportAsync(1280, 900, cancel.Token);
-        await browser.WaitUntilAsync(
-            "window.innerWidth === 1280 && document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + checkout + "' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2",
-            "the found trace's waterfall in a 1280 px window", cancel.Token);
+        await ShowCheckoutWaterfallAsync(browser, checkout, 1280, cancel.Token);
         await browser.ClickAsync("#waterfall g.row:has(text.err) rect.span", cancel.Token);
         const string panel = "document.getElementById('details')";
         await browser.WaitUntilAsync(panel + ".hidden === false && !!" + panel + ".querySelector('h3')", "the details of the clicked span", cancel.Token);
@@ -224,11 +241,7 @@ public sealed class BrowserTests
         Assert.Equal("true", await browser.EvaluateAsync(
             "(() => { const d = " + panel + ".getBoundingClientRect(); return [...document.querySelectorAll('body > *:not(#details), #waterfall, table')].every(e => e.id === 'details' || e.closest('#details') || e.getBoundingClientRect().right <= d.left); })()", cancel.Token));
         // Every span bar is what a person sees at its place (scrolled into the waterfall's own box if needed).
-        Assert.Equal("true", await browser.EvaluateAsync(
-            "(() => { const w = document.getElementById('waterfall');" +
-            " return [...w.querySelectorAll('g.row[data-span] rect.span')].every(r => { r.scrollIntoView({block: 'nearest', inline: 'nearest'});" +
-            " const b = r.getBoundingClientRect(), v = w.getBoundingClientRect(); const x = Math.max(b.left, v.left) + 2, y = b.top + b.height / 2;" +
-            " const hit = document.elementFromPoint(x, y); return !!hit && !!hit.closest('#waterfall'); }); })()", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync(EverySpanBarIsSeen, cancel.Token));
         await browser.EvaluateAsync("document.getElementById('waterfall').scrollLeft = 0; window.scrollTo(0, 0)", cancel.Token);
         Report(await browser.SaveScreenshotAsync("dashboard-wide-details", cancel.Token));
 
@@ -247,10 +260,7 @@ public sealed class BrowserTests
         string checkout = t.Checkout.ToHexString();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using HeadlessChromium browser = await HeadlessChromium.LaunchAsync(chromium, app.BaseUrl + "/otel?trace=" + checkout, cancel.Token);
-        await browser.SetViewportAsync(600, 900, cancel.Token);
-        await browser.WaitUntilAsync(
-            "window.innerWidth === 600 && document.readyState === 'complete' && document.getElementById('waterfall').dataset.trace === '" + checkout + "' && document.querySelectorAll('#waterfall g.row[data-span][tabindex=\"0\"]').length === 2",
-            "the found trace's waterfall in a 600 px window", cancel.Token);
+        await ShowCheckoutWaterfallAsync(browser, checkout, 600, cancel.Token);
 
         // A real click on the failing span's bar.
         string bar = "#waterfall g.row:has(text.err) rect.span";
@@ -267,11 +277,7 @@ public sealed class BrowserTests
         Assert.Equal("true", await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth", cancel.Token));
         Assert.Equal("true", await browser.EvaluateAsync("(() => { const w = document.getElementById('waterfall'); return w.scrollWidth > w.clientWidth; })()", cancel.Token));
         // Every span row of the waterfall is what a person sees at its place, with the panel open: nothing covers it.
-        Assert.Equal("true", await browser.EvaluateAsync(
-            "(() => { const w = document.getElementById('waterfall'); w.scrollIntoView({block: 'start'}); const box = w.getBoundingClientRect();" +
-            " return [...w.querySelectorAll('g.row[data-span] rect.span')].every(r => { r.scrollIntoView({block: 'nearest', inline: 'nearest'});" +
-            " const b = r.getBoundingClientRect(), v = w.getBoundingClientRect(); const x = Math.max(b.left, v.left) + 2, y = b.top + b.height / 2;" +
-            " const hit = document.elementFromPoint(x, y); return !!hit && !!hit.closest('#waterfall'); }); })()", cancel.Token));
+        Assert.Equal("true", await browser.EvaluateAsync(EverySpanBarIsSeen, cancel.Token));
         // Its content is the span's: the hostile attribute as text.
         Assert.Equal(DebugApp.Hostile, await browser.EvaluateAsync("(() => { const c = [...document.querySelectorAll('#details td')].find(td => td.textContent === 'payment.note'); return c ? c.nextElementSibling.textContent : null; })()", cancel.Token));
         // The whole page, the waterfall scrolled back to its names.
