@@ -57,9 +57,7 @@ internal static class AmbientContext
             node = FlowNode.Current.Value;
             activity = Activity.Current;
             // A null context (flow suppressed) says nothing about the async-locals: never cache under it.
-            stack.LookedUpUnder = executionContext;
-            stack.LookedUpFlow = node;
-            stack.LookedUpActivity = activity;
+            stack.Remember(executionContext, node, activity);
         }
         ambient = activity;
         flow = node;
@@ -247,15 +245,7 @@ internal static class AmbientContext
             span.SetsFlow = false;
             span.RestoreTo = null;
             span.AfterSet = null;
-            ExecutionContext.Restore(empty);
-            try
-            {
-                span.EndAfter(task);
-            }
-            finally
-            {
-                ExecutionContext.Restore(before);
-            }
+            span.EndAfter(task, empty, before);
             return;
         }
         RestoreFlow(span);

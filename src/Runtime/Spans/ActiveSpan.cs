@@ -224,6 +224,15 @@ internal sealed class ActiveSpan
             EndAfter(task);
             return;
         }
+        EndAfter(task, empty, current);
+    }
+
+    /// <summary>
+    /// <see cref="EndAfter(Task)"/> registered under <paramref name="empty"/> (the default context, so that the
+    /// continuation keeps no copy of another), then <paramref name="next"/> made the thread's context.
+    /// </summary>
+    internal void EndAfter(Task task, ExecutionContext empty, ExecutionContext next)
+    {
         ExecutionContext.Restore(empty);
         try
         {
@@ -231,7 +240,7 @@ internal sealed class ActiveSpan
         }
         finally
         {
-            ExecutionContext.Restore(current);
+            ExecutionContext.Restore(next);
         }
     }
 

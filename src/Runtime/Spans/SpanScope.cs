@@ -163,9 +163,7 @@ public readonly struct AsyncSpanScope : IDisposable
         AmbientContext.SetFlow(span, node, executionContext);
         // The context just made has this span's node and the same Activity.Current: a span the call starts before
         // its first await (a nested async span) finds its parent here without reading the async-locals again.
-        stack.LookedUpUnder = span.AfterSet;
-        stack.LookedUpFlow = span.Flow;
-        stack.LookedUpActivity = ambient;
+        stack.Remember(span.AfterSet, span.Flow, ambient);
         return new AsyncSpanScope(span);
     }
 

@@ -27,6 +27,14 @@ internal sealed class SpanStack
     public FlowNode? LookedUpFlow;
     public Activity? LookedUpActivity;
 
+    /// <summary>Keeps what the flow node and <c>Activity.Current</c> are under <paramref name="context"/>.</summary>
+    public void Remember(ExecutionContext? context, FlowNode? flow, Activity? activity)
+    {
+        LookedUpUnder = context;
+        LookedUpFlow = flow;
+        LookedUpActivity = activity;
+    }
+
     public static SpanStack Current
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
