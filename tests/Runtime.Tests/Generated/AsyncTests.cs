@@ -145,12 +145,7 @@ public class AsyncTests
         Assert.DoesNotContain(Recorded.Since(before), s => s.Name == "AsyncSample.Level");
         // Completed from the thread pool, nobody awaiting yet: each method's last step leaves its flow there.
         gate.SetResult();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (Recorded.Since(before).Count(s => s.Name == "AsyncSample.Level") < 20 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-        Assert.Equal(20, Recorded.Since(before).Count(s => s.Name == "AsyncSample.Level"));
+        Assert.Equal(20, Recorded.Eventually("AsyncSample.Level", before, 20).Count);
         Assert.Equal(20, (await Task.WhenAll(calls)).Sum());
     }
 
@@ -181,12 +176,7 @@ public class AsyncTests
             }
         }
         Assert.Equal(calls / 5, failed);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (Recorded.Since(before).Count(s => s.Name == "AsyncSample.Mixed") < calls && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-        List<SpanRecord> spans = Recorded.Since(before).Where(s => s.Name == "AsyncSample.Mixed").ToList();
+        List<SpanRecord> spans = Recorded.Eventually("AsyncSample.Mixed", before, calls);
         Assert.Equal(calls, spans.Count);
         Assert.Equal(calls, spans.Select(s => s.SpanId).Distinct().Count());
         Assert.Equal(calls / 5, spans.Count(s => s.StatusCode == SpanStatusCode.Error));

@@ -48,6 +48,22 @@ internal static class Recorded
         return Single(name, sinceWritten);
     }
 
+    /// <summary>
+    /// The spans named <paramref name="name"/> recorded since <paramref name="sinceWritten"/>, once there are
+    /// <paramref name="count"/> of them, or after 10 s whatever there is, for the assertions to report.
+    /// </summary>
+    public static List<SpanRecord> Eventually(string name, long sinceWritten, int count)
+    {
+        var deadline = System.DateTime.UtcNow.AddSeconds(10);
+        List<SpanRecord> spans = Since(sinceWritten).Where(s => s.Name == name).ToList();
+        while (spans.Count < count && System.DateTime.UtcNow < deadline)
+        {
+            System.Threading.Thread.Sleep(10);
+            spans = Since(sinceWritten).Where(s => s.Name == name).ToList();
+        }
+        return spans;
+    }
+
     public static AttributeValue Attribute(SpanRecord span, string key)
     {
         Assert.True(span.TryGetAttribute(key, out AttributeValue value), $"span '{span.Name}' has no attribute '{key}'");
