@@ -31,16 +31,16 @@ cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm
 trap cleanup EXIT
 start_server "$server" \
   DOTNET_STARTUP_HOOKS="$PWD/tools/AllocationSampler/bin/Release/net10.0/AllocationSampler.dll" ALLOCATION_SAMPLER_OUT="$work/types.txt"
-cpu_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12+$13}'; }
+. tests/Benchmarks/aspnetcore/process-ticks.sh
 # The sampler rewrites its file every half second: wait for a fresh one.
 types_now() { sleep 1.1; cp "$work/types.txt" "$1"; }
 
 measure() { # $1 mode
   local m=$1 a0 a1 c0 c1 n
   types_now "$work/before.txt"
-  a0=$(curl -sf "$url/debug/allocated"); c0=$(cpu_ticks)
+  a0=$(curl -sf "$url/debug/allocated"); c0=$(cpu_ticks "$pid")
   n=$(client wrk -t1 -c16 -d"${seconds}s" "$url$path" | awk '/requests in/ {print $1}')
-  a1=$(curl -sf "$url/debug/allocated"); c1=$(cpu_ticks)
+  a1=$(curl -sf "$url/debug/allocated"); c1=$(cpu_ticks "$pid")
   types_now "$work/after.txt"
   echo "$m $n $((a1 - a0)) $((c1 - c0))" >>"$work/windows.txt"
   python3 - "$m" "$n" "$work/before.txt" "$work/after.txt" >>"$work/types-per-window.txt" <<'PY'

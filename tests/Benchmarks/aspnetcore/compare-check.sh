@@ -46,14 +46,7 @@ start() { # $1 tracer, $2 binary
   exit 1
 }
 
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12+$13}'; } # utime+stime, 10 ms ticks
-jit_ticks() {
-  local t total=0
-  for t in /proc/"$1"/task/*; do
-    if grep -q "Tiered" "$t/comm" 2>/dev/null; then total=$((total + $(sed 's/.*) //' "$t/stat" | awk '{print $12+$13}'))); fi
-  done
-  echo "$total"
-}
+. tests/Benchmarks/aspnetcore/process-ticks.sh
 set_mode() { curl -sf -X POST "http://127.0.0.1:${port[$1]}${toggle[$1]}/$2" >/dev/null; }
 load() { taskset -c 0 wrk -t1 -c"$connections" -d"$2" "$1"; }
 

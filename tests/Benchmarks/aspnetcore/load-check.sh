@@ -55,15 +55,7 @@ start() { # $1 = on|off
 }
 stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 
-# CPU clock ticks (10 ms) used so far by the process, or by its tiered-compilation thread.
-cpu_ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12+$13}'; }
-jit_ticks() {
-  local t total=0
-  for t in /proc/"$pid"/task/*; do
-    if grep -q "Tiered" "$t/comm" 2>/dev/null; then total=$((total + $(sed 's/.*) //' "$t/stat" | awk '{print $12+$13}'))); fi
-  done
-  echo "$total"
-}
+. tests/Benchmarks/aspnetcore/process-ticks.sh
 allocated() { curl -sf "$url/debug/allocated"; }
 collections() { curl -sf "$url/debug/collections"; } # "gen0 gen1 gen2 pause_ms N"
 switches() { cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
@@ -71,9 +63,9 @@ switches() { cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {
 warm_up() { # $1 path; prints the seconds it took
   local waited=0 quiet=0 j0 j1
   while [ "$waited" -lt "$max_warmup" ]; do
-    j0=$(jit_ticks)
+    j0=$(jit_ticks "$pid")
     "${pin_client[@]}" wrk -t"$wrk_threads" -c"$connections" -d2s "$url$1" >/dev/null 2>&1
-    j1=$(jit_ticks)
+    j1=$(jit_ticks "$pid")
     waited=$((waited + 2))
     if [ $((j1 - j0)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
     if [ "$quiet" -ge 2 ] && [ "$waited" -ge 4 ]; then break; fi
@@ -86,9 +78,9 @@ measure() { # $1 mode, $2 route name, $3 path
   a0=$(allocated)
   g0=$(collections)
   x0=$(switches)
-  c0=$(cpu_ticks)
+  c0=$(cpu_ticks "$pid")
   out=$("${pin_client[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" "$url$3")
-  c1=$(cpu_ticks)
+  c1=$(cpu_ticks "$pid")
   x1=$(switches)
   g1=$(collections)
   a1=$(allocated)
